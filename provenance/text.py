@@ -1,0 +1,210 @@
+"""Text units with exact offsets: tokens, sentences and boilerplate lines.
+
+Every offset points into the original decoded text. Unicode normalization (NFKC, case folding,
+curly apostrophes) is applied to token *values* only, for matching, never to the text itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+__all__ = [
+    "Sentence",
+    "Token",
+    "boilerplate_lines",
+    "normalize_token",
+    "sentences",
+    "tokenize",
+]
+
+_TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word: ``text[start:end]`` in the original, ``norm`` its matching form."""
+
+    start: int
+    end: int
+    norm: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence: ``text == document.text[start:end]``.
+
+    ``boilerplate`` marks sentences on lines such as "Share This Article" or photo credits, which
+    later stages ignore as evidence.
+    """
+
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    boilerplate: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def normalize_token(word: str) -> str:
+    """The matching form of one word: NFKC, case-folded, curly apostrophes made straight."""
+    if word.isascii():
+        return word.lower()
+    return unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Words of ``text[start:end]`` with offsets into ``text``."""
+    end = len(text) if end is None else end
+    return [
+        Token(m.start(), m.end(), normalize_token(m.group()))
+        for m in _TOKEN_RE.finditer(text, start, end)
+    ]
+
+
+# --- sentence segmentation -------------------------------------------------------------------
+
+# Words that end with a period without ending the sentence. Month and title abbreviations are the
+# ones news text is full of ("Feb. 21", "Nov. 25, 2022", "Gov. Newsom", "Sen. Warren").
+_ABBREVIATIONS = frozenset(
+    """
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues wed thu thur thurs fri sat sun
+    mr mrs ms dr prof sen rep gov gen lt col maj sgt capt cmdr adm cpl pvt
+    st jr sr rev hon pres supt det insp amb
+    inc corp ltd co llc bros dept univ assn est approx fig figs vol vols no nos pp
+    vs v cf al ed eds mt ft
+    """.split()
+)
+# "U.S", "D.C", "U.K", "e.g", "i.e": letters joined by periods.
+_DOTTED_RE = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
+# A run of terminal punctuation, closing quotes/brackets after it, then whitespace.
+_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+# What a new sentence may start with: an upper-case letter, a digit, an opening quote or bracket.
+_STARTER_RE = re.compile(r"\s+([\"'“‘«(\[]*)(\S)")
+_LEADING_BULLET_RE = re.compile(r"[\s•·▪●◦‣*–—-]*")
+
+
+def _is_abbreviation(line: str, dot: int) -> bool:
+    """Whether the period at ``line[dot]`` belongs to an abbreviation or an initial."""
+    i = dot
+    while i > 0 and not line[i - 1].isspace():
+        i -= 1
+    word = line[i:dot].lstrip("\"'“‘«([")
+    if not word:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "John F. Kennedy"
+    if _DOTTED_RE.match(word):
+        return True
+    return word.lower() in _ABBREVIATIONS
+
+
+def _split_line(line: str) -> list[tuple[int, int]]:
+    """Sentence spans inside one line (offsets relative to the line)."""
+    spans = []
+    begin = 0
+    for m in _BOUNDARY_RE.finditer(line):
+        punct_end = m.start() + len(m.group().rstrip("\"'”’»)]"))
+        if line[punct_end - 1] == "." and punct_end - m.start() == 1:
+            if _is_abbreviation(line, m.start()):
+                continue
+        nxt = _STARTER_RE.match(line, m.end())
+        if nxt is None:
+            continue
+        first = nxt.group(2)
+        if not (first.isupper() or first.isdigit() or nxt.group(1) or not first.isalpha()):
+            continue  # "the U.S. economy", "e.g. this": lower case continues the sentence
+        spans.append((begin, m.end()))
+        begin = nxt.start(1)
+    spans.append((begin, len(line)))
+    return spans
+
+
+def sentences(text: str, doc_id: str = "", boilerplate: set[int] | None = None) -> list[Sentence]:
+    """Split ``text`` into sentences with character offsets.
+
+    Every line break ends a sentence (news text puts each paragraph, caption and list item on a
+    line of its own). Inside a line, a sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any
+    closing quotes) followed by white space and a capital, digit or quote -- unless the period
+    closes an abbreviation ("Feb.", "Gov."), an initial ("F.") or a dotted acronym ("U.S.").
+    Leading bullets and dashes are left out of the span. ``boilerplate`` is a set of line start
+    offsets (see :func:`boilerplate_lines`); ``None`` computes it.
+    """
+    if boilerplate is None:
+        boilerplate = boilerplate_lines(text)
+    out: list[Sentence] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        line_start = pos
+        pos += len(line)
+        is_boilerplate = line_start in boilerplate
+        for s, e in _split_line(line):
+            s = _LEADING_BULLET_RE.match(line, s).end()
+            while e > s and line[e - 1].isspace():
+                e -= 1
+            if e <= s or not any(c.isalnum() for c in line[s:e]):
+                continue
+            a, b = line_start + s, line_start + e
+            out.append(Sentence(doc_id, len(out), a, b, text[a:b], is_boilerplate))
+    return out
+
+
+# --- boilerplate -----------------------------------------------------------------------------
+
+_BOILERPLATE_PHRASES = frozenset(
+    phrase.strip()
+    for phrase in """
+    share this article|share this story|share this|share|you may also like|you might also like|
+    leave a comment|leave a reply|related topics|related articles|related stories|related|
+    read more|read next|advertisement|sponsored|subscribe|sign up|sign up for our newsletter|
+    follow us|comments|print|email|copy link|updated|listen to this article|skip to content|
+    most read|most popular|trending|recommended|more from|see also|all rights reserved
+    """.split("|")
+)
+_BOILERPLATE_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^\d+\s*min(?:ute)?s?\s+read$",  # "4 Min Read"
+        r"^\d{1,2}:\d{2}(?::\d{2})?$",  # a video timestamp "0:00"
+        r"^\[[^\]]*\]$",  # a CMS shortcode "[pp id=66845]"
+        r"^by\s+[^\s.!?,]+(?:\s+[^\s.!?,]+){0,3}$",  # a byline "By Dénes Albert", "by time news"
+        r"^(?:file|photo|image|caption|credit|pictured)\s*[-–—:|]",  # "FILE - ...", "Photo: ..."
+        r"^(?:photo|image)s?\s+(?:by|courtesy|credit)",
+        r"^©|^copyright\b",
+        r"^(?:follow|share)\s+(?:us|on)\b",
+        r"^(?:click|tap)\s+here\b",
+        r"^(?:sign up|subscribe)\b.{0,60}$",
+    )
+]
+# A caption or credit line ends with a parenthesized credit naming an agency or "Photo".
+_CREDIT_RE = re.compile(
+    r"\([^()]*\b(?:AP|AFP|Reuters|Getty(?: Images)?|EPA|Photo|Pool|Shutterstock|Bloomberg|"
+    r"Xinhua|Sputnik|TASS|Anadolu|Credit|Image)\b[^()]*\)\s*\.?$"
+)
+
+
+def boilerplate_lines(text: str) -> set[int]:
+    """Start offsets of the lines of ``text`` that are boilerplate.
+
+    Navigation and sharing widgets ("Share This Article", "You may also like", "Leave a Comment",
+    "Related Topics"), reading-time and video stamps, bylines, and photo captions and credits
+    ("FILE - ...", "... (AP Photo/Alastair Grant)", "... via Getty Images)").
+    """
+    found = set()
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        key = stripped.strip(" \t:.!-–—|•»›>").lower()
+        if key and (
+            key in _BOILERPLATE_PHRASES
+            or any(r.search(key) for r in _BOILERPLATE_RES)
+            or _CREDIT_RE.search(stripped)
+        ):
+            found.add(pos)
+        pos += len(line)
+    return found
