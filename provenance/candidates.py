@@ -1,0 +1,75 @@
+"""Candidate pairs by LSH banding, done in batch: hash each band, sort, pair equal keys.
+
+For a folder scan this replaces one dict insert per document per band (datasketch's
+``MinHashLSH``) with a sort per band. datasketch's LSH stays the tool for an incremental index;
+our signatures work there too (see ``core.to_lean_minhash``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .core import EMPTY
+
+__all__ = ["band_keys", "candidate_pairs", "lsh_params"]
+
+_P1 = np.uint64(0x9E3779B185EBCA87)
+_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands ``b`` and rows ``r`` (``b * r <= num_perm``) minimizing the equally weighted areas
+    of false positives below ``threshold`` and false negatives above it (datasketch's rule)."""
+    s = np.linspace(0.0, 1.0, 1001)
+    below, above = s <= threshold, s >= threshold
+    best, best_err = (1, num_perm), float("inf")
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            p = 1.0 - (1.0 - s**r) ** b
+            err = np.trapezoid(p[below], s[below]) + np.trapezoid(1.0 - p[above], s[above])
+            if err < best_err - 1e-12:
+                best, best_err = (b, r), err
+    return best
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """uint64 key per (document, band): a mix of the band's ``rows`` signature values."""
+    n = signatures.shape[0]
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    with np.errstate(over="ignore"):
+        for j in range(rows):
+            keys = (keys ^ sig[:, :, j]) * _P1
+            keys ^= keys >> np.uint64(29)
+        keys = keys * _P2 + np.arange(bands, dtype=np.uint64)
+    return keys
+
+
+def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Sorted unique ``(i, j)`` rows, ``i < j``, of documents sharing a band key.
+
+    Empty documents (all-``EMPTY`` signatures) are never candidates.
+    """
+    n = signatures.shape[0]
+    live = np.flatnonzero(~(signatures == EMPTY).all(axis=1))
+    if len(live) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = band_keys(signatures[live], bands, rows)
+    found = []
+    for band in range(bands):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            members = np.sort(live[order[start : start + size]])
+            i, j = np.triu_indices(size, k=1)
+            found.append(members[i] * n + members[j])
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    codes = np.unique(np.concatenate(found))
+    return np.stack([codes // n, codes % n], axis=1)

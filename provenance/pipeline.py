@@ -1,0 +1,185 @@
+"""``analyze``: documents in, an :class:`Analysis` out, one named and timed phase per stage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import __version__
+from .candidates import candidate_pairs, lsh_params
+from .config import ScanConfig
+from .core import SignedBatch, char_unit_hashes, estimate_jaccard, sign, word_unit_hashes
+from .documents import Document, Skipped
+from .errors import InputError
+from .readers import Corpus
+from .similarity import Pair, SimilarityMatrix, clusters, exact_matrix, intersection_size
+from .text import Sentence, sentences, tokenize
+
+__all__ = ["Analysis", "Progress", "analyze", "document_units"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: called as work advances (for a progress bar)."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything a scan found, with the configuration that produced it."""
+
+    config: ScanConfig
+    documents: tuple[Document, ...]
+    sentences: tuple[tuple[Sentence, ...], ...]
+    shingle_counts: tuple[int, ...]
+    pairs: tuple[Pair, ...]
+    clusters: tuple[tuple[str, ...], ...]
+    skipped: tuple[Skipped, ...] = ()
+    matrix: SimilarityMatrix | None = None
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict:
+        """The JSON contract: sorted keys and stable order give byte-identical output."""
+        return {
+            "version": __version__,
+            "config": self.config.to_dict(),
+            "documents": [
+                {
+                    "id": d.id,
+                    "path": d.path,
+                    "outlet": d.outlet,
+                    "published": d.published,
+                    "title": d.title,
+                    "url": d.url,
+                    "author": d.author,
+                    "encoding": d.encoding,
+                    "chars": len(d.text),
+                    "sentences": len(s),
+                    "boilerplate_sentences": sum(x.boilerplate for x in s),
+                    "shingles": n,
+                }
+                for d, s, n in zip(self.documents, self.sentences, self.shingle_counts,
+                                   strict=True)
+            ],
+            "pairs": [p.to_dict() for p in self.pairs],
+            "clusters": [list(c) for c in self.clusters],
+            "skipped": [s.to_dict() for s in self.skipped],
+        }
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 6)
+
+
+def analyze(
+    documents: Corpus | Iterable[Document],
+    config: ScanConfig | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Compare every document with every other: the scan behind ``provenance scan``.
+
+    Raises :class:`InputError` when there is no document to compare.
+    """
+    config = config or ScanConfig()
+    report = progress or (lambda phase, done, total: None)
+    clock = _Clock()
+    skipped: tuple[Skipped, ...] = ()
+    if isinstance(documents, Corpus):
+        skipped = documents.skipped
+        documents = documents.documents
+    docs = tuple(sorted(documents, key=lambda d: d.id))
+    if not docs:
+        raise InputError("no documents to compare" + (f"; {len(skipped)} inputs were skipped "
+                         "(see their reasons)" if skipped else ""))
+    if len({d.id for d in docs}) != len(docs):
+        raise InputError("document ids are not unique; give each document its own id")
+
+    with clock.phase("segment"):
+        sents, units = [], []
+        for i, doc in enumerate(docs):
+            s = tuple(sentences(doc.text, doc.id))
+            sents.append(s)
+            units.append(document_units(doc.text, s, config.shingle_kind))
+            if i % 256 == 0:
+                report("segment", i, len(docs))
+        report("segment", len(docs), len(docs))
+    with clock.phase("sign"):
+        batch = sign(units, config.shingle_size, config.num_perm, config.seed, config.engine)
+        sets = [np.unique(batch.shingles(d)) for d in range(len(docs))]
+        report("sign", len(docs), len(docs))
+    matrix = None
+    with clock.phase("compare"):
+        if len(docs) <= config.matrix_limit:
+            matrix = exact_matrix(tuple(d.id for d in docs), sets)
+            pairs = _pairs_from_matrix(docs, matrix, batch, config)
+        else:
+            pairs = _pairs_from_lsh(docs, sets, batch, config, report)
+        report("compare", len(docs), len(docs))
+    with clock.phase("cluster"):
+        groups = clusters([d.id for d in docs], pairs, config.threshold)
+    return Analysis(
+        config=config,
+        documents=docs,
+        sentences=tuple(sents),
+        shingle_counts=tuple(len(s) for s in sets),
+        pairs=tuple(sorted(pairs, key=lambda p: (-p.jaccard, -p.score, p.a, p.b))),
+        clusters=tuple(tuple(g) for g in groups),
+        skipped=skipped,
+        matrix=matrix,
+        timings=clock.timings,
+    )
+
+
+def document_units(text: str, sents: Iterable[Sentence], kind: str = "word") -> np.ndarray:
+    """The unit hashes a document is shingled from: its words (or characters), boilerplate
+    sentences left out. Characters are taken from the normalized words joined by one space, so
+    case, accents' encoding and spacing do not matter."""
+    words = [t.norm for s in sents if not s.boilerplate for t in tokenize(text, s.start, s.end)]
+    if kind == "char":
+        return char_unit_hashes(" ".join(words))
+    return word_unit_hashes(words)
+
+
+def _pair(a: int, b: int, docs, inter: int, sizes, batch: SignedBatch) -> Pair:
+    size_a, size_b = int(sizes[a]), int(sizes[b])
+    union = size_a + size_b - inter
+    return Pair(
+        a=docs[a].id,
+        b=docs[b].id,
+        jaccard=inter / union if union else 0.0,
+        jaccard_estimate=estimate_jaccard(batch.signatures[a], batch.signatures[b]),
+        containment_a_in_b=inter / size_a if size_a else 0.0,
+        containment_b_in_a=inter / size_b if size_b else 0.0,
+    )
+
+
+def _pairs_from_matrix(docs, matrix: SimilarityMatrix, batch, config) -> list[Pair]:
+    inter, sizes = matrix.intersections, matrix.sizes
+    i, j = np.nonzero(np.triu(inter, k=1))
+    out = [_pair(a, b, docs, int(inter[a, b]), sizes, batch) for a, b in zip(i, j, strict=True)]
+    return [p for p in out if p.score >= config.min_score]
+
+
+def _pairs_from_lsh(docs, sets, batch, config, report) -> list[Pair]:
+    bands, rows = lsh_params(config.threshold, config.num_perm)
+    found = candidate_pairs(batch.signatures, bands, rows)
+    sizes = np.array([len(s) for s in sets], dtype=np.int64)
+    out = []
+    for k, (a, b) in enumerate(found):
+        inter = intersection_size(sets[a], sets[b])
+        if inter:
+            p = _pair(int(a), int(b), docs, inter, sizes, batch)
+            if p.score >= config.min_score:
+                out.append(p)
+        if k % 4096 == 0:
+            report("compare", k, len(found))
+    return out
