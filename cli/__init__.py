@@ -1,0 +1,1 @@
+"""The provenance command-line front end (installed as ``provenance_cli``)."""

@@ -1,0 +1,263 @@
+"""The ``provenance`` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function, and renders the result. Library
+errors become one-line messages: exit code 1 for runtime errors, 2 for usage errors (click's).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+
+import click
+
+from provenance import (
+    Analysis,
+    Document,
+    ProvenanceError,
+    ScanConfig,
+    Skipped,
+    __version__,
+    analyze,
+    read,
+)
+from provenance.readers import DEFAULT_MAX_BYTES
+from provenance.report import (
+    matrix_csv,
+    matrix_json,
+    matrix_table,
+    pairs_csv,
+    table_report,
+    to_json,
+)
+
+_DEFAULTS = ScanConfig()
+_SKIPPED_SHOWN = 10
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provenance")
+def cli() -> None:
+    """Find near-duplicate articles and repeated passages in a folder of news articles.
+
+    Start with: provenance scan seeds/
+    """
+
+
+def _input_options(func: Callable) -> Callable:
+    """Options shared by every command that reads documents."""
+    options = [
+        click.argument("paths", nargs=-1, required=True,
+                       type=click.Path(exists=True, allow_dash=True)),
+        click.option("--include", multiple=True, metavar="GLOB",
+                     help="Read only files matching GLOB (path relative to the folder, or "
+                          "name). Repeatable."),
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="Leave out files matching GLOB. Repeatable."),
+        click.option("--text-field", metavar="NAME",
+                     help="JSON field or CSV column holding the article text "
+                          "[default: text, body, content, article, maintext, story]."),
+        click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+                     show_default=True, help="Largest article read; larger ones are skipped."),
+        click.option("--shingle", default=_DEFAULTS.shingle, show_default=True,
+                     help="Shingles: word:N (word n-grams) or char:N (character n-grams)."),
+        click.option("--num-perm", type=click.IntRange(2, 1024), default=_DEFAULTS.num_perm,
+                     show_default=True, help="MinHash permutations."),
+        click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True,
+                     help="MinHash seed (datasketch-compatible)."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
+                     default=_DEFAULTS.threshold, show_default=True,
+                     help="Jaccard at or above which documents are near-duplicates."),
+        click.option("--engine", type=click.Choice(["auto", "numpy", "numba"]),
+                     default=_DEFAULTS.engine, show_default=True,
+                     help="Hashing core: numba kernel, numpy reference, or auto by size."),
+        click.option("--matrix-limit", type=click.IntRange(min=0),
+                     default=_DEFAULTS.matrix_limit, show_default=True,
+                     help="Compare all pairs exactly up to this many documents; above it, "
+                          "verify LSH candidates only."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the result to this file instead of standard output."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress or notes on standard error."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_analysis(paths, include, exclude, text_field, max_bytes, quiet, **config) -> Analysis:
+    """Read the inputs and analyze them, with progress and skipped-file notes on stderr."""
+    show = not quiet and sys.stderr.isatty()
+    counter = _ReadCounter(show)
+    try:
+        scan_config = ScanConfig(**config)
+        corpus = read(paths, include=include, exclude=exclude, text_field=text_field,
+                      max_bytes=max_bytes, stdin=click.get_binary_stream("stdin"),
+                      on_item=counter)
+        counter.close()
+        if not quiet:
+            _note_skipped(corpus.skipped)
+        if not corpus.documents:
+            where = ", ".join(paths)
+            raise click.ClickException(
+                f"no readable documents in {where}"
+                + (f" ({len(corpus.skipped)} inputs skipped, reasons above)" if corpus.skipped
+                   else "; add .txt, .md, .html, .json, .jsonl or .csv articles"))
+        with _PhaseBar(show) as bar:
+            return analyze(corpus, scan_config, progress=bar)
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _emit(text: str, output: str | None, quiet: bool) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}; choose another "
+                                   "--output") from exc
+    if not quiet:
+        click.echo(f"wrote {output}", err=True)
+
+
+def _command(func: Callable) -> Callable:
+    """Turn stray OS errors (a file vanishing mid-read) into one-line errors, not tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+
+    return wrapper
+
+
+@cli.command()
+@_input_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True,
+              help="table: a readable report; json: everything; csv: the pair list.")
+@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=_DEFAULTS.min_score,
+              show_default=True,
+              help="List a pair when its Jaccard or either containment reaches this.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Pairs shown in the table report.")
+@_command
+def scan(paths, fmt, output, top, quiet, **options) -> None:
+    """Compare every article in PATHS with every other.
+
+    PATHS are folders (read recursively), files, or - for JSONL on standard input. Prints the
+    documents, the most similar pairs (exact Jaccard, MinHash estimate, containment both ways),
+    near-duplicate clusters, and the similarity matrix when there are few documents.
+
+    \b
+    Examples:
+      provenance scan seeds/
+      provenance scan archive/ --include '*.html' --format json -o scan.json
+      cat articles.jsonl | provenance scan - --threshold 0.8
+    """
+    analysis = _run_analysis(paths, quiet=quiet, **options)
+    if fmt == "json":
+        text = to_json(analysis)
+    elif fmt == "csv":
+        text = pairs_csv(analysis)
+    else:
+        text = table_report(analysis, top=top)
+    _emit(text, output, quiet)
+
+
+@cli.command()
+@_input_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("--measure", type=click.Choice(["jaccard", "containment"]), default="jaccard",
+              show_default=True,
+              help="jaccard, or containment: row i, column j = share of i found in j.")
+@_command
+def matrix(paths, fmt, measure, output, quiet, **options) -> None:
+    """Print the document x document similarity matrix of PATHS.
+
+    Exact over shingle sets, for up to --matrix-limit documents.
+
+    \b
+    Examples:
+      provenance matrix seeds/
+      provenance matrix seeds/ --measure containment --format csv -o matrix.csv
+    """
+    analysis = _run_analysis(paths, quiet=quiet, min_score=1.0, **options)
+    if analysis.matrix is None:
+        raise click.ClickException(
+            f"{len(analysis.documents)} documents is more than --matrix-limit "
+            f"{analysis.config.matrix_limit}; raise the limit, or use 'provenance scan' for the "
+            "pair list")
+    render = {"table": matrix_table, "csv": matrix_csv, "json": matrix_json}[fmt]
+    text = render(analysis.matrix, measure)
+    _emit(text if text.endswith("\n") else text + "\n", output, quiet)
+
+
+def _note_skipped(skipped: tuple[Skipped, ...]) -> None:
+    if not skipped:
+        return
+    click.echo(f"skipped {len(skipped)} inputs:", err=True)
+    for s in skipped[:_SKIPPED_SHOWN]:
+        click.echo(f"  {s.path}: {s.reason}", err=True)
+    if len(skipped) > _SKIPPED_SHOWN:
+        click.echo(f"  ... and {len(skipped) - _SKIPPED_SHOWN} more (all are listed under "
+                   "'skipped' in --format json)", err=True)
+
+
+class _ReadCounter:
+    """Counts documents as they are read, on one updating line of stderr."""
+
+    def __init__(self, show: bool) -> None:
+        self.show, self.docs, self.skipped = show, 0, 0
+
+    def __call__(self, item: Document | Skipped) -> None:
+        if isinstance(item, Document):
+            self.docs += 1
+        else:
+            self.skipped += 1
+        if self.show and (self.docs + self.skipped) % 500 == 0:
+            click.echo(f"\rreading: {self.docs:,} documents, {self.skipped:,} skipped",
+                       err=True, nl=False)
+
+    def close(self) -> None:
+        if self.show and self.docs + self.skipped >= 500:
+            click.echo(f"\rreading: {self.docs:,} documents, {self.skipped:,} skipped", err=True)
+
+
+class _PhaseBar:
+    """A click progress bar per analysis phase, on stderr, for runs long enough to need one."""
+
+    def __init__(self, show: bool) -> None:
+        self.show, self.bar, self.phase = show, None, None
+
+    def __enter__(self) -> _PhaseBar:
+        return self
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.show or total < 1000:
+            return
+        if phase != self.phase:
+            self._close()
+            self.phase = phase
+            self.bar = click.progressbar(length=total, label=f"{phase:<8}", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()
