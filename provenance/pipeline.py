@@ -17,7 +17,7 @@ from .documents import Document, Skipped
 from .errors import InputError
 from .readers import Corpus
 from .similarity import Pair, SimilarityMatrix, clusters, exact_matrix, intersection_size
-from .text import Sentence, sentences, tokenize
+from .text import Sentence, sentences, words
 
 __all__ = ["Analysis", "Progress", "analyze", "document_units"]
 
@@ -143,10 +143,10 @@ def document_units(text: str, sents: Iterable[Sentence], kind: str = "word") -> 
     """The unit hashes a document is shingled from: its words (or characters), boilerplate
     sentences left out. Characters are taken from the normalized words joined by one space, so
     case, accents' encoding and spacing do not matter."""
-    words = [t.norm for s in sents if not s.boilerplate for t in tokenize(text, s.start, s.end)]
+    normalized = [w for s in sents if not s.boilerplate for w in words(text, s.start, s.end)]
     if kind == "char":
-        return char_unit_hashes(" ".join(words))
-    return word_unit_hashes(words)
+        return char_unit_hashes(" ".join(normalized))
+    return word_unit_hashes(normalized)
 
 
 def _pair(a: int, b: int, docs, inter: int, sizes, batch: SignedBatch) -> Pair:

@@ -17,6 +17,7 @@ __all__ = [
     "normalize_token",
     "sentences",
     "tokenize",
+    "words",
 ]
 
 _TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*")
@@ -64,6 +65,15 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         Token(m.start(), m.end(), normalize_token(m.group()))
         for m in _TOKEN_RE.finditer(text, start, end)
     ]
+
+
+def words(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """The normalized words of ``text[start:end]``: ``[t.norm for t in tokenize(...)]``, without
+    building offsets (the shingling path needs only the values)."""
+    piece = text[start:end]
+    if piece.isascii():
+        return _TOKEN_RE.findall(piece.lower())
+    return [normalize_token(w) for w in _TOKEN_RE.findall(piece)]
 
 
 # --- sentence segmentation -------------------------------------------------------------------

@@ -105,3 +105,11 @@ def test_any_unicode_text_segments_and_tokenizes(text):
         assert text[s.start : s.end] == s.text
     for tok in tokenize(text):
         assert 0 <= tok.start < tok.end <= len(text)
+
+
+@given(st.text(max_size=200))
+def test_words_are_the_token_values(text):
+    from provenance.text import words
+
+    assert words(text) == [t.norm for t in tokenize(text)]
+    assert words(text, 3, 50) == [t.norm for t in tokenize(text[3:50])]
