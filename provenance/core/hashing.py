@@ -42,13 +42,23 @@ def unit_hash(unit: str) -> int:
     return xxhash.xxh64_intdigest(unit.encode("utf-8"))
 
 
-def word_unit_hashes(words: Sequence[str]) -> np.ndarray:
-    """uint64 unit hashes of normalized words."""
-    return np.fromiter((xxhash.xxh64_intdigest(w.encode("utf-8")) for w in words),
-                       dtype=np.uint64, count=len(words))
-
-
+_WORD_CACHE: dict[str, int] = {}
 _CHAR_CACHE: dict[str, int] = {}
+_CACHE_LIMIT = 2_000_000  # words; the cache is emptied when it grows past this
+
+
+def word_unit_hashes(words: Sequence[str]) -> np.ndarray:
+    """uint64 unit hashes of normalized words (each distinct word hashed once per process)."""
+    cache = _WORD_CACHE
+    try:
+        return np.array([cache[w] for w in words], dtype=np.uint64)
+    except KeyError:
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        for w in words:
+            if w not in cache:
+                cache[w] = xxhash.xxh64_intdigest(w.encode("utf-8"))
+        return np.array([cache[w] for w in words], dtype=np.uint64)
 
 
 def char_unit_hashes(text: str) -> np.ndarray:
