@@ -93,7 +93,7 @@ def _run_analysis(paths, include, exclude, text_field, max_bytes, quiet, **confi
     try:
         scan_config = ScanConfig(**config)
         corpus = read(paths, include=include, exclude=exclude, text_field=text_field,
-                      max_bytes=max_bytes, stdin=click.get_binary_stream("stdin"),
+                      max_bytes=max_bytes, stdin=sys.stdin.buffer if "-" in paths else None,
                       on_item=counter)
         counter.close()
         if not quiet:
