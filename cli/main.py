@@ -14,6 +14,7 @@ import click
 
 from provenance import (
     Analysis,
+    ConfigError,
     Document,
     ProvenanceError,
     ScanConfig,
@@ -22,6 +23,7 @@ from provenance import (
     analyze,
     read,
 )
+from provenance.config import parse_shingle
 from provenance.readers import DEFAULT_MAX_BYTES
 from provenance.report import (
     matrix_csv,
@@ -45,6 +47,14 @@ def cli() -> None:
     """
 
 
+def _check_shingle(ctx, param, value: str) -> str:
+    try:
+        kind, n = parse_shingle(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return f"{kind}:{n}"
+
+
 def _input_options(func: Callable) -> Callable:
     """Options shared by every command that reads documents."""
     options = [
@@ -61,6 +71,7 @@ def _input_options(func: Callable) -> Callable:
         click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
                      show_default=True, help="Largest article read; larger ones are skipped."),
         click.option("--shingle", default=_DEFAULTS.shingle, show_default=True,
+                     callback=_check_shingle,
                      help="Shingles: word:N (word n-grams) or char:N (character n-grams)."),
         click.option("--num-perm", type=click.IntRange(2, 1024), default=_DEFAULTS.num_perm,
                      show_default=True, help="MinHash permutations."),
@@ -98,6 +109,7 @@ def _run_analysis(paths, include, exclude, text_field, max_bytes, quiet, **confi
         counter.close()
         if not quiet:
             _note_skipped(corpus.skipped)
+            _note_legacy_encodings(corpus.documents)
         if not corpus.documents:
             where = ", ".join(paths)
             raise click.ClickException(
@@ -209,6 +221,19 @@ def _note_skipped(skipped: tuple[Skipped, ...]) -> None:
     if len(skipped) > _SKIPPED_SHOWN:
         click.echo(f"  ... and {len(skipped) - _SKIPPED_SHOWN} more (all are listed under "
                    "'skipped' in --format json)", err=True)
+
+
+def _note_legacy_encodings(documents: tuple[Document, ...]) -> None:
+    legacy = [d for d in documents if d.encoding not in (None, "utf-8", "utf-8-sig")]
+    if not legacy:
+        return
+    click.echo(f"note: {len(legacy)} files were not UTF-8 and were decoded as detected "
+               "(check them, or save them as UTF-8):", err=True)
+    for d in legacy[:_SKIPPED_SHOWN]:
+        click.echo(f"  {d.path}: {d.encoding}", err=True)
+    if len(legacy) > _SKIPPED_SHOWN:
+        click.echo(f"  ... and {len(legacy) - _SKIPPED_SHOWN} more ('encoding' in --format "
+                   "json)", err=True)
 
 
 class _ReadCounter:

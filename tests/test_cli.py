@@ -92,10 +92,11 @@ def test_threshold_out_of_range_is_a_usage_error(run, seeds_dir):
     assert "Traceback" not in result.output
 
 
-def test_bad_shingle_is_a_one_line_error(run, seeds_dir):
-    result = run("scan", seeds_dir, "--shingle", "sentence:3")
-    assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1].startswith("Error: shingle 'sentence:3'")
+def test_bad_shingle_is_a_usage_error(run, seeds_dir):
+    for bad in ("sentence:3", "word:0", "word:x"):
+        result = run("scan", seeds_dir, "--shingle", bad)
+        assert result.exit_code == 2
+        assert f"shingle '{bad}'" in result.output.strip().splitlines()[-1]
 
 
 def test_missing_folder_is_a_usage_error(run, tmp_path):
@@ -133,6 +134,7 @@ def test_skipped_files_are_reported_and_the_rest_scanned(run, seeds_dir, tmp_pat
     assert [s["path"].rsplit("/", 1)[-1] for s in data["skipped"]] == ["bad.jsonl:2"]
     legacy = next(d for d in data["documents"] if d["id"] == "invalid")
     assert legacy["encoding"] == "cp1252"
+    assert "invalid.txt: cp1252" in result.stderr
 
 
 def test_quiet_silences_notes(run, tmp_path):
