@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.text import boilerplate_lines, normalize_token, sentences, tokenize
+from provenance.text import boilerplate_blocks, normalize_token, sentences, tokenize
 
 
 def texts(t: str) -> list[str]:
@@ -59,7 +59,7 @@ def test_seed_sentences_keep_their_abbreviations(seeds_dir):
                 assert not s.text.endswith(" " + abbreviation), (path.name, s.text)
 
 
-def test_boilerplate_lines_in_the_seeds(seeds_dir):
+def test_boilerplate_blocks_in_the_seeds(seeds_dir):
     text = (seeds_dir / "002_07e17540711d636a.txt").read_text(encoding="utf-8")
     flagged = {s.text for s in sentences(text) if s.boilerplate}
     assert "Share This Article" in flagged
@@ -76,7 +76,7 @@ def test_boilerplate_phrases_and_captions():
              "Share This Article",
              "Stoltenberg addresses a press conference (Kenzo Tribouillard/AFP via Getty Images)"]
     text = "\n".join(lines + ["NATO warned China against arming Russia."])
-    flagged = boilerplate_lines(text)
+    flagged = boilerplate_blocks(text)
     starts = [text.index(line) for line in lines]
     assert flagged == set(starts)
 
@@ -113,3 +113,34 @@ def test_words_are_the_token_values(text):
 
     assert words(text) == [t.norm for t in tokenize(text)]
     assert words(text, 3, 50) == [t.norm for t in tokenize(text[3:50])]
+
+
+def test_hard_wrapped_text_joins_lines_into_paragraphs():
+    reuters = ("Standard Oil Co and BP North America\nInc said they plan to form a venture to "
+               "manage the money market\nborrowing and investment activities of both companies.\n"
+               "    BP North America is a subsidiary of British Petroleum Co\nPlc <BP>, which "
+               "also owns a 55 pct interest in Standard Oil.\n")
+    out = sentences(reuters)
+    assert [s.text.replace("\n", " ") for s in out] == [
+        "Standard Oil Co and BP North America Inc said they plan to form a venture to manage "
+        "the money market borrowing and investment activities of both companies.",
+        "BP North America is a subsidiary of British Petroleum Co Plc <BP>, which also owns a "
+        "55 pct interest in Standard Oil.",
+    ]
+    for s in out:
+        assert reuters[s.start : s.end] == s.text
+
+
+def test_clough_style_crlf_wrapping():
+    text = ("Inheritance is a basic concept of Object-Oriented Programming where\r\nthe basic "
+            "idea is to create new classes that add extra detail to\r\nexisting classes. This "
+            "is done by allowing the new classes to reuse\r\nthe methods of the existing ones.\r\n")
+    assert len(sentences(text)) == 2
+
+
+def test_unwrapped_news_keeps_one_block_per_line(seeds_dir):
+    from provenance.text import blocks
+
+    for path in sorted(seeds_dir.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert len(blocks(text)) == len(text.splitlines(keepends=True)), path.name
