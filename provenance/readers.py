@@ -95,7 +95,7 @@ def read(
         elif os.path.isdir(p):
             items = _read_folder(Path(p), opts)
         else:
-            items = _read_file(Path(p), Path(p).name, {}, opts)
+            items = _read_single(Path(p), opts)
         for item in items:
             (docs if isinstance(item, Document) else skipped).append(item)
             if on_item is not None:
@@ -123,11 +123,18 @@ def _stem(rel: str) -> str:
     return rel[: len(rel) - len(suffix)] if suffix else rel
 
 
+def _read_single(path: Path, opts: _Options) -> Iterator[Document | Skipped]:
+    """A file named on its own: its id is its name without suffix; its folder's sidecar
+    metadata still applies."""
+    metadata, _ = _sidecar_metadata(path.parent)
+    yield from _read_file(path, path.name, metadata.get(path.name, {}), opts)
+
+
 def _read_folder(root: Path, opts: _Options) -> Iterator[Document | Skipped]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(dirpath)
-        metadata, problems = _sidecar_metadata(here, root)
+        metadata, problems = _sidecar_metadata(here)
         yield from problems
         for name in sorted(filenames):
             if name.startswith(".") or name in SIDECARS:
@@ -299,7 +306,7 @@ def _metadata(source: dict[str, Any]) -> dict[str, str | None]:
     return out
 
 
-def _sidecar_metadata(folder: Path, root: Path) -> tuple[dict[str, dict], list[Skipped]]:
+def _sidecar_metadata(folder: Path) -> tuple[dict[str, dict], list[Skipped]]:
     """Per-file metadata from ``metadata.csv`` / ``metadata.jsonl`` in ``folder``."""
     table: dict[str, dict] = {}
     problems: list[Skipped] = []

@@ -176,8 +176,9 @@ def blocks(text: str) -> list[tuple[int, int]]:
     Hard-wrapped text breaks lines inside sentences ("in\\nthe Bahia cocoa zone"). It is told apart
     by its junctions -- a line followed directly by an unindented, non-blank line: when at least
     two of them exist, 40% or more follow a line that does not end a sentence, and the lines
-    are of wrapping length (median at least 40 characters, 90% at most 100), lines are joined into paragraphs, which end at a blank
-    line or an indented line (Reuters indents its paragraphs).
+    are of wrapping length (median at least 40 characters, 90% at most 100), lines are joined
+    into paragraphs, which end at a blank line or an indented line (Reuters indents its
+    paragraphs).
     """
     lines = []
     pos = 0

@@ -110,6 +110,8 @@ def test_sidecar_metadata_csv_and_jsonl(tmp_path, write):
     assert set(docs) == {"a/x", "b/y"}  # sidecars are not documents
     assert (docs["a/x"].outlet, docs["a/x"].published) == ("Politico", "2023-03-16")
     assert docs["b/y"].outlet == "The Hill"
+    [single] = read(tmp_path / "a" / "x.txt").documents
+    assert (single.id, single.outlet) == ("x", "Politico")
 
 
 def test_utf8_bom_utf16_and_windows_1252(tmp_path, write):
