@@ -7,6 +7,8 @@ errors become one-line messages: exit code 1 for runtime errors, 2 for usage err
 from __future__ import annotations
 
 import functools
+import json
+import shutil
 import sys
 from collections.abc import Callable
 
@@ -20,16 +22,20 @@ from provenance import (
     ScanConfig,
     Skipped,
     __version__,
+    align,
     analyze,
     read,
 )
 from provenance.config import parse_shingle
 from provenance.readers import DEFAULT_MAX_BYTES
 from provenance.report import (
+    compare_view,
     matrix_csv,
     matrix_json,
     matrix_table,
     pairs_csv,
+    passages_csv,
+    passages_table,
     table_report,
     to_json,
 )
@@ -80,6 +86,10 @@ def _input_options(func: Callable) -> Callable:
         click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
                      default=_DEFAULTS.threshold, show_default=True,
                      help="Jaccard at or above which documents are near-duplicates."),
+        click.option("--passage-threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
+                     default=_DEFAULTS.passage_threshold, show_default=True,
+                     help="Weighted term overlap at which two sentences match (rewritten or "
+                          "closer)."),
         click.option("--engine", type=click.Choice(["auto", "numpy", "numba"]),
                      default=_DEFAULTS.engine, show_default=True,
                      help="Hashing core: numba kernel, numpy reference, or auto by size."),
@@ -210,6 +220,84 @@ def matrix(paths, fmt, measure, output, quiet, **options) -> None:
     render = {"table": matrix_table, "csv": matrix_csv, "json": matrix_json}[fmt]
     text = render(analysis.matrix, measure)
     _emit(text if text.endswith("\n") else text + "\n", output, quiet)
+
+
+@cli.command()
+@_input_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True, help="Output format.")
+@_command
+def passages(paths, fmt, output, quiet, **options) -> None:
+    """List the passages repeated or rewritten between the articles in PATHS.
+
+    Each passage gives both documents, character spans into each, a score (weighted overlap of
+    content words), a kind (verbatim, near_verbatim, rewritten) and whether the shared words
+    are a quotation on both sides.
+
+    \b
+    Examples:
+      provenance passages seeds/
+      provenance passages seeds/ --format json -o passages.json
+    """
+    analysis = _run_analysis(paths, quiet=quiet, **options)
+    found = analysis.passages
+    if fmt == "json":
+        text = json.dumps([p.to_dict() for p in found], sort_keys=True, indent=2,
+                          ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        text = passages_csv(found)
+    elif found:
+        text = passages_table(found) + "\n"
+    else:
+        text = "No repeated or rewritten passages found.\n"
+    _emit(text, output, quiet)
+
+
+@cli.command()
+@click.argument("file_a", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file_b", type=click.Path(exists=True, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: side by side; json: the passages.")
+@click.option("--passage-threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
+              default=_DEFAULTS.passage_threshold, show_default=True,
+              help="Weighted term overlap at which two sentences match.")
+@click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
+@click.option("--width", type=click.IntRange(min=40), default=None,
+              help="Width of the side-by-side view [default: the terminal's].")
+@_command
+def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
+    """Show the passages two articles share, side by side.
+
+    Content words only FILE_A has are marked [-like this-], those only FILE_B has {+like
+    this+}; a quotation both give is named.
+
+    \b
+    Example:
+      provenance compare seeds/000_f9740930b9afea8b.txt seeds/001_3f6639795f3717d1.txt
+    """
+    docs = []
+    for path in (file_a, file_b):
+        try:
+            corpus = read(path, text_field=text_field)
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if len(corpus.documents) != 1:
+            reason = corpus.skipped[0].reason if corpus.skipped else (
+                f"it holds {len(corpus.documents)} articles")
+            raise click.ClickException(f"{path}: compare needs one article per file ({reason})")
+        docs.append(corpus.documents[0])
+    options = ScanConfig(passage_threshold=passage_threshold).passage_options()
+    found = align(docs[0], docs[1], options)
+    if fmt == "json":
+        click.echo(json.dumps([p.to_dict() for p in found], sort_keys=True, indent=2,
+                              ensure_ascii=False))
+        return
+    if not found:
+        click.echo(f"{docs[0].id} and {docs[1].id} share no passage.")
+        return
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    click.echo(f"{len(found)} passages shared by {docs[0].id} and {docs[1].id}\n")
+    click.echo(compare_view(found, docs[0].text, docs[1].text, width=width), nl=False)
 
 
 def _note_skipped(skipped: tuple[Skipped, ...]) -> None:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from .core import ENGINES
 from .errors import ConfigError
+from .passages import PassageOptions
 
 __all__ = ["ScanConfig", "parse_shingle"]
 
@@ -42,6 +43,10 @@ class ScanConfig:
     - ``matrix_limit``: up to this many documents every pair is compared exactly and the full
       matrix is kept; above it, LSH candidates are verified and only the pair list is kept.
     - ``engine``: ``auto``, ``numpy`` (reference) or ``numba`` (compiled kernel).
+    - ``passages``: find repeated and rewritten passages too (see :mod:`provenance.passages`).
+    - ``passage_threshold``: weighted term overlap a sentence pair needs to match (chosen on
+      the MSRP training split; see benchmarks/README.md).
+    - ``passage_gap``: unmatched sentences allowed inside one passage.
     """
 
     shingle: str = "word:5"
@@ -51,6 +56,9 @@ class ScanConfig:
     min_score: float = 0.01
     matrix_limit: int = 2000
     engine: str = "auto"
+    passages: bool = True
+    passage_threshold: float = 0.36
+    passage_gap: int = 1
 
     def __post_init__(self) -> None:
         kind, n = parse_shingle(self.shingle)
@@ -64,6 +72,11 @@ class ScanConfig:
             raise ConfigError(f"min_score {self.min_score!r} is outside [0, 1]; try 0.01")
         if not isinstance(self.matrix_limit, int) or self.matrix_limit < 0:
             raise ConfigError(f"matrix_limit {self.matrix_limit!r} must be a whole number >= 0")
+        if not 0.0 < self.passage_threshold <= 1.0:
+            raise ConfigError(f"passage_threshold {self.passage_threshold!r} is outside (0, 1]; "
+                              "try 0.36")
+        if not isinstance(self.passage_gap, int) or not 0 <= self.passage_gap <= 10:
+            raise ConfigError(f"passage_gap {self.passage_gap!r} is outside 0..10; try 1")
         if self.engine not in ENGINES:
             raise ConfigError(f"engine {self.engine!r} is not one of {', '.join(ENGINES)}")
 
@@ -74,6 +87,9 @@ class ScanConfig:
     @property
     def shingle_size(self) -> int:
         return int(self.shingle.partition(":")[2])
+
+    def passage_options(self) -> PassageOptions:
+        return PassageOptions(threshold=self.passage_threshold, gap=self.passage_gap)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,6 +15,7 @@ from .config import ScanConfig
 from .core import SignedBatch, char_unit_hashes, estimate_jaccard, sign, word_unit_hashes
 from .documents import Document, Skipped
 from .errors import InputError
+from .passages import Passage, find_passages
 from .readers import Corpus
 from .similarity import Pair, SimilarityMatrix, clusters, exact_matrix, intersection_size
 from .text import Sentence, sentences, words
@@ -37,6 +38,7 @@ class Analysis:
     clusters: tuple[tuple[str, ...], ...]
     skipped: tuple[Skipped, ...] = ()
     matrix: SimilarityMatrix | None = None
+    passages: tuple[Passage, ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -63,6 +65,7 @@ class Analysis:
                                    strict=True)
             ],
             "pairs": [p.to_dict() for p in self.pairs],
+            "passages": [p.to_dict() for p in self.passages],
             "clusters": [list(c) for c in self.clusters],
             "skipped": [s.to_dict() for s in self.skipped],
         }
@@ -126,6 +129,11 @@ def analyze(
         report("compare", len(docs), len(docs))
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
+    passages: list[Passage] = []
+    if config.passages:
+        with clock.phase("passages"):
+            passages = find_passages(docs, config.passage_options(), sentences_by_doc=sents,
+                                     progress=report, seed=config.seed)
     return Analysis(
         config=config,
         documents=docs,
@@ -135,6 +143,7 @@ def analyze(
         clusters=tuple(tuple(g) for g in groups),
         skipped=skipped,
         matrix=matrix,
+        passages=tuple(passages),
         timings=clock.timings,
     )
 

@@ -12,11 +12,15 @@ import json
 import numpy as np
 from tabulate import tabulate
 
+from .passages import Passage
 from .pipeline import Analysis
 from .similarity import SimilarityMatrix
 
 __all__ = [
     "MATRIX_TABLE_LIMIT",
+    "compare_view",
+    "passages_csv",
+    "passages_table",
     "matrix_csv",
     "matrix_json",
     "matrix_table",
@@ -90,6 +94,14 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
                               headers=("cluster", "size", "documents")))
     else:
         parts.append(f"No near-duplicate clusters at Jaccard >= {cfg.threshold:g}.")
+    if analysis.config.passages:
+        parts.append("")
+        if analysis.passages:
+            shown_passages = _top_passages(analysis.passages, top)
+            parts += [f"Repeated passages (top {len(shown_passages)} of "
+                      f"{len(analysis.passages)} by score)", passages_table(shown_passages)]
+        else:
+            parts.append("No repeated or rewritten passages found.")
     if analysis.matrix is not None and len(docs) <= MATRIX_TABLE_LIMIT:
         parts += ["", "Jaccard matrix", matrix_table(analysis.matrix)]
     if analysis.skipped:
@@ -123,3 +135,89 @@ def matrix_json(matrix: SimilarityMatrix, measure: str = "jaccard") -> str:
     values = np.round(matrix.values(measure), 6).tolist()
     return json.dumps({"ids": list(matrix.ids), "measure": measure, "values": values},
                       sort_keys=True, ensure_ascii=False) + "\n"
+
+
+PASSAGE_COLUMNS = ("a", "b", "kind", "score", "quoted", "quote", "a_start", "a_end", "b_start",
+                   "b_end", "a_text", "b_text")
+
+
+def _top_passages(passages, top: int) -> list[Passage]:
+    return sorted(passages, key=lambda p: (-p.score, p.a, p.b, p.a_start))[:top]
+
+
+def _excerpt(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def passages_table(passages, width: int = 48) -> str:
+    """Passages as a terminal table with excerpts of both sides."""
+    return tabulate(
+        [(p.a, p.b, p.kind, p.score, "yes" if p.quoted else "", _excerpt(p.a_text, width),
+          _excerpt(p.b_text, width)) for p in passages],
+        headers=("a", "b", "kind", "score", "quoted", "a says", "b says"),
+        floatfmt=".3f",
+    )
+
+
+def passages_csv(passages) -> str:
+    """One row per passage, all fields, texts whole."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PASSAGE_COLUMNS)
+    for p in passages:
+        d = p.to_dict()
+        writer.writerow(["" if d[c] is None else d[c] for c in PASSAGE_COLUMNS])
+    return out.getvalue()
+
+
+def _marked(text: str, start: int, tokens, changed: set[int], left: str, right: str) -> str:
+    """The passage text with runs of changed words wrapped in ``left``/``right``."""
+    out, pos, k = [], start, 0
+    while k < len(tokens):
+        if k in changed:
+            first = k
+            while k + 1 < len(tokens) and k + 1 in changed:
+                k += 1
+            out.append(text[pos : tokens[first].start])
+            out.append(left + text[tokens[first].start : tokens[k].end] + right)
+            pos = tokens[k].end
+        k += 1
+    out.append(text[pos : tokens[-1].end if tokens else pos])
+    return "".join(out)
+
+
+def _changed(tokens, other) -> set[int]:
+    """Content words of ``tokens`` whose stem the other side does not use (rewrites reorder
+    words, so this is a bag-of-stems comparison, not a sequence diff)."""
+    from .lexicon import STOPWORDS, stem
+
+    theirs = {stem(t.norm) for t in other}
+    return {i for i, t in enumerate(tokens)
+            if t.norm not in STOPWORDS and stem(t.norm) not in theirs}
+
+
+def compare_view(passages, text_a: str, text_b: str, width: int = 100) -> str:
+    """Aligned passages side by side; content words only ``a`` has are marked ``[-...-]``,
+    those only ``b`` has ``{+...+}``."""
+    from textwrap import wrap
+
+    from .text import tokenize
+
+    col = max(20, (width - 3) // 2)
+    parts = []
+    for n, p in enumerate(passages, start=1):
+        ta, tb = tokenize(text_a, p.a_start, p.a_end), tokenize(text_b, p.b_start, p.b_end)
+        left = _marked(text_a, p.a_start, ta, _changed(ta, tb), "[-", "-]")
+        right = _marked(text_b, p.b_start, tb, _changed(tb, ta), "{+", "+}")
+        lines_a = wrap(" ".join(left.split()), col) or [""]
+        lines_b = wrap(" ".join(right.split()), col) or [""]
+        quoted = f"  quoted: \u201c{p.quote}\u201d" if p.quoted else ""
+        parts.append(f"#{n} {p.kind}  score {p.score:.3f}{quoted}")
+        parts.append(f"{f'{p.a} [{p.a_start}:{p.a_end}]':<{col}} | {p.b} [{p.b_start}:{p.b_end}]")
+        for i in range(max(len(lines_a), len(lines_b))):
+            la = lines_a[i] if i < len(lines_a) else ""
+            lb = lines_b[i] if i < len(lines_b) else ""
+            parts.append(f"{la:<{col}} | {lb}".rstrip())
+        parts.append("")
+    return "\n".join(parts)

@@ -1,0 +1,50 @@
+"""Quotation spans: where a text quotes someone, with offsets into the original.
+
+Straight and curly, double and single marks, and mixed pairs (‘ ... ” occurs in real copy) are
+all quotation marks. An apostrophe inside a word ("NATO’s", "isn't") is not. A quotation left
+open runs to the end of its block (news style for a quotation over several paragraphs: each
+paragraph opens again and only the last one closes). Unbalanced marks never raise.
+"""
+
+from __future__ import annotations
+
+__all__ = ["quote_spans"]
+
+_OPENERS = "“‘«„‚"
+_CLOSERS = "”’»"
+_AMBIGUOUS = "\"'"
+
+
+def quote_spans(text: str, blocks: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` of each quoted stretch, marks excluded, in text order."""
+    if blocks is None:
+        from .text import blocks as text_blocks
+
+        blocks = text_blocks(text)
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in blocks:
+        open_at = None
+        for i in range(block_start, block_end):
+            ch = text[i]
+            if ch not in _OPENERS and ch not in _CLOSERS and ch not in _AMBIGUOUS:
+                continue
+            before = text[i - 1] if i > block_start else " "
+            after = text[i + 1] if i + 1 < block_end else " "
+            in_word = before.isalnum() and after.isalnum()
+            if in_word:
+                continue  # an apostrophe: "NATO’s", "isn't"
+            if open_at is None:
+                if ch in _OPENERS or (ch in _AMBIGUOUS and not before.isalnum()):
+                    open_at = i + 1
+            elif ch in _CLOSERS or (ch in _AMBIGUOUS and not after.isalnum()):
+                if i > open_at:
+                    spans.append((open_at, i))
+                open_at = None
+            # an opener inside an open quotation (nested, or repeated) leaves it open
+        if open_at is not None:
+            end = block_end
+            while end > open_at and text[end - 1].isspace():
+                end -= 1
+            if end > open_at:
+                spans.append((open_at, end))
+    return spans
