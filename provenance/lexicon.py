@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["STOCK_WORDS", "STOPWORDS", "TermWeights", "content_terms", "stem"]
+__all__ = ["STOCK_WORDS", "STOPWORDS", "TermWeights", "content_terms", "sentence_terms", "stem"]
 
 STOPWORDS = frozenset(
     """
@@ -64,6 +64,46 @@ def stem(word: str) -> str:
 def content_terms(words: Iterable[str]) -> list[str]:
     """Stems of the words that are not stop words, in order (repeats kept)."""
     return [stem(w) for w in words if w not in STOPWORDS and not (len(w) == 1 and w.isalpha())]
+
+
+def sentence_terms(text: str, tokens) -> dict[str, float]:
+    """Content terms of one sentence, each with a share of its evidence.
+
+    A name is one piece of evidence however many words it has: the words of a run of
+    capitalized words ("NATO Secretary General Jens Stoltenberg") share a weight of 1, so a
+    name two sentences both mention does not outweigh what they say. Other terms count 1.
+    """
+    out: dict[str, float] = {}
+    run: list[str] = []
+    previous_end = None
+
+    def flush() -> None:
+        for term in run:
+            out[term] = max(out.get(term, 0.0), 1.0 / len(run))
+        run.clear()
+
+    for tok in tokens:
+        word = tok.norm
+        if word in STOPWORDS or (len(word) == 1 and word.isalpha()):
+            flush()
+            previous_end = None
+            continue
+        term = stem(word)
+        capitalized = text[tok.start].isupper()
+        joined = previous_end is not None and text[previous_end : tok.start] in (" ", "-")
+        if capitalized and (joined or not run):
+            if not joined:
+                flush()
+            run.append(term)
+        else:
+            flush()
+            if capitalized:
+                run.append(term)
+            else:
+                out[term] = 1.0
+        previous_end = tok.end if capitalized else None
+    flush()
+    return out
 
 
 _STOCK_STEMS = frozenset(stem(w) for w in STOCK_WORDS)

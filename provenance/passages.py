@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from .documents import Document
-from .lexicon import STOPWORDS, TermWeights, content_terms
+from .lexicon import STOPWORDS, TermWeights, sentence_terms
 from .quotes import quote_spans
 from .text import Sentence, Token, blocks, sentences, tokenize
 
@@ -99,7 +99,7 @@ class _Unit:
     position: int  # index among the document's sentences
     sentence: Sentence
     tokens: list[Token]
-    terms: frozenset[str]
+    terms: dict[str, float]  # content term -> its share of evidence (names share one)
     numbers: frozenset[str]
 
 
@@ -118,7 +118,7 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None) -> _Pr
         if s.boilerplate:
             continue
         toks = tokenize(doc.text, s.start, s.end)
-        terms = frozenset(content_terms(t.norm for t in toks))
+        terms = sentence_terms(doc.text, toks)
         if terms:
             numbers = frozenset(t for t in terms if _NUMBER.search(t))
             units.append(_Unit(index, s.index, s, toks, terms, numbers))
@@ -126,14 +126,15 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None) -> _Pr
 
 
 def sentence_score(
-    terms_a: frozenset[str], terms_b: frozenset[str], weight: Callable[[str], float],
+    terms_a: dict[str, float], terms_b: dict[str, float], weight: Callable[[str], float],
     numbers_a: frozenset[str] = frozenset(), numbers_b: frozenset[str] = frozenset(),
     number_penalty: float = 0.2,
 ) -> tuple[float, float]:
-    """``(score, shared weight)``: weighted Dice overlap of two term sets, less
+    """``(score, shared weight)``: weighted Dice overlap of two sentences' terms, less
     ``number_penalty`` times the share of numbers that differ when both sides give numbers."""
-    shared = sum(weight(t) for t in terms_a & terms_b)
-    total = sum(weight(t) for t in terms_a) + sum(weight(t) for t in terms_b)
+    shared = sum(weight(t) * min(terms_a[t], terms_b[t]) for t in terms_a.keys() & terms_b)
+    total = (sum(weight(t) * f for t, f in terms_a.items())
+             + sum(weight(t) * f for t, f in terms_b.items()))
     score = 2 * shared / total if total else 0.0
     if numbers_a and numbers_b and numbers_a != numbers_b:
         score -= number_penalty * len(numbers_a ^ numbers_b) / len(numbers_a | numbers_b)
@@ -157,7 +158,7 @@ def align(
     matches = []
     for ua in pa.units:
         for ub in pb.units:
-            if ua.terms & ub.terms:
+            if ua.terms.keys() & ub.terms.keys():
                 matches.extend(_verify(ua, ub, weights, options))
     return _passages(pa, pb, matches, options)
 

@@ -37,14 +37,19 @@ def quote_spans(text: str, blocks: list[tuple[int, int]] | None = None) -> list[
                 if ch in _OPENERS or (ch in _AMBIGUOUS and not before.isalnum()):
                     open_at = i + 1
             elif ch in _CLOSERS or (ch in _AMBIGUOUS and not after.isalnum()):
-                if i > open_at:
-                    spans.append((open_at, i))
+                _add(text, spans, open_at, i)
                 open_at = None
             # an opener inside an open quotation (nested, or repeated) leaves it open
         if open_at is not None:
-            end = block_end
-            while end > open_at and text[end - 1].isspace():
-                end -= 1
-            if end > open_at:
-                spans.append((open_at, end))
+            _add(text, spans, open_at, block_end)
     return spans
+
+
+def _add(text: str, spans: list[tuple[int, int]], start: int, end: int) -> None:
+    """Record ``text[start:end]`` without surrounding white space, if anything is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance import Document, ScanConfig, align, analyze, find_passages, read
+from provenance.lexicon import TermWeights, content_terms
+from provenance.quotes import quote_spans
+
+
+def seeds(seeds_dir):
+    return {d.id[:3]: d for d in read(seeds_dir).documents}
+
+
+def test_politico_rifle_passage_between_000_and_001(seeds_dir):
+    found = find_passages(list(seeds(seeds_dir).values()))
+    rifle = [p for p in found if "assault rifles" in p.a_text and "assault rifles" in p.b_text]
+    assert len(rifle) == 1
+    p = rifle[0]
+    assert (p.a[:3], p.b[:3]) == ("000", "001")
+    assert p.a_text.startswith("Politico reported on March 16")
+    assert "It was also previously reported that Chinese companies" in p.b_text
+    assert p.kind == "rewritten" and not p.quoted
+
+
+def test_historic_mistake_quotation_is_flagged(seeds_dir):
+    found = find_passages(list(seeds(seeds_dir).values()))
+    [p] = [p for p in found if p.quoted and (p.a[:3], p.b[:3]) == ("000", "001")]
+    assert p.quote == "historic mistake with profound implications"
+    assert "historic mistake" in p.a_text and "historic mistake" in p.b_text
+
+
+def test_spans_point_into_the_originals(seeds_dir):
+    docs = seeds(seeds_dir)
+    by_id = {d.id: d for d in docs.values()}
+    for p in find_passages(list(docs.values())):
+        assert by_id[p.a].text[p.a_start : p.a_end] == p.a_text
+        assert by_id[p.b].text[p.b_start : p.b_end] == p.b_text
+        assert p.a < p.b and 0 < p.score <= 1
+
+
+def test_stock_phrases_and_boilerplate_make_no_passage():
+    stock = "NATO Secretary General Jens Stoltenberg said on Tuesday"
+    docs = [
+        Document("a", f"{stock} that the alliance would grow.\nShare This Article\n"
+                      "Related Topics"),
+        Document("b", f"{stock} that wheat prices fell sharply.\nShare This Article\n"
+                      "Related Topics"),
+        Document("c", f"{stock} that a summit is planned in Vilnius.\nShare This Article"),
+    ]
+    assert find_passages(docs) == []
+    assert align(docs[0], docs[1]) == []
+
+
+def test_kinds():
+    base = ("The European Central Bank raised its key interest rate by half a point on "
+            "Thursday to fight stubborn inflation across the euro zone.")
+    near = base.replace("stubborn", "persistent")
+    rewritten = ("To fight stubborn euro zone inflation, the ECB on Thursday lifted its key "
+                 "interest rate by half a percentage point.")
+    other = "Heavy snow closed schools across the Alps for a second day."
+    a = Document("a", f"{other}\n{base}")
+    assert [p.kind for p in align(a, Document("b", base))] == ["verbatim"]
+    assert align(a, Document("b", base))[0].score == 1.0
+    assert [p.kind for p in align(a, Document("b", near))] == ["near_verbatim"]
+    assert [p.kind for p in align(a, Document("b", rewritten))] == ["rewritten"]
+
+
+def test_adjacent_matches_merge_into_one_passage():
+    s1 = "Floods forced thousands of residents from their homes in northern Italy on Sunday."
+    s2 = "Rescue teams used helicopters to lift stranded families from rooftops near Ravenna."
+    s3 = "Regional officials estimated the damage at more than one billion euros."
+    a = Document("a", f"{s1} {s2} Weather: rain again. {s3}")
+    b = Document("b", f"Intro line about something else entirely.\n{s1} {s2} {s3}")
+    [p] = align(a, b)
+    assert p.a_text == f"{s1} {s2} Weather: rain again. {s3}"
+    assert p.b_text == f"{s1} {s2} {s3}"
+    gapless = align(a, b, __import__("provenance").PassageOptions(gap=0))
+    assert len(gapless) == 2
+
+
+def test_numbers_that_differ_lower_the_score():
+    a = Document("a", "Yucaipa sold the Dominick's chain to Safeway in 1998 for $2.5 billion.")
+    b = Document("b", "Yucaipa sold the Dominick's chain to Safeway in 1998 for $2.5 billion.")
+    c = Document("c", "Yucaipa sold the Dominick's chain to Safeway in 1995 for $1.8 billion.")
+    assert align(a, b)[0].score > align(a, c)[0].score
+
+
+def test_quotes_straight_curly_single_mixed_and_multi_sentence():
+    def spans(t):
+        return [t[a:b] for a, b in quote_spans(t)]
+
+    assert spans('He said "a historic mistake," Euronews reported.') == ["a historic mistake,"]
+    assert spans("NATO’s chief said ‘We have not seen it,” he said.") == ["We have not seen it,"]
+    assert spans("It isn't 'the end' of it.") == ["the end"]
+    assert spans("“First sentence. Second sentence.” Then more.") == [
+        "First sentence. Second sentence."]
+    assert spans("“Runs on\n“And closes here.” Done") == ["Runs on", "And closes here."]
+    assert spans("Unbalanced ” closer and “ opener") == ["opener"]
+
+
+def test_scan_json_carries_passages(seeds_dir):
+    data = analyze(read(seeds_dir)).to_dict()
+    assert data["passages"]
+    assert set(data["passages"][0]) == {"a", "b", "a_start", "a_end", "b_start", "b_end",
+                                        "a_text", "b_text", "score", "kind", "quoted", "quote"}
+    off = analyze(read(seeds_dir), ScanConfig(passages=False)).to_dict()
+    assert off["passages"] == []
+
+
+def test_term_weights_discount_what_every_document_says():
+    docs = [content_terms(t.split()) for t in (
+        "nato china rifles", "nato china rifles", "nato china", "nato china", "nato wheat")]
+    w = TermWeights(docs)
+    assert w(content_terms(["rifles"])[0]) == 1.0
+    assert w("nato") < 0.1
+    assert TermWeights()("rifl") == 1.0
+    assert TermWeights()("secretari") < 1.0  # a stock word even without a corpus
+
+
+def test_lsh_candidates_find_what_the_exact_path_finds(seeds_dir, monkeypatch):
+    import provenance.passages as passages
+
+    docs = list(seeds(seeds_dir).values())
+    exact = find_passages(docs)
+    monkeypatch.setattr(passages, "EXACT_LIMIT", 0)
+    banded = find_passages(docs)
+    assert {(p.a, p.a_start, p.b, p.b_start) for p in banded} <= {
+        (p.a, p.a_start, p.b, p.b_start) for p in exact}
+    assert any("assault rifles" in p.a_text for p in banded)
+
+
+pieces = st.sampled_from(list("ab cd.!?\"'“”‘’«»\n") + ["Привет ", "东京 ", "NATO ", "rifles "])
+texts_strategy = st.lists(pieces, max_size=60).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts_strategy, min_size=2, max_size=4))
+def test_spans_stay_inside_documents_whatever_the_text(texts):
+    docs = [Document(f"d{i}", t) for i, t in enumerate(texts)]
+    by_id = {d.id: d for d in docs}
+    for p in find_passages(docs, __import__("provenance").PassageOptions(min_shared=0.5)):
+        for side, start, end in ((p.a, p.a_start, p.a_end), (p.b, p.b_start, p.b_end)):
+            assert 0 <= start < end <= len(by_id[side].text)
+        if p.quote is not None:
+            assert p.quote in by_id[p.a].text
+
+
+def test_no_sentences_and_one_enormous_sentence():
+    empty = Document("e", "... !!! ???")
+    huge = Document("h", " ".join(f"word{i % 500}" for i in range(20_000)))
+    assert find_passages([empty, huge]) == []
+    twin = Document("t", huge.text)
+    [p] = find_passages([huge, twin])
+    assert p.kind == "verbatim" and p.a_end == len(huge.text)
