@@ -168,7 +168,9 @@ def _command(func: Callable) -> Callable:
               show_default=True,
               help="List a pair when its Jaccard or either containment reaches this.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Pairs shown in the table report.")
+              help="Pairs and passages shown in the table report.")
+@click.option("--passages/--no-passages", default=True, show_default=True,
+              help="Also find repeated and rewritten passages.")
 @_command
 def scan(paths, fmt, output, top, quiet, **options) -> None:
     """Compare every article in PATHS with every other.

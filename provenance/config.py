@@ -57,7 +57,7 @@ class ScanConfig:
     matrix_limit: int = 2000
     engine: str = "auto"
     passages: bool = True
-    passage_threshold: float = 0.36
+    passage_threshold: float = 0.37
     passage_gap: int = 1
 
     def __post_init__(self) -> None:
@@ -74,7 +74,7 @@ class ScanConfig:
             raise ConfigError(f"matrix_limit {self.matrix_limit!r} must be a whole number >= 0")
         if not 0.0 < self.passage_threshold <= 1.0:
             raise ConfigError(f"passage_threshold {self.passage_threshold!r} is outside (0, 1]; "
-                              "try 0.36")
+                              "try 0.37")
         if not isinstance(self.passage_gap, int) or not 0 <= self.passage_gap <= 10:
             raise ConfigError(f"passage_gap {self.passage_gap!r} is outside 0..10; try 1")
         if self.engine not in ENGINES:

@@ -129,6 +129,10 @@ class TermWeights:
         self._norm = math.log((n + 1) / 3) if n >= 3 else 0.0
         self._cache: dict[str, float] = {}
 
+    def df(self, term: str) -> int:
+        """In how many documents ``term`` occurs."""
+        return self._df.get(term, 0)
+
     def __call__(self, term: str) -> float:
         w = self._cache.get(term)
         if w is None:

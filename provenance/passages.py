@@ -3,12 +3,12 @@
 The unit is the sentence. Each sentence becomes a weighted set of content terms (stems of the
 words that are not stop words, weighted by :class:`lexicon.TermWeights`, so stock phrases and
 what every article says count for little). Candidate sentence pairs across documents come from
-an exact sparse product for small corpora and from MinHash/LSH over the term sets for large
-ones; every candidate is verified with the weighted Dice overlap of its terms, less a penalty
-when the two sentences give different numbers. Matches are paired one to one, adjacent matches
-(gaps of up to ``gap`` sentences) merge into one passage, and each passage gets a kind from the
-word-level alignment of its two sides and a quotation flag from the quotation marks around the
-shared words.
+an exact sparse product for small corpora and from band keys over each sentence's rarest terms
+for large ones; every candidate is verified with the weighted Dice overlap of its terms, less
+a penalty when the two sentences give different numbers. Matches are paired one to one,
+adjacent matches (gaps of up to ``gap`` sentences) merge into one passage, and each passage
+gets a kind from the word-level alignment of its two sides and a quotation flag from the
+quotation marks around the shared words.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ KINDS = ("verbatim", "near_verbatim", "rewritten")
 _NUMBER = re.compile(r"\d")
 EXACT_LIMIT = 20_000
 """Up to this many sentences, every cross-document sentence pair sharing two terms is scored;
-above it, candidates come from MinHash/LSH."""
+above it, candidates are pairs sharing two of their rarest terms (see _rare_pair_candidates)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class PassageOptions:
     informative words); ``gap``: unmatched sentences allowed inside one passage;
     ``near_verbatim``: word-level similarity from which a passage is near-verbatim."""
 
-    threshold: float = 0.36
+    threshold: float = 0.37
     min_shared: float = 1.5
     gap: int = 1
     near_verbatim: float = 0.8
@@ -169,8 +169,6 @@ def find_passages(
     *,
     sentences_by_doc: Sequence[Sequence[Sentence]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-    num_perm: int = 64,
-    seed: int = 1,
 ) -> list[Passage]:
     """Passages shared by any two of ``documents`` (ids unique), ``a < b`` by id, sorted by
     ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed."""
@@ -185,7 +183,7 @@ def find_passages(
     if len(units) <= EXACT_LIMIT:
         candidates = _exact_candidates(units)
     else:
-        candidates = _lsh_candidates(units, num_perm, seed)
+        candidates = _rare_pair_candidates(units, weights)
     by_pair: dict[tuple[int, int], list] = {}
     for k, (i, j) in enumerate(candidates):
         ui, uj = units[i], units[j]
@@ -239,17 +237,47 @@ def _exact_candidates(units: list[_Unit]) -> np.ndarray:
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))] if len(pairs) else pairs
 
 
-def _lsh_candidates(units: list[_Unit], num_perm: int, seed: int) -> np.ndarray:
-    """Sentence pairs from different documents whose term sets collide in a MinHash band tuned
-    for a term Jaccard of 0.2 (rewrites keep about a quarter of their terms)."""
-    from .candidates import candidate_pairs, lsh_params
-    from .core import sign, word_unit_hashes
+def _rare_pair_candidates(units: list[_Unit], weights: TermWeights, keep: int = 5,
+                          max_group: int = 64) -> np.ndarray:
+    """Sentence pairs from different documents that share two of their rarest terms.
 
-    batch = sign([word_unit_hashes(sorted(u.terms)) for u in units], 1, num_perm, seed)
-    bands, rows = lsh_params(0.2, num_perm)
-    pairs = candidate_pairs(batch.signatures, bands, rows)
+    A bottom-k sketch keyed by rarity instead of a random permutation: each sentence keeps
+    its ``keep`` rarest terms found in at least two documents, and every two of them form a
+    band key. Sentences colliding on a key are candidates; a key shared by more than
+    ``max_group`` sentences is too common to be evidence and is dropped. One sort of all keys,
+    as for document candidates.
+    """
+    term_ids: dict[str, int] = {}
+    keys, owners = [], []
+    for index, u in enumerate(units):
+        rare = sorted((weights.df(t), t) for t in u.terms if weights.df(t) >= 2)[:keep]
+        ids = sorted(term_ids.setdefault(t, len(term_ids)) for _, t in rare)
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                keys.append((ids[x] << 32) | ids[y])
+                owners.append(index)
+    if not keys:
+        return np.empty((0, 2), dtype=np.int64)
+    keys_arr = np.array(keys, dtype=np.int64)
+    owners_arr = np.array(owners, dtype=np.int64)
+    order = np.argsort(keys_arr, kind="stable")
+    sorted_keys = keys_arr[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
     docs = np.array([u.doc for u in units])
-    return pairs[docs[pairs[:, 0]] != docs[pairs[:, 1]]]
+    n = len(units)
+    found = []
+    for start, size in zip(starts, sizes, strict=True):
+        if 2 <= size <= max_group:
+            members = np.sort(owners_arr[order[start : start + size]])
+            i, j = np.triu_indices(size, k=1)
+            a, b = members[i], members[j]
+            cross = docs[a] != docs[b]
+            found.append(a[cross] * n + b[cross])
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    codes = np.unique(np.concatenate(found))
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> list[Passage]:

@@ -133,7 +133,7 @@ def analyze(
     if config.passages:
         with clock.phase("passages"):
             passages = find_passages(docs, config.passage_options(), sentences_by_doc=sents,
-                                     progress=report, seed=config.seed)
+                                     progress=report)
     return Analysis(
         config=config,
         documents=docs,

@@ -164,3 +164,41 @@ def test_every_command_has_help_and_is_in_the_readme(run, name):
 def test_version(run):
     result = run("--version")
     assert result.exit_code == 0 and "provenance" in result.output
+
+
+def test_passages_command(run, seeds_dir):
+    table = run("passages", seeds_dir)
+    assert table.exit_code == 0, table.output
+    assert "rewritten" in table.stdout and "Politico reported on March 16" in table.stdout
+    data = json.loads(run("passages", seeds_dir, "-f", "json").stdout)
+    assert any(p["quote"] == "historic mistake with profound implications" for p in data)
+    rows = list(csv.DictReader(io.StringIO(run("passages", seeds_dir, "-f", "csv").stdout)))
+    assert len(rows) == len(data) and rows[0]["kind"] in ("verbatim", "near_verbatim",
+                                                          "rewritten")
+
+
+def test_scan_table_has_a_passages_section_and_can_skip_it(run, seeds_dir):
+    assert "Repeated passages" in run("scan", seeds_dir).stdout
+    result = run("scan", seeds_dir, "--no-passages", "-f", "json")
+    assert json.loads(result.stdout)["passages"] == []
+
+
+def test_compare_side_by_side(run, seeds_dir):
+    a, b = sorted(seeds_dir.glob("00[01]_*.txt"))
+    result = run("compare", a, b, "--width", "100")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "passages shared by 000_f9740930b9afea8b and 001_3f6639795f3717d1" in out
+    assert "quoted: \u201chistoric mistake with profound implications\u201d" in out
+    assert "[-Politico-]" in out and "{+previously+}" in out
+    assert all(len(line) <= 100 for line in out.splitlines())
+    data = json.loads(run("compare", a, b, "-f", "json").stdout)
+    assert {(p["a"], p["b"]) for p in data} == {(a.stem, b.stem)}
+
+
+def test_compare_needs_one_article_per_file(run, seeds_dir, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "One."}\n{"text": "Two."}\n')
+    result = run("compare", feed, next(seeds_dir.glob("000_*.txt")))
+    assert result.exit_code == 1 and "one article per file" in result.output
+    assert run("compare", seeds_dir, feed).exit_code == 2

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,7 +62,7 @@ def test_kinds():
     other = "Heavy snow closed schools across the Alps for a second day."
     a = Document("a", f"{other}\n{base}")
     assert [p.kind for p in align(a, Document("b", base))] == ["verbatim"]
-    assert align(a, Document("b", base))[0].score == 1.0
+    assert align(a, Document("b", base))[0].score == pytest.approx(1.0)
     assert [p.kind for p in align(a, Document("b", near))] == ["near_verbatim"]
     assert [p.kind for p in align(a, Document("b", rewritten))] == ["rewritten"]
 
@@ -118,7 +119,7 @@ def test_term_weights_discount_what_every_document_says():
     assert TermWeights()("secretari") < 1.0  # a stock word even without a corpus
 
 
-def test_lsh_candidates_find_what_the_exact_path_finds(seeds_dir, monkeypatch):
+def test_rare_pair_candidates_find_what_the_exact_path_finds(seeds_dir, monkeypatch):
     import provenance.passages as passages
 
     docs = list(seeds(seeds_dir).values())

@@ -1,0 +1,201 @@
+"""Passage quality and speed: seeds, MSRP, Clough A/B, Reuters-21578.
+
+    python -m benchmarks.passages [--data ../shared/datasets] [--only seeds,msrp,clough,reuters]
+
+- seeds: every passage found on the five seed articles.
+- msrp: each MSRP pair as two one-sentence documents; the pair is "rewritten or closer" when
+  ``align`` finds a passage. The decision threshold is chosen on the train split only (best
+  F1), then precision, recall and F1 are reported on the test split, beside two baselines run
+  the same way: always "paraphrase", and word-unigram Jaccard with its own train threshold.
+- clough: each answer aligned with its source article; the share of the answer's characters
+  covered by passages, by category (cut > light > heavy > non expected), and how well one
+  coverage threshold separates derived answers from non-derived ones.
+- reuters: ``find_passages`` over every Reuters-21578 story with text: time and peak memory.
+
+Writes benchmarks/results/passages.json with machine and versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+from tabulate import tabulate
+
+from provenance import Document, PassageOptions, align, find_passages, read
+from provenance.text import words
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data() -> Path:
+    return ROOT.parent / "shared" / "datasets"
+
+
+def seeds() -> dict:
+    docs = sorted(read(ROOT / "seeds").documents, key=lambda d: d.id)
+    found = find_passages(docs)
+    rows = [p.to_dict() for p in found]
+    print(f"\nseeds: {len(found)} passages")
+    print(tabulate([(p.a[:3], p.b[:3], p.kind, round(p.score, 3), p.quote or "",
+                     " ".join(p.a_text.split())[:70], " ".join(p.b_text.split())[:70])
+                    for p in found],
+                   headers=("a", "b", "kind", "score", "quote", "a", "b")))
+    return {"passages": rows}
+
+
+def _msrp(data: Path, split: str) -> list[tuple[int, str, str]]:
+    rows = []
+    path = data / "msrp" / f"msr_paraphrase_{split}.txt"
+    with open(path, encoding="utf-8-sig") as f:
+        next(f)
+        for line in f:
+            quality, _, _, a, b = line.rstrip("\n").split("\t")
+            rows.append((int(quality), a, b))
+    return rows
+
+
+def _best_threshold(labels, scores) -> float:
+    best, best_f1 = 0.0, -1.0
+    for t in sorted(set(scores)):
+        f1 = _prf(labels, scores, t)[2]
+        if f1 > best_f1:
+            best, best_f1 = t, f1
+    return best
+
+
+def _prf(labels, scores, t) -> tuple[float, float, float]:
+    tp = sum(1 for y, s in zip(labels, scores, strict=True) if y and s >= t)
+    fp = sum(1 for y, s in zip(labels, scores, strict=True) if not y and s >= t)
+    fn = sum(1 for y, s in zip(labels, scores, strict=True) if y and s < t)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _passage_score(a: str, b: str) -> float:
+    """The best passage score ``align`` gives the pair with no score threshold (0: none)."""
+    found = align(Document("a", a), Document("b", b), PassageOptions(threshold=1e-9))
+    return max((p.score for p in found), default=0.0)
+
+
+def _jaccard(a: str, b: str) -> float:
+    x, y = set(words(a)), set(words(b))
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def msrp(data: Path) -> dict:
+    train, test = _msrp(data, "train"), _msrp(data, "test")
+    out = {}
+    table = []
+    for name, func in (("provenance align (passage found)", _passage_score),
+                       ("baseline: word-unigram Jaccard", _jaccard)):
+        tr = [func(a, b) for _, a, b in train]
+        te = [func(a, b) for _, a, b in test]
+        t = _best_threshold([y for y, _, _ in train], tr)
+        p, r, f1 = _prf([y for y, _, _ in test], te, t)
+        out[name] = {"threshold": round(t, 4), "precision": round(p, 4), "recall": round(r, 4),
+                     "f1": round(f1, 4),
+                     "train_f1": round(_prf([y for y, _, _ in train], tr, t)[2], 4)}
+        table.append((name, round(t, 3), p, r, f1))
+    p, r, f1 = _prf([y for y, _, _ in test], [1.0] * len(test), 0.5)
+    out["baseline: always paraphrase"] = {"precision": round(p, 4), "recall": round(r, 4),
+                                          "f1": round(f1, 4)}
+    table.append(("baseline: always paraphrase", "", p, r, f1))
+    print(f"\nMSRP test split ({len(test)} pairs; thresholds chosen on the {len(train)} train "
+          "pairs)")
+    print(tabulate(table, headers=("method", "threshold", "precision", "recall", "F1"),
+                   floatfmt=".4f"))
+    return out
+
+
+def clough(data: Path) -> dict:
+    folder = data / "clough_stevenson_ab"
+    info = list(csv.DictReader(open(folder / "file_information.csv", encoding="utf-8")))
+    docs = {d.id: d for d in read(folder / "corpus-20090418").documents}
+    rows = []
+    for row in info:
+        if row["category"] == "orig":
+            continue
+        answer = docs[row["file"].removesuffix(".txt")]
+        source = docs[row["source_file"].removesuffix(".txt")]
+        found = align(answer, source)
+        covered = set()
+        for p in found:
+            covered.update(range(p.a_start, p.a_end))
+        chars = sum(1 for c in answer.text if not c.isspace())
+        share = sum(1 for i in covered if not answer.text[i].isspace()) / chars
+        rows.append((row["file"], row["category"], share, len(found)))
+    categories = ("cut", "light", "heavy", "non")
+    means = {c: sum(r[2] for r in rows if r[1] == c) / max(1, sum(r[1] == c for r in rows))
+             for c in categories}
+    derived = [r[1] != "non" for r in rows]
+    shares = [r[2] for r in rows]
+    best_t, best_acc = 0.0, 0.0
+    for t in sorted(set(shares)):
+        acc = sum((s >= t) == d for s, d in zip(shares, derived, strict=True)) / len(rows)
+        if acc > best_acc:
+            best_t, best_acc = t, acc
+    print(f"\nClough A/B: {len(rows)} answers against their sources; share of each answer "
+          "covered by passages")
+    print(tabulate([(c, sum(r[1] == c for r in rows), means[c]) for c in categories],
+                   headers=("category", "answers", "mean coverage"), floatfmt=".3f"))
+    order_ok = means["cut"] > means["light"] > means["heavy"] > means["non"]
+    print(f"ranking cut > light > heavy > non: {'yes' if order_ok else 'NO'}; one threshold "
+          f"({best_t:.3f}) separates derived from non-derived with accuracy {best_acc:.3f} "
+          "(chosen on these same 38 answers)")
+    return {"mean_coverage": {c: round(v, 4) for c, v in means.items()},
+            "ranking_holds": order_ok, "separating_threshold": round(best_t, 4),
+            "separating_accuracy": round(best_acc, 4),
+            "answers": [{"file": f, "category": c, "coverage": round(s, 4), "passages": n}
+                        for f, c, s, n in rows]}
+
+
+def reuters(data: Path) -> dict:
+    path = data / "reuters21578" / "reuters21578.jsonl.gz"
+    start = time.perf_counter()
+    corpus = read(path)
+    docs = sorted(corpus.documents, key=lambda d: d.id)
+    read_s = time.perf_counter() - start
+    start = time.perf_counter()
+    found = find_passages(docs)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kinds = {k: sum(p.kind == k for p in found) for k in ("verbatim", "near_verbatim",
+                                                           "rewritten")}
+    print(f"\nReuters-21578: {len(docs):,} stories with text; read in {read_s:.1f} s; passages "
+          f"in {seconds:.1f} s; {len(found):,} passages {kinds}; peak RSS {peak:,.0f} MB")
+    return {"documents": len(docs), "read_seconds": round(read_s, 2),
+            "passage_seconds": round(seconds, 2), "passages": len(found), "kinds": kinds,
+            "peak_rss_mb": round(peak)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=default_data())
+    parser.add_argument("--only", default="seeds,msrp,clough,reuters")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
+                        "passages.json")
+    args = parser.parse_args(argv)
+    report: dict = {"benchmark": "passages", "machine": {
+        "platform": platform.platform(), "python": sys.version.split()[0]}}
+    for name in args.only.split(","):
+        if name != "seeds" and not args.data.is_dir():
+            print(f"{name}: skipped, no datasets at {args.data} (pass --data)")
+            continue
+        report[name] = {"seeds": seeds, "msrp": msrp, "clough": clough,
+                        "reuters": reuters}[name](*(() if name == "seeds" else (args.data,)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
