@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -37,7 +37,7 @@ __all__ = [
 
 KINDS = ("verbatim", "near_verbatim", "rewritten")
 _NUMBER = re.compile(r"\d")
-EXACT_LIMIT = 20_000
+EXACT_LIMIT = 2_000
 """Up to this many sentences, every cross-document sentence pair sharing two terms is scored;
 above it, candidates are pairs sharing two of their rarest terms (see _rare_pair_candidates)."""
 
@@ -47,13 +47,16 @@ class PassageOptions:
     """``threshold``: weighted term overlap (0-1) a sentence pair needs to count as a match
     ("rewritten or closer"); ``min_shared``: the shared term weight it needs (about two
     informative words); ``gap``: unmatched sentences allowed inside one passage;
-    ``near_verbatim``: word-level similarity from which a passage is near-verbatim."""
+    ``near_verbatim``: word-level similarity from which a passage is near-verbatim;
+    ``template_docs``: a sentence loosely matching sentences of more documents than this is a
+    template of the genre, and its loose matches are dropped."""
 
     threshold: float = 0.37
     min_shared: float = 1.5
     gap: int = 1
     near_verbatim: float = 0.8
     number_penalty: float = 0.2
+    template_docs: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ class _Unit:
     tokens: list[Token]
     terms: dict[str, float]  # content term -> its share of evidence (names share one)
     numbers: frozenset[str]
+    weighted: dict[str, float] = field(default_factory=dict)  # term -> share x corpus weight
 
 
 @dataclass(slots=True)
@@ -126,19 +130,24 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None) -> _Pr
 
 
 def sentence_score(
-    terms_a: dict[str, float], terms_b: dict[str, float], weight: Callable[[str], float],
+    weighted_a: dict[str, float], weighted_b: dict[str, float],
     numbers_a: frozenset[str] = frozenset(), numbers_b: frozenset[str] = frozenset(),
     number_penalty: float = 0.2,
 ) -> tuple[float, float]:
-    """``(score, shared weight)``: weighted Dice overlap of two sentences' terms, less
-    ``number_penalty`` times the share of numbers that differ when both sides give numbers."""
-    shared = sum(weight(t) * min(terms_a[t], terms_b[t]) for t in terms_a.keys() & terms_b)
-    total = (sum(weight(t) * f for t, f in terms_a.items())
-             + sum(weight(t) * f for t, f in terms_b.items()))
+    """``(score, shared weight)`` of two sentences given as ``{term: weight}``: the weighted
+    Dice overlap, less ``number_penalty`` times the share of numbers that differ when both
+    sides give numbers."""
+    shared = sum(min(weighted_a[t], weighted_b[t]) for t in weighted_a.keys() & weighted_b)
+    total = sum(weighted_a.values()) + sum(weighted_b.values())
     score = 2 * shared / total if total else 0.0
     if numbers_a and numbers_b and numbers_a != numbers_b:
         score -= number_penalty * len(numbers_a ^ numbers_b) / len(numbers_a | numbers_b)
     return max(0.0, score), shared
+
+
+def _weigh(units: list[_Unit], weights: TermWeights) -> None:
+    for u in units:
+        u.weighted = {t: weights(t) * f for t, f in u.terms.items()}
 
 
 def align(
@@ -155,11 +164,12 @@ def align(
     pa, pb = _prepare(0, doc_a, None), _prepare(1, doc_b, None)
     if weights is None:
         weights = TermWeights(u.terms for u in pa.units + pb.units)
+    _weigh(pa.units + pb.units, weights)
     matches = []
     for ua in pa.units:
         for ub in pb.units:
             if ua.terms.keys() & ub.terms.keys():
-                matches.extend(_verify(ua, ub, weights, options))
+                matches.extend(_verify(ua, ub, options))
     return _passages(pa, pb, matches, options)
 
 
@@ -180,6 +190,7 @@ def find_passages(
     ]
     weights = TermWeights({t for u in p.units for t in u.terms} for p in prepared)
     units = [u for p in prepared for u in p.units]
+    _weigh(units, weights)
     if len(units) <= EXACT_LIMIT:
         candidates = _exact_candidates(units)
     else:
@@ -189,23 +200,51 @@ def find_passages(
         ui, uj = units[i], units[j]
         if documents[ui.doc].id > documents[uj.doc].id:
             ui, uj = uj, ui
-        for m in _verify(ui, uj, weights, options):
+        for m in _verify(ui, uj, options):
             by_pair.setdefault((ui.doc, uj.doc), []).append(m)
         if k % 8192 == 0:
             report("passages", k, len(candidates))
     report("passages", len(candidates), len(candidates))
+    by_pair = _drop_templates(by_pair, options)
     out: list[Passage] = []
     for (da, db), matches in by_pair.items():
         out.extend(_passages(prepared[da], prepared[db], matches, options))
     return sorted(out, key=lambda p: (p.a, p.b, p.a_start, p.b_start))
 
 
-def _verify(ua: _Unit, ub: _Unit, weights, options: PassageOptions) -> list[tuple]:
-    score, shared = sentence_score(ua.terms, ub.terms, weights, ua.numbers, ub.numbers,
+def _verify(ua: _Unit, ub: _Unit, options: PassageOptions) -> list[tuple]:
+    score, shared = sentence_score(ua.weighted, ub.weighted, ua.numbers, ub.numbers,
                                    options.number_penalty)
     if score >= options.threshold and shared >= options.min_shared:
         return [(score, shared, ua, ub)]
     return []
+
+
+def _drop_templates(by_pair: dict, options: PassageOptions) -> dict:
+    """Drop loose matches of template sentences.
+
+    A sentence that loosely matches sentences in more than ``options.template_docs`` other
+    documents is a formula of the genre ("Qtly div five cts vs five cts", "raised its prime
+    rate to 7-3/4 pct"), not evidence that one text repeats another: its matches below
+    ``options.near_verbatim`` are dropped. Close copies of it (wire copy run by many outlets)
+    are kept.
+    """
+    partners: dict[tuple[int, int], set[int]] = {}
+    for matches in by_pair.values():
+        for _, _, ua, ub in matches:
+            partners.setdefault((ua.doc, ua.position), set()).add(ub.doc)
+            partners.setdefault((ub.doc, ub.position), set()).add(ua.doc)
+    templates = {k for k, docs in partners.items() if len(docs) > options.template_docs}
+    if not templates:
+        return by_pair
+    kept = {}
+    for key, matches in by_pair.items():
+        rest = [m for m in matches if m[0] >= options.near_verbatim
+                or ((m[2].doc, m[2].position) not in templates
+                    and (m[3].doc, m[3].position) not in templates)]
+        if rest:
+            kept[key] = rest
+    return kept
 
 
 def _term_matrix(units: list[_Unit]):
