@@ -5,8 +5,10 @@
 - seeds: every passage found on the five seed articles.
 - msrp: each MSRP pair as two one-sentence documents; the pair is "rewritten or closer" when
   ``align`` finds a passage. The decision threshold is chosen on the train split only (best
-  F1), then precision, recall and F1 are reported on the test split, beside two baselines run
-  the same way: always "paraphrase", and word-unigram Jaccard with its own train threshold.
+  F1), then precision, recall and F1 are reported on the test split, beside other sentence
+  representations run the same way (content-stem sets, word 1/2/5-grams, character 4-grams,
+  each with its own train threshold) and "always paraphrase"; and the score each gives the
+  seeds' Politico rifle sentences, which share almost no word 5-gram.
 - clough: each answer aligned with its source article; the share of the answer's characters
   covered by passages, by category (cut > light > heavy > non expected), and how well one
   coverage threshold separates derived answers from non-derived ones.
@@ -29,6 +31,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from provenance import Document, PassageOptions, align, find_passages, read
+from provenance.lexicon import content_terms
 from provenance.text import words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,33 +88,71 @@ def _passage_score(a: str, b: str) -> float:
     return max((p.score for p in found), default=0.0)
 
 
-def _jaccard(a: str, b: str) -> float:
-    x, y = set(words(a)), set(words(b))
-    return len(x & y) / len(x | y) if x | y else 0.0
+def _shingle_jaccard(grams) -> callable:
+    def score(a: str, b: str) -> float:
+        x, y = grams(a), grams(b)
+        return len(x & y) / len(x | y) if x | y else 0.0
+    return score
+
+
+def _word_grams(n: int):
+    def grams(text: str) -> set:
+        w = words(text)
+        return {tuple(w[i : i + n]) for i in range(max(1, len(w) - n + 1))}
+    return grams
+
+
+def _char_grams(n: int):
+    def grams(text: str) -> set:
+        t = " ".join(words(text))
+        return {t[i : i + n] for i in range(max(1, len(t) - n + 1))}
+    return grams
+
+
+def _content_set(text: str) -> set:
+    return set(content_terms(words(text)))
+
+
+REPRESENTATIONS = (
+    ("provenance align (weighted content terms)", _passage_score),
+    ("content-word (stem) set Jaccard", _shingle_jaccard(_content_set)),
+    ("word-unigram Jaccard", _shingle_jaccard(_word_grams(1))),
+    ("word-bigram Jaccard", _shingle_jaccard(_word_grams(2))),
+    ("word-5-gram Jaccard", _shingle_jaccard(_word_grams(5))),
+    ("char-4-gram Jaccard", _shingle_jaccard(_char_grams(4))),
+)
+RIFLES = (
+    "Politico reported on March 16 that trade and customs data from between June and December "
+    "2022 showed that Chinese companies had exported 1,000 assault rifles and other equipment, "
+    "such as drone parts and body armor, to Russian entities but that there was no explicit "
+    "evidence the shipments were intended for Russian troops in Ukraine.",
+    "It was also previously reported that Chinese companies have sent over 1,000 assault "
+    "rifles and body armor to Moscow between June and December 2022.",
+)
 
 
 def msrp(data: Path) -> dict:
     train, test = _msrp(data, "train"), _msrp(data, "test")
     out = {}
     table = []
-    for name, func in (("provenance align (passage found)", _passage_score),
-                       ("baseline: word-unigram Jaccard", _jaccard)):
+    for name, func in REPRESENTATIONS:
         tr = [func(a, b) for _, a, b in train]
         te = [func(a, b) for _, a, b in test]
         t = _best_threshold([y for y, _, _ in train], tr)
         p, r, f1 = _prf([y for y, _, _ in test], te, t)
+        rifles = func(*RIFLES)
         out[name] = {"threshold": round(t, 4), "precision": round(p, 4), "recall": round(r, 4),
-                     "f1": round(f1, 4),
+                     "f1": round(f1, 4), "rifle_pair_score": round(rifles, 4),
                      "train_f1": round(_prf([y for y, _, _ in train], tr, t)[2], 4)}
-        table.append((name, round(t, 3), p, r, f1))
+        table.append((name, round(t, 3), p, r, f1, rifles, "yes" if rifles >= t else "no"))
     p, r, f1 = _prf([y for y, _, _ in test], [1.0] * len(test), 0.5)
-    out["baseline: always paraphrase"] = {"precision": round(p, 4), "recall": round(r, 4),
-                                          "f1": round(f1, 4)}
-    table.append(("baseline: always paraphrase", "", p, r, f1))
-    print(f"\nMSRP test split ({len(test)} pairs; thresholds chosen on the {len(train)} train "
-          "pairs)")
-    print(tabulate(table, headers=("method", "threshold", "precision", "recall", "F1"),
-                   floatfmt=".4f"))
+    out["always paraphrase"] = {"precision": round(p, 4), "recall": round(r, 4),
+                                "f1": round(f1, 4)}
+    table.append(("always paraphrase", "", p, r, f1, "", ""))
+    print(f"\nMSRP test split ({len(test)} pairs; each threshold chosen on the {len(train)} "
+          "train pairs); last columns: the seeds' Politico rifle sentences under each")
+    print(tabulate(table, headers=("representation", "threshold", "precision", "recall", "F1",
+                                   "rifle pair", "found"), floatfmt=".4f"))
     return out
 
 
