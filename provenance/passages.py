@@ -49,7 +49,8 @@ class PassageOptions:
     informative words); ``gap``: unmatched sentences allowed inside one passage;
     ``near_verbatim``: word-level similarity from which a passage is near-verbatim;
     ``template_docs``: a sentence loosely matching sentences of more documents than this is a
-    template of the genre, and its loose matches are dropped."""
+    template of the genre, and its loose matches are dropped; ``windows``: also match windows
+    of two consecutive sentences (a sentence split in two, or two joined)."""
 
     threshold: float = 0.37
     min_shared: float = 1.5
@@ -57,6 +58,7 @@ class PassageOptions:
     near_verbatim: float = 0.8
     number_penalty: float = 0.2
     template_docs: int = 20
+    windows: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +98,13 @@ class Passage:
 
 @dataclass(slots=True)
 class _Unit:
-    """One sentence as evidence."""
+    """One sentence, or a window of two consecutive sentences, as evidence."""
 
     doc: int
-    position: int  # index among the document's sentences
-    sentence: Sentence
-    tokens: list[Token]
+    first: int  # index of its first sentence in the document
+    last: int  # index of its last sentence (== first for a sentence)
+    start: int
+    end: int
     terms: dict[str, float]  # content term -> its share of evidence (names share one)
     numbers: frozenset[str]
     weighted: dict[str, float] = field(default_factory=dict)  # term -> share x corpus weight
@@ -114,18 +117,27 @@ class _Prepared:
     quotes: list[tuple[int, int]]
 
 
-def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None) -> _Prepared:
+def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
+             windows: bool = True) -> _Prepared:
     if sents is None:
         sents = sentences(doc.text, doc.id)
     units = []
     for s in sents:
         if s.boilerplate:
             continue
-        toks = tokenize(doc.text, s.start, s.end)
-        terms = sentence_terms(doc.text, toks)
+        terms = sentence_terms(doc.text, tokenize(doc.text, s.start, s.end))
         if terms:
             numbers = frozenset(t for t in terms if _NUMBER.search(t))
-            units.append(_Unit(index, s.index, s, toks, terms, numbers))
+            units.append(_Unit(index, s.index, s.index, s.start, s.end, terms, numbers))
+    if windows:
+        # A window of two consecutive sentences matches a sentence that another text split in
+        # two (or two that it joined).
+        for u, v in zip(units, units[1:], strict=False):
+            if v.first == u.last + 1:
+                terms = {t: max(u.terms.get(t, 0.0), v.terms.get(t, 0.0))
+                         for t in u.terms.keys() | v.terms.keys()}
+                units.append(_Unit(index, u.first, v.last, u.start, v.end, terms,
+                                   u.numbers | v.numbers))
     return _Prepared(doc, units, quote_spans(doc.text, blocks(doc.text)))
 
 
@@ -161,7 +173,8 @@ def align(
     "Russia") count less than the words of one claim ("assault rifles").
     """
     options = options or PassageOptions()
-    pa, pb = _prepare(0, doc_a, None), _prepare(1, doc_b, None)
+    pa = _prepare(0, doc_a, None, options.windows)
+    pb = _prepare(1, doc_b, None, options.windows)
     if weights is None:
         weights = TermWeights(u.terms for u in pa.units + pb.units)
     _weigh(pa.units + pb.units, weights)
@@ -185,7 +198,8 @@ def find_passages(
     options = options or PassageOptions()
     report = progress or (lambda phase, done, total: None)
     prepared = [
-        _prepare(i, d, sentences_by_doc[i] if sentences_by_doc is not None else None)
+        _prepare(i, d, sentences_by_doc[i] if sentences_by_doc is not None else None,
+                 options.windows)
         for i, d in enumerate(documents)
     ]
     weights = TermWeights({t for u in p.units for t in u.terms} for p in prepared)
@@ -232,16 +246,16 @@ def _drop_templates(by_pair: dict, options: PassageOptions) -> dict:
     partners: dict[tuple[int, int], set[int]] = {}
     for matches in by_pair.values():
         for _, _, ua, ub in matches:
-            partners.setdefault((ua.doc, ua.position), set()).add(ub.doc)
-            partners.setdefault((ub.doc, ub.position), set()).add(ua.doc)
+            partners.setdefault((ua.doc, ua.first), set()).add(ub.doc)
+            partners.setdefault((ub.doc, ub.first), set()).add(ua.doc)
     templates = {k for k, docs in partners.items() if len(docs) > options.template_docs}
     if not templates:
         return by_pair
     kept = {}
     for key, matches in by_pair.items():
         rest = [m for m in matches if m[0] >= options.near_verbatim
-                or ((m[2].doc, m[2].position) not in templates
-                    and (m[3].doc, m[3].position) not in templates)]
+                or ((m[2].doc, m[2].first) not in templates
+                    and (m[3].doc, m[3].first) not in templates)]
         if rest:
             kept[key] = rest
     return kept
@@ -324,19 +338,21 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
     used_a: set[int] = set()
     used_b: set[int] = set()
     chosen = []
-    for m in sorted(matches, key=lambda m: (-m[0], m[2].position, m[3].position)):
+    for m in sorted(matches, key=lambda m: (-m[0], m[2].first, m[3].first, m[2].last,
+                                            m[3].last)):
         _, _, ua, ub = m
-        if ua.position not in used_a and ub.position not in used_b:
-            used_a.add(ua.position)
-            used_b.add(ub.position)
+        span_a, span_b = range(ua.first, ua.last + 1), range(ub.first, ub.last + 1)
+        if used_a.isdisjoint(span_a) and used_b.isdisjoint(span_b):
+            used_a.update(span_a)
+            used_b.update(span_b)
             chosen.append(m)
-    chosen.sort(key=lambda m: (m[2].position, m[3].position))
+    chosen.sort(key=lambda m: (m[2].first, m[3].first))
     runs: list[list[tuple]] = []
     for m in chosen:
         if runs:
             last = runs[-1][-1]
-            da = m[2].position - last[2].position
-            db = m[3].position - last[3].position
+            da = m[2].first - last[2].last
+            db = m[3].first - last[3].last
             if 0 < da <= options.gap + 1 and 0 < db <= options.gap + 1:
                 runs[-1].append(m)
                 continue
@@ -345,8 +361,8 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
 
 
 def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage:
-    a_start, a_end = run[0][2].sentence.start, run[-1][2].sentence.end
-    b_start, b_end = run[0][3].sentence.start, run[-1][3].sentence.end
+    a_start, a_end = run[0][2].start, run[-1][2].end
+    b_start, b_end = run[0][3].start, run[-1][3].end
     toks_a = tokenize(pa.doc.text, a_start, a_end)
     toks_b = tokenize(pb.doc.text, b_start, b_end)
     norm_a, norm_b = [t.norm for t in toks_a], [t.norm for t in toks_b]

@@ -154,3 +154,18 @@ def test_no_sentences_and_one_enormous_sentence():
     twin = Document("t", huge.text)
     [p] = find_passages([huge, twin])
     assert p.kind == "verbatim" and p.a_end == len(huge.text)
+
+
+def test_a_sentence_split_in_two_matches_as_one_passage():
+    joined = ("The ministry said exports of wheat and barley to Egypt fell by a third in March, "
+              "blaming drought in the southern provinces and a shortage of rail wagons.")
+    split = ("Exports of wheat and barley to Egypt fell by a third in March, the ministry said. "
+             "It blamed drought in the southern provinces and a shortage of rail wagons.")
+    a = Document("a", "Unrelated opening about football.\n" + joined)
+    b = Document("b", split + "\nUnrelated closing about the weather in Oslo.")
+    [p] = align(a, b)
+    assert p.a_text == joined and p.b_text == split
+    from provenance import PassageOptions
+
+    without = align(a, b, PassageOptions(windows=False))
+    assert all(p.b_text != split for p in without)
