@@ -14,6 +14,7 @@ quotation marks around the shared words.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +39,9 @@ __all__ = [
 KINDS = ("verbatim", "near_verbatim", "rewritten")
 _NUMBER = re.compile(r"\d")
 EXACT_LIMIT = 2_000
-"""Up to this many sentences, every cross-document sentence pair sharing two terms is scored;
-above it, candidates are pairs sharing two of their rarest terms (see _rare_pair_candidates)."""
+"""Up to this many units (sentences and two-sentence windows), every cross-document pair sharing
+two terms is scored; above it, candidates are pairs sharing two of their rarest terms (see
+_rare_pair_candidates)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +151,9 @@ def sentence_score(
     """``(score, shared weight)`` of two sentences given as ``{term: weight}``: the weighted
     Dice overlap, less ``number_penalty`` times the share of numbers that differ when both
     sides give numbers."""
-    shared = sum(min(weighted_a[t], weighted_b[t]) for t in weighted_a.keys() & weighted_b)
-    total = sum(weighted_a.values()) + sum(weighted_b.values())
+    # fsum: exact, so the result does not depend on set order (which varies per process)
+    shared = math.fsum(min(weighted_a[t], weighted_b[t]) for t in weighted_a.keys() & weighted_b)
+    total = math.fsum(weighted_a.values()) + math.fsum(weighted_b.values())
     score = 2 * shared / total if total else 0.0
     if numbers_a and numbers_b and numbers_a != numbers_b:
         score -= number_penalty * len(numbers_a ^ numbers_b) / len(numbers_a | numbers_b)

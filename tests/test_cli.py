@@ -202,3 +202,23 @@ def test_compare_needs_one_article_per_file(run, seeds_dir, tmp_path):
     result = run("compare", feed, next(seeds_dir.glob("000_*.txt")))
     assert result.exit_code == 1 and "one article per file" in result.output
     assert run("compare", seeds_dir, feed).exit_code == 2
+
+
+def test_output_does_not_depend_on_the_process_hash_seed(seeds_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for p in seeds_dir.glob("*.txt"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    (tmp_path / "copy.txt").write_text((seeds_dir / "000_f9740930b9afea8b.txt").read_text()
+                                       .replace("Politico", "The outlet"))
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-m", "provenance_cli.main", "scan", str(tmp_path),
+                               "-f", "json", "-q"], capture_output=True, text=True, env=env,
+                              check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["passages"]
