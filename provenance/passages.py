@@ -178,8 +178,8 @@ def align(
     options = options or PassageOptions()
     pa = _prepare(0, doc_a, None, options.windows)
     pb = _prepare(1, doc_b, None, options.windows)
-    if weights is None:
-        weights = TermWeights(u.terms for u in pa.units + pb.units)
+    if weights is None:  # sentence frequencies (windows would count each sentence twice)
+        weights = TermWeights(u.terms for u in pa.units + pb.units if u.first == u.last)
     _weigh(pa.units + pb.units, weights)
     matches = []
     for ua in pa.units:
