@@ -1,0 +1,164 @@
+"""Attributions: the sources an article names for its content, and for which sentences.
+
+Rules over real news phrasing, tested on the seeds' sentences: "Politico reported on March 16
+that ...", "according to The Hill", "told Reuters", "The Wall Street Journal reports", "writes the
+British newspaper The Independent", "the Institute ... said that". Each source is classed as an
+``outlet`` (a gazetteer of news organizations, or a name with a newspaper word), an
+``organization`` (institutes, ministries, companies, alliances), or a ``person``. Boilerplate
+sentences (bylines, photo credits, captions) are never read for attributions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from .documents import Document
+from .lexicon import STOPWORDS
+from .text import Sentence, sentences
+
+__all__ = ["OUTLETS", "Attribution", "attributions", "source_kind"]
+
+OUTLETS = frozenset(
+    """
+    abc|afp|agence france-presse|al jazeera|ap|associated press|axios|bbc|bloomberg|
+    business insider|cbc|cbs|cnbc|cnn|daily mail|der spiegel|deutsche welle|dw|el pais|euronews|
+    financial times|forbes|fox news|france 24|the guardian|guardian|the hill|hill|the independent|
+    independent|interfax|kyiv independent|kyiv post|le monde|los angeles times|msnbc|nbc|
+    new york times|the new york times|npr|politico|reuters|ria novosti|sky news|sputnik|tass|
+    the atlantic|the economist|the telegraph|telegraph|the times|the wall street journal|
+    wall street journal|wsj|washington post|the washington post|xinhua|yonhap|kyodo|nikkei|
+    the epoch times|epoch times|time|usa today|voice of america|voa|rfe/rl|radio free europe|
+    the daily beast|vox|the intercept|propublica|semafor|newsweek|the kyiv independent|
+    global times|china daily|ukrinform|meduza|novaya gazeta|kommersant|izvestia|rt
+    """.replace("\n", "").split("|")
+)
+"""News organizations, lower case, as articles name them."""
+
+_OUTLET_WORDS = frozenset(
+    "news times post journal herald tribune gazette telegraph guardian independent economist "
+    "press agency television tv radio broadcasting broadcaster daily weekly magazine review "
+    "wire network channel chronicle observer standard mirror sun express".split()
+)
+_ORG_WORDS = frozenset(
+    "institute ministry department commission council committee association university bank "
+    "company inc corp co ltd group government office army forces nato un eu party parliament "
+    "congress senate court police service foundation center centre organization organisation "
+    "union federation board authority administration alliance kremlin pentagon whitehouse "
+    "agency fund bureau secretariat cabinet embassy".split()
+)
+_NOT_SOURCES = frozenset(
+    "he she it they we i you this that these those there officials reporters analysts experts "
+    "sources critics residents witnesses people media the a an monday tuesday wednesday "
+    "thursday friday saturday sunday january february march april may june july august "
+    "september october november december today yesterday".split()
+)
+_LEADING = frozenset(
+    "as in on but and when while if after before since last recently however meanwhile also "
+    "then so earlier later yet still".split()
+)
+_TITLES = frozenset(
+    "secretary president minister general ambassador spokesman spokeswoman spokesperson chief "
+    "director chairman senator governor mayor prime deputy head leader king queen prince "
+    "chancellor commander admiral colonel mr mrs ms dr professor".split()
+)
+
+# A name: capitalized words, optionally joined by "of", "for", "the", "and", "&".
+_NAME = (r"(?:[Tt]he\s+)?[A-Z][\w’'&./-]*(?:\s+(?:(?:of|for|the|and|&|de|du|in)\s+)?"
+         r"[A-Z][\w’'&./-]*)*")
+_CUES = [
+    ("according to", re.compile(rf"\b[Aa]ccording to\s+(?P<src>{_NAME})")),
+    ("reported", re.compile(
+        rf"(?P<src>{_NAME})\s+(?:first\s+|also\s+|has\s+|had\s+|previously\s+)*"
+        r"(?:reported|reports|wrote|writes|revealed|reveals|disclosed)\b")),
+    ("said", re.compile(
+        rf"(?P<src>{_NAME})\s+(?:has\s+|had\s+|also\s+)*(?:said|says|stated|announced|"
+        r"claimed|warned|added|confirmed|estimated)\b")),
+    ("told", re.compile(rf"\btold\s+(?P<src>{_NAME})")),
+    ("writes", re.compile(
+        r"\b(?:writes|wrote|reports|reported)\s+(?:the\s+)?(?:[\w-]+\s+)*?"
+        r"(?:newspaper|daily|magazine|outlet|agency|website|broadcaster|publication)\s+"
+        rf"(?P<src>{_NAME})")),
+    ("report by", re.compile(rf"\b(?:reported|report|reporting|reports)\s+by\s+(?P<src>{_NAME})")),
+    ("'s report", re.compile(
+        rf"(?P<src>{_NAME})[’']s?\s+(?:report|reporting|analysis|investigation|interview)\b")),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Document ``doc`` credits ``source`` (``kind``: outlet, organization or person) for the
+    sentence ``text`` at ``[start, end)``; ``cue`` is the phrasing ("according to", "reported",
+    "told", ...)."""
+
+    doc: str
+    source: str
+    kind: str
+    cue: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _clean(name: str) -> str:
+    name = re.sub(r"[’']s$", "", name.strip(" .,;:"))
+    words = name.split()
+    while words and words[0].lower() in _LEADING:
+        words = words[1:]  # "As I said", "Recently, U.S. ..."
+    return re.sub(r"^[Tt]he\s+", "The ", " ".join(words))
+
+
+def source_kind(name: str) -> str | None:
+    """``outlet``, ``organization`` or ``person`` for a source name; None when it is not a
+    source at all ("He", "Officials")."""
+    key = name.lower().strip()
+    bare = key.removeprefix("the ")
+    if not bare or bare in _NOT_SOURCES or key in _NOT_SOURCES:
+        return None
+    if key in OUTLETS or bare in OUTLETS:
+        return "outlet"
+    words = bare.replace("’s", "").replace("'s", "").split()
+    if any(w in _OUTLET_WORDS for w in words):
+        return "outlet"
+    if any(w.strip(".") in _TITLES for w in words) and words[-1] not in _ORG_WORDS:
+        return "person"  # "NATO Secretary General Jens Stoltenberg"
+    if any(w.strip(".") in _ORG_WORDS for w in words) or name.isupper() and len(name) > 1:
+        return "organization"
+    if key.startswith("the "):
+        return "organization"
+    if 1 <= len(words) <= 4:
+        return "person"
+    return "organization"
+
+
+def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list[Attribution]:
+    """Every attribution in ``doc``, in text order (one per source and sentence)."""
+    if sents is None:
+        sents = sentences(doc.text, doc.id)
+    own = (doc.outlet or "").lower().removeprefix("the ")
+    out: list[Attribution] = []
+    for s in sents:
+        if s.boilerplate:
+            continue
+        seen: set[str] = set()
+        for cue, pattern in _CUES:
+            for m in pattern.finditer(s.text):
+                name = _clean(m.group("src"))
+                after = re.match(r"\s+([a-z]+)", s.text[m.end():])
+                if (m.end("src") == m.end() and len(name.split()) == 1 and after
+                        and after.group(1) not in STOPWORDS):
+                    continue  # an adjective: "according to Hungarian media"
+                kind = source_kind(name)
+                if kind is None or name in seen:
+                    continue
+                if cue in ("told", "'s report") and kind == "person":
+                    continue  # "told Mr Smith", "Smith's analysis": not a content source
+                if own and name.lower().removeprefix("the ") == own:
+                    continue  # an article does not attribute to itself
+                seen.add(name)
+                out.append(Attribution(doc.id, name, kind, cue, s.start, s.end, s.text))
+    return out
