@@ -27,9 +27,11 @@ from provenance import (
     read,
 )
 from provenance.config import parse_shingle
+from provenance.graph import to_dot, to_graphml
 from provenance.readers import DEFAULT_MAX_BYTES
 from provenance.report import (
     compare_view,
+    edges_table,
     matrix_csv,
     matrix_json,
     matrix_table,
@@ -252,6 +254,44 @@ def passages(paths, fmt, output, quiet, **options) -> None:
         text = passages_table(found) + "\n"
     else:
         text = "No repeated or rewritten passages found.\n"
+    _emit(text, output, quiet)
+
+
+@cli.command()
+@_input_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: edges with reasons; json: edges, attributions and "
+                                      "dates.")
+@click.option("--graphml", type=click.Path(dir_okay=False), help="Also write the graph as "
+              "GraphML (for Gephi, yEd, networkx).")
+@click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
+              "DOT.")
+@_command
+def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
+    """Infer who likely repeated whom among the articles in PATHS, with the evidence.
+
+    Edges run source -> target: attributed (an outlet or organization an article credits),
+    copied / rewrote (a passage repeated, directed by publication times, attributions, the
+    fuller version and containment), common_source (both quote the same speaker), undecided.
+
+    \b
+    Examples:
+      provenance trace seeds/
+      provenance trace archive/ --graphml graph.graphml --dot graph.dot
+    """
+    analysis = _run_analysis(paths, quiet=quiet, **options)
+    for path, render in ((graphml, to_graphml), (dot, to_dot)):
+        if path:
+            _emit(render(analysis.documents, analysis.edges), path, quiet)
+    if fmt == "json":
+        data = analysis.to_dict()
+        text = json.dumps({k: data[k] for k in ("edges", "attributions", "documents")},
+                          sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    elif analysis.edges:
+        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n\n"
+                + edges_table(analysis.edges, width=400) + "\n")
+    else:
+        text = "No attributions or repeated passages: no provenance edges.\n"
     _emit(text, output, quiet)
 
 

@@ -5,10 +5,13 @@ The library never prints or exits; ``provenance_cli`` is the command-line front 
 
 __version__ = "0.1.0"
 
+from .attribution import Attribution, attributions  # noqa: E402
 from .config import ScanConfig  # noqa: E402
 from .core import SignedBatch, sign, to_lean_minhash  # noqa: E402
+from .dates import DateInfo, date_info, parse_date  # noqa: E402
 from .documents import Document, Skipped  # noqa: E402
 from .errors import ConfigError, InputError, ProvenanceError  # noqa: E402
+from .graph import Edge, build_edges, to_dot, to_graphml, to_networkx  # noqa: E402
 from .passages import Passage, PassageOptions, align, find_passages  # noqa: E402
 from .pipeline import Analysis, analyze, document_units  # noqa: E402
 from .readers import Corpus, read, read_jsonl  # noqa: E402
@@ -17,9 +20,12 @@ from .text import Sentence, Token, sentences, tokenize  # noqa: E402
 
 __all__ = [
     "Analysis",
+    "Attribution",
     "ConfigError",
     "Corpus",
+    "DateInfo",
     "Document",
+    "Edge",
     "InputError",
     "Pair",
     "Passage",
@@ -34,14 +40,21 @@ __all__ = [
     "__version__",
     "align",
     "analyze",
+    "attributions",
+    "build_edges",
     "clusters",
+    "date_info",
     "document_units",
     "exact_matrix",
     "find_passages",
+    "parse_date",
     "read",
     "read_jsonl",
     "sentences",
     "sign",
+    "to_dot",
+    "to_graphml",
     "to_lean_minhash",
+    "to_networkx",
     "tokenize",
 ]

@@ -65,7 +65,7 @@ _TITLES = frozenset(
 )
 
 # A name: capitalized words, optionally joined by "of", "for", "the", "and", "&".
-_NAME = (r"(?:[Tt]he\s+)?[A-Z][\w’'&./-]*(?:\s+(?:(?:of|for|the|and|&|de|du|in)\s+)?"
+_NAME = (r"(?:[Tt]he\s+)?[A-Z][\w’'&./-]*(?:\s+(?:(?:of|for|the|and|&|de|du|in)\s+){0,2}"
          r"[A-Z][\w’'&./-]*)*")
 _CUES = [
     ("according to", re.compile(rf"\b[Aa]ccording to\s+(?P<src>{_NAME})")),

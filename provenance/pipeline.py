@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
+from .attribution import Attribution, attributions
 from .candidates import candidate_pairs, lsh_params
 from .config import ScanConfig
 from .core import SignedBatch, char_unit_hashes, estimate_jaccard, sign, word_unit_hashes
+from .dates import DateInfo, date_info
 from .documents import Document, Skipped
 from .errors import InputError
+from .graph import Edge, build_edges
 from .passages import Passage, find_passages
 from .readers import Corpus
 from .similarity import Pair, SimilarityMatrix, clusters, exact_matrix, intersection_size
@@ -39,6 +42,9 @@ class Analysis:
     skipped: tuple[Skipped, ...] = ()
     matrix: SimilarityMatrix | None = None
     passages: tuple[Passage, ...] = ()
+    attributions: tuple[Attribution, ...] = ()
+    dates: dict[str, DateInfo] = field(default_factory=dict)
+    edges: tuple[Edge, ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -60,12 +66,15 @@ class Analysis:
                     "sentences": len(s),
                     "boilerplate_sentences": sum(x.boilerplate for x in s),
                     "shingles": n,
+                    **_date_fields(self.dates.get(d.id)),
                 }
                 for d, s, n in zip(self.documents, self.sentences, self.shingle_counts,
                                    strict=True)
             ],
             "pairs": [p.to_dict() for p in self.pairs],
             "passages": [p.to_dict() for p in self.passages],
+            "attributions": [a.to_dict() for a in self.attributions],
+            "edges": [e.to_dict() for e in self.edges],
             "clusters": [list(c) for c in self.clusters],
             "skipped": [s.to_dict() for s in self.skipped],
         }
@@ -134,6 +143,10 @@ def analyze(
         with clock.phase("passages"):
             passages = find_passages(docs, config.passage_options(), sentences_by_doc=sents,
                                      progress=report)
+    with clock.phase("provenance"):
+        found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
+        dates = {d.id: date_info(d.published, list(s)) for d, s in zip(docs, sents, strict=True)}
+        edges = build_edges(passages, found, dates, pairs)
     return Analysis(
         config=config,
         documents=docs,
@@ -144,8 +157,17 @@ def analyze(
         skipped=skipped,
         matrix=matrix,
         passages=tuple(passages),
+        attributions=found,
+        dates=dates,
+        edges=tuple(edges),
         timings=clock.timings,
     )
+
+
+def _date_fields(info: DateInfo | None) -> dict:
+    info = info or DateInfo()
+    return {"published_utc": info.published, "date_problem": info.problem,
+            "not_before": info.not_before}
 
 
 def document_units(text: str, sents: Iterable[Sentence], kind: str = "word") -> np.ndarray:

@@ -19,6 +19,7 @@ from .similarity import SimilarityMatrix
 __all__ = [
     "MATRIX_TABLE_LIMIT",
     "compare_view",
+    "edges_table",
     "passages_csv",
     "passages_table",
     "matrix_csv",
@@ -102,6 +103,11 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
                       f"{len(analysis.passages)} by score)", passages_table(shown_passages)]
         else:
             parts.append("No repeated or rewritten passages found.")
+    traced = [e for e in analysis.edges if e.passages]
+    if traced:
+        parts += ["", f"Provenance (edges backed by passages, {len(traced)} of "
+                      f"{len(analysis.edges)}; all in 'provenance trace')",
+                  edges_table(traced[:top], reasons=1)]
     if analysis.matrix is not None and len(docs) <= MATRIX_TABLE_LIMIT:
         parts += ["", "Jaccard matrix", matrix_table(analysis.matrix)]
     if analysis.skipped:
@@ -221,3 +227,16 @@ def compare_view(passages, text_a: str, text_b: str, width: int = 100) -> str:
             parts.append(f"{la:<{col}} | {lb}".rstrip())
         parts.append("")
     return "\n".join(parts)
+
+
+def edges_table(edges, reasons: int | None = None, width: int = 90) -> str:
+    """Provenance edges: source, target, kind, confidence, passages and reasons (the first
+    ``reasons`` of each, all when None), each reason on its own line."""
+    rows = []
+    for e in edges:
+        shown = e.reasons if reasons is None else e.reasons[:reasons]
+        text = "\n".join(_excerpt(r, width) for r in shown)
+        rows.append((e.source, e.target, e.kind, e.confidence,
+                     ",".join(map(str, e.passages)), text))
+    return tabulate(rows, headers=("source", "target", "kind", "confidence", "passages",
+                                   "reasons"), floatfmt=".2f")

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import networkx as nx
+import pytest
+
+from provenance import Document, analyze, read
+from provenance.attribution import attributions, source_kind
+from provenance.dates import date_info, parse_date
+from provenance.graph import build_edges, to_dot, to_graphml
+from provenance.passages import Passage
+from provenance.text import sentences
+
+
+def found(text: str, outlet: str | None = None) -> list[tuple[str, str, str]]:
+    doc = Document("d", text, outlet=outlet)
+    return [(a.source, a.kind, a.cue) for a in attributions(doc)]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Politico reported on March 16 that Chinese companies had exported 1,000 assault rifles.",
+     ("Politico", "outlet", "reported")),
+    ("The meeting was planned, according to The Hill.", ("The Hill", "outlet", "according to")),
+    ("Jens Stoltenberg, NATO's secretary general, told Reuters on Thursday.",
+     ("Reuters", "outlet", "told")),
+    ("The Wall Street Journal reports that U.S. intelligence has proof.",
+     ("The Wall Street Journal", "outlet", "reported")),
+    ("Russia lost half its tanks, writes the British newspaper The Independent.",
+     ("The Independent", "outlet", "writes")),
+    ("According to Euronews, Stoltenberg used the phrase.", ("Euronews", "outlet", "according to")),
+    ("The Institute for the Study of War said that Putin failed.",
+     ("The Institute for the Study of War", "organization", "said")),
+    ("U.S. Secretary of State Antony Blinken warned China of the consequences.",
+     ("U.S. Secretary of State Antony Blinken", "person", "said")),
+])
+def test_attributions_on_real_sentences(sentence, expected):
+    assert expected in found(sentence)
+
+
+def test_not_attributions():
+    assert found("He said the talks would go on. Officials said nothing.") == []
+    assert found("Stoltenberg told reporters in Brussels.") == []
+    assert found("The claim spread, according to Hungarian media.") == []
+    assert found("Stoltenberg on Tuesday warned China.") == []
+    # bylines and photo credits are boilerplate, not attributions of content
+    assert found("By Dénes Albert\n(AP Photo/Alastair Grant)\nFILE - Reuters reported it.") == []
+    # an article does not attribute to itself
+    assert found("Politico reported on Monday that talks stalled.", outlet="Politico") == []
+
+
+def test_source_kinds():
+    assert source_kind("BBC") == "outlet"
+    assert source_kind("The Daily Planet") == "outlet"
+    assert source_kind("Ministry of Defence") == "organization"
+    assert source_kind("Maria Shagina") == "person"
+    assert source_kind("Officials") is None
+
+
+def test_seed_attributions(seeds_dir):
+    docs = {d.id[:3]: d for d in read(seeds_dir).documents}
+    outlets = {(k, a.source) for k, d in docs.items() for a in attributions(d)
+               if a.kind == "outlet"}
+    assert {("000", "Politico"), ("000", "Euronews"), ("001", "BBC"), ("002", "Reuters"),
+            ("002", "The Wall Street Journal"), ("003", "The Hill"),
+            ("004", "The Independent")} <= outlets
+    for d in docs.values():
+        for a in attributions(d):
+            assert d.text[a.start : a.end] == a.text
+
+
+def test_thousands_of_attributions_in_one_document():
+    text = " ".join(f"Reuters reported item {i}. According to The Hill, item {i} held."
+                    for i in range(2000))
+    atts = attributions(Document("big", text))
+    assert len(atts) == 4000
+
+
+@pytest.mark.parametrize(("value", "iso"), [
+    ("2023-04-05T10:00:00Z", "2023-04-05T10:00:00+00:00"),
+    ("2023-04-05T12:00:00+02:00", "2023-04-05T10:00:00+00:00"),
+    ("Wed, 05 Apr 2023 10:00:00 +0200", "2023-04-05T08:00:00+00:00"),
+    ("26-FEB-1987 15:01:01.79", "1987-02-26T15:01:01.790000+00:00"),
+    ("March 16, 2023", "2023-03-16T00:00:00+00:00"),
+    ("Mar. 16, 2023", "2023-03-16T00:00:00+00:00"),
+    ("16 March 2023", "2023-03-16T00:00:00+00:00"),
+])
+def test_published_formats(value, iso):
+    when, problem = parse_date(value)
+    assert problem is None and when.isoformat() == iso
+
+
+def test_bad_dates_are_refused_not_invented():
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    assert parse_date("2099-01-01", now)[1] == "date '2099-01-01' is in the future"
+    assert "unrecognized" in parse_date("last Wednesday", now)[1]
+    assert "unrecognized" in parse_date("Feb 30, 2023", now)[1]
+    info = date_info("soon", sentences("On Wednesday NATO met. On March 16 it spoke."), now)
+    assert info.published is None and "unrecognized" in info.problem
+    assert info.not_before is None  # relative dates and dates without a year give nothing
+
+
+def test_not_before_from_complete_dates_with_evidence(seeds_dir):
+    text = (seeds_dir / "000_f9740930b9afea8b.txt").read_text(encoding="utf-8")
+    info = date_info(None, sentences(text))
+    assert info.not_before == "2022-02-24"
+    assert "Feb. 24, 2022" in info.evidence
+
+
+def test_seed_provenance(seeds_dir):
+    analysis = analyze(read(seeds_dir))
+    edges = {(e.source, e.target[:3], e.kind): e for e in analysis.edges}
+    politico_000 = edges[("Politico", "000", "attributed")]
+    politico_001 = edges[("Politico", "001", "rewrote")]
+    assert politico_001.passages and set(politico_001.passages) <= set(politico_000.passages)
+    assert "without naming it" in politico_001.reasons[0]
+    quote = edges[("000_f9740930b9afea8b", "001", "common_source")]
+    assert "historic mistake with profound implications" in quote.reasons[0]
+    assert not any(e.kind == "copied" or (e.kind == "rewrote" and e.source[:3] in ("000", "001"))
+                   for e in analysis.edges if {e.source[:3], e.target[:3]} == {"000", "001"})
+    data = analysis.to_dict()
+    assert data["edges"] and data["attributions"]
+    assert set(data["edges"][0]) == {"source", "target", "kind", "confidence", "reasons",
+                                     "passages"}
+    assert set(data["attributions"][0]) >= {"doc", "source", "start", "end", "text"}
+
+
+def _passage(a, b, kind="rewritten", a_text="Shares rose 5 pct on Monday in London.",
+             b_text="Shares rose on Monday."):
+    return Passage(a, b, 0, len(a_text), 0, len(b_text), a_text, b_text, 0.6, kind, False, None)
+
+
+def test_publication_times_decide_the_direction():
+    text = "Shares rose 5 pct on Monday in London."
+    p = _passage("early", "late", a_text=text, b_text=text)
+    dates = {"early": date_info("2023-01-01T00:00:00Z", []),
+             "late": date_info("2023-01-02T00:00:00Z", [])}
+    [edge] = build_edges([p], [], dates)
+    assert (edge.source, edge.target, edge.kind) == ("early", "late", "rewrote")
+    assert any("published first" in r for r in edge.reasons)
+    assert edge.confidence > 0.5
+    swapped = {"early": dates["late"], "late": dates["early"]}
+    [edge] = build_edges([p], [], swapped)
+    assert (edge.source, edge.target) == ("late", "early")
+
+
+def test_weak_evidence_is_undecided_and_cycles_are_harmless():
+    same = "Talks resumed in Geneva."
+    p = _passage("a", "b", a_text=same, b_text=same)
+    [edge] = build_edges([p], [], {})
+    assert edge.kind == "undecided" and edge.confidence == 0.5
+    ps = [_passage(a, b, a_text="talks resumed", b_text="talks resumed")
+          for a, b in (("x", "y"), ("y", "z"), ("x", "z"))]
+    dates = {"x": date_info("2023-01-03", []), "y": date_info("2023-01-01", []),
+             "z": date_info("2023-01-02", [])}
+    edges = build_edges(ps, [], dates)
+    assert {(e.source, e.target) for e in edges} == {("y", "x"), ("y", "z"), ("z", "x")}
+
+
+def test_graph_exports(seeds_dir):
+    analysis = analyze(read(seeds_dir))
+    graphml = to_graphml(analysis.documents, analysis.edges)
+    g = nx.parse_graphml(graphml, force_multigraph=True)
+    assert g.nodes["Politico"]["kind"] == "source"
+    assert g.nodes["000_f9740930b9afea8b"]["kind"] == "document"
+    dot = to_dot(analysis.documents, analysis.edges)
+    assert dot.startswith("digraph provenance {") and '"Politico" -> "000_f9740930b9afea8b"' in dot
+
+
+def test_trace_cli(seeds_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from provenance_cli.main import cli
+
+    graph, dot = tmp_path / "g.graphml", tmp_path / "g.dot"
+    result = CliRunner().invoke(cli, ["trace", str(seeds_dir), "--graphml", str(graph),
+                                      "--dot", str(dot)])
+    assert result.exit_code == 0, result.output
+    assert "Politico" in result.stdout and "without naming it" in result.stdout
+    assert graph.read_text().startswith("<?xml") and dot.read_text().startswith("digraph")
+    data = json.loads(CliRunner().invoke(cli, ["trace", str(seeds_dir), "-f", "json"]).stdout)
+    assert {"edges", "attributions", "documents"} == set(data)
