@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import platform
 import resource
-import sys
 import time
 from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmarks._results import RESULTS, write
 from provenance import Document, PassageOptions, align, find_passages, read
 from provenance.lexicon import content_terms
 from provenance.text import words
@@ -221,20 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--only", default="seeds,msrp,clough,reuters")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
-                        "passages.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "passages.json")
     args = parser.parse_args(argv)
-    report: dict = {"benchmark": "passages", "machine": {
-        "platform": platform.platform(), "python": sys.version.split()[0]}}
+    report: dict = {"benchmark": "passages"}
     for name in args.only.split(","):
         if name != "seeds" and not args.data.is_dir():
             print(f"{name}: skipped, no datasets at {args.data} (pass --data)")
             continue
         report[name] = {"seeds": seeds, "msrp": msrp, "clough": clough,
                         "reuters": reuters}[name](*(() if name == "seeds" else (args.data,)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    print(f"\nwrote {args.out}")
+    write(report, args.out)
     return 0
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
-import json
 from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmarks._results import RESULTS, write
 from provenance import ScanConfig, analyze, read
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--only", default="clough,reuters")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
-                        "provenance.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "provenance.json")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"skipped: no datasets at {args.data} (pass --data)")
@@ -156,9 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"benchmark": "provenance"}
     for name in args.only.split(","):
         report[name] = {"clough": clough, "reuters": reuters}[name](args.data)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    print(f"\nwrote {args.out}")
+    write(report, args.out)
     return 0
 
 
