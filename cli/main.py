@@ -215,7 +215,8 @@ def matrix(paths, fmt, measure, output, quiet, **options) -> None:
       provenance matrix seeds/
       provenance matrix seeds/ --measure containment --format csv -o matrix.csv
     """
-    analysis = _run_analysis(paths, quiet=quiet, min_score=1.0, **options)
+    # the matrix needs no pair list and no passages
+    analysis = _run_analysis(paths, quiet=quiet, min_score=1.0, passages=False, **options)
     if analysis.matrix is None:
         raise click.ClickException(
             f"{len(analysis.documents)} documents is more than --matrix-limit "
