@@ -13,7 +13,7 @@ import numpy as np
 
 from .core import EMPTY
 
-__all__ = ["band_keys", "candidate_pairs", "lsh_params"]
+__all__ = ["band_keys", "candidate_pairs", "colliding_pairs", "lsh_params"]
 
 _P1 = np.uint64(0x9E3779B185EBCA87)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -48,28 +48,38 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
+def colliding_pairs(keys: np.ndarray, owners: np.ndarray, n: int,
+                    max_group: int | None = None) -> np.ndarray:
+    """Sorted unique ``(i, j)`` rows, ``i < j``, of owners that share a key.
+
+    ``owners[k]`` (in ``0..n-1``) holds ``keys[k]``; one sort groups equal keys. A key held by
+    more than ``max_group`` owners is skipped (too common to be evidence).
+    """
+    if len(keys) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    keep = (sizes > 1) if max_group is None else (sizes > 1) & (sizes <= max_group)
+    found = []
+    for start, size in zip(starts[keep], sizes[keep], strict=True):
+        members = np.unique(owners[order[start : start + size]])
+        i, j = np.triu_indices(len(members), k=1)
+        found.append(members[i] * n + members[j])
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    codes = np.unique(np.concatenate(found))
+    return np.stack([codes // n, codes % n], axis=1)
+
+
 def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """Sorted unique ``(i, j)`` rows, ``i < j``, of documents sharing a band key.
 
     Empty documents (all-``EMPTY`` signatures) are never candidates.
     """
-    n = signatures.shape[0]
     live = np.flatnonzero(~(signatures == EMPTY).all(axis=1))
     if len(live) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    keys = band_keys(signatures[live], bands, rows)
-    found = []
-    for band in range(bands):
-        col = keys[:, band]
-        order = np.argsort(col, kind="stable")
-        sorted_keys = col[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        sizes = np.diff(np.r_[starts, len(order)])
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-            members = np.sort(live[order[start : start + size]])
-            i, j = np.triu_indices(size, k=1)
-            found.append(members[i] * n + members[j])
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
-    return np.stack([codes // n, codes % n], axis=1)
+    keys = band_keys(signatures[live], bands, rows)  # keys of different bands differ
+    return colliding_pairs(keys.ravel(), np.repeat(live, bands), signatures.shape[0])

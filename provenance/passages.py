@@ -22,6 +22,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from .candidates import colliding_pairs
 from .documents import Document
 from .lexicon import STOPWORDS, TermWeights, sentence_terms
 from .quotes import quote_spans
@@ -312,28 +313,10 @@ def _rare_pair_candidates(units: list[_Unit], weights: TermWeights, keep: int = 
             for y in range(x + 1, len(ids)):
                 keys.append((ids[x] << 32) | ids[y])
                 owners.append(index)
-    if not keys:
-        return np.empty((0, 2), dtype=np.int64)
-    keys_arr = np.array(keys, dtype=np.int64)
-    owners_arr = np.array(owners, dtype=np.int64)
-    order = np.argsort(keys_arr, kind="stable")
-    sorted_keys = keys_arr[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
+    pairs = colliding_pairs(np.array(keys, dtype=np.int64), np.array(owners, dtype=np.int64),
+                            len(units), max_group)
     docs = np.array([u.doc for u in units])
-    n = len(units)
-    found = []
-    for start, size in zip(starts, sizes, strict=True):
-        if 2 <= size <= max_group:
-            members = np.sort(owners_arr[order[start : start + size]])
-            i, j = np.triu_indices(size, k=1)
-            a, b = members[i], members[j]
-            cross = docs[a] != docs[b]
-            found.append(a[cross] * n + b[cross])
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
-    return np.stack([codes // n, codes % n], axis=1)
+    return pairs[docs[pairs[:, 0]] != docs[pairs[:, 1]]] if len(pairs) else pairs
 
 
 def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> list[Passage]:
