@@ -64,6 +64,10 @@ _TITLES = frozenset(
     "chancellor commander admiral colonel mr mrs ms dr professor".split()
 )
 
+# "the head of", "a spokesman for the", right before a source name: a person holding an office.
+_OFFICE = re.compile(r"\b((?:" + "|".join(sorted(_TITLES)) + r")\s+(?:of|for|at))\s+(?:the\s+)?$",
+                     re.IGNORECASE)
+
 # A name: capitalized words, optionally joined by "of", "for", "the", "and", "&".
 _NAME = (r"(?:[Tt]he\s+)?[A-Z][\w’'&./-]*(?:\s+(?:(?:of|for|the|and|&|de|du|in)\s+){0,2}"
          r"[A-Z][\w’'&./-]*)*")
@@ -71,7 +75,7 @@ _CUES = [
     ("according to", re.compile(rf"\b[Aa]ccording to\s+(?P<src>{_NAME})")),
     ("reported", re.compile(
         rf"(?P<src>{_NAME})\s+(?:first\s+|also\s+|has\s+|had\s+|previously\s+)*"
-        r"(?:reported|reports|wrote|writes|revealed|reveals|disclosed)\b")),
+        r"(?:reported|reports|wrote|writes|revealed|reveals|disclosed)\b(?!\s+by\b)")),
     ("said", re.compile(
         rf"(?P<src>{_NAME})\s+(?:has\s+|had\s+|also\s+)*(?:said|says|stated|announced|"
         r"claimed|warned|added|confirmed|estimated)\b")),
@@ -149,10 +153,16 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
             for m in pattern.finditer(s.text):
                 name = _clean(m.group("src"))
                 after = re.match(r"\s+([a-z]+)", s.text[m.end():])
-                if (m.end("src") == m.end() and len(name.split()) == 1 and after
+                bare = name.removeprefix("The ")
+                if (m.end("src") == m.end() and len(bare.split()) == 1 and after
                         and after.group(1) not in STOPWORDS):
-                    continue  # an adjective: "according to Hungarian media"
+                    continue  # a modifier: "according to Hungarian media", "the Google toolbar"
                 kind = source_kind(name)
+                office = _OFFICE.search(s.text, 0, m.start("src"))
+                if office and kind in ("organization", "outlet"):
+                    # "the head of NATO warned": a person speaking for NATO, not NATO's text
+                    name = f"{office.group(1).lower()} {re.sub('^The ', 'the ', name)}"
+                    kind = "person"
                 if kind is None or name in seen:
                     continue
                 if cue in ("told", "'s report") and kind == "person":

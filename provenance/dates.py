@@ -4,7 +4,8 @@ Metadata formats: ISO 8601, RFC 2822, Reuters' "26-FEB-1987 15:01:01.79", and co
 ("March 16, 2023", "Mar. 16, 2023", "16 March 2023", "2023/03/16", "03/16/2023"). A date
 without a time zone is taken as UTC. A date more than a day after ``now`` is refused (a typo or
 an embargo stamp is not evidence). From the text, only complete dates count ("Feb. 24, 2022",
-"24 February 2022"): "on Wednesday" or "March 16" without a year never become a date; the
+"24 February 2022"): "on Wednesday" or "March 16" without a year never become a date, and a
+date announced as ahead ("will meet on ...", "scheduled for", "until", "by") does not count; the
 latest complete date an article mentions is when it was written at the earliest.
 """
 
@@ -31,6 +32,11 @@ _TEXT_DATES = [
     re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b",
                re.IGNORECASE),
 ]
+# Words shortly before a date that announce it as still to come.
+_AHEAD = re.compile(
+    r"(?:\b(?:will|shall|scheduled|slated|due|expected|planned|plans?|set\s+(?:for|to)|deadline|"
+    r"upcoming|next)\b[^.;]{0,60}|\b(?:until|till|by|before|starting)\s+(?:on\s+)?)$",
+    re.IGNORECASE)
 _FORMATS = ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y", "%Y/%m/%d", "%m/%d/%Y",
             "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
@@ -101,7 +107,9 @@ def _from_match(m: re.Match) -> datetime | None:
 
 
 def mentioned_dates(sents: list[Sentence]) -> list[tuple[datetime, Sentence]]:
-    """Complete dates in the non-boilerplate sentences, with the sentence naming each."""
+    """Complete dates in the non-boilerplate sentences, with the sentence naming each; dates
+    announced as ahead ("will meet on", "scheduled for", "until", "by", "due") are left out:
+    an article can name a date before it happens."""
     out = []
     for s in sents:
         if s.boilerplate:
@@ -109,7 +117,7 @@ def mentioned_dates(sents: list[Sentence]) -> list[tuple[datetime, Sentence]]:
         for pattern in _TEXT_DATES:
             for m in pattern.finditer(s.text):
                 d = _from_match(m)
-                if d is not None:
+                if d is not None and not _AHEAD.search(s.text[: m.start()]):
                     out.append((d, s))
     return out
 

@@ -1,19 +1,25 @@
-"""Which way a passage travelled, from the evidence around it, with human-readable reasons.
+"""Which way shared material travelled, from the evidence around it, with human-readable reasons.
 
-Evidence for one passage between documents ``a`` and ``b`` (positive points: ``a`` is the
-source):
+Two steps. First each passage on its own (:func:`shared_source`):
 
-- publication times (``published`` metadata): the earlier side is the source (weight 2); a
-  side published before the other's not-before date likewise (weight 1.5);
-- quotation (checked first): when the shared words are a quotation on both sides, both quote
-  the same speaker -- a common source, not a copy;
-- attribution: when one side credits an external source (an outlet or organization) in the
-  passage and the other does not, both took the claim from that source: the crediting side is
-  ``attributed`` to it and the other an unattributed rewrite of it (no a/b direction);
-- the fuller version: the side giving numbers and names the other lacks is more likely the
-  source (weight 0.5 per extra detail, at most 1.5);
-- containment asymmetry of the two documents: the one mostly contained in the other is more
-  likely the copy (weight 1).
+- quotation: when the shared words are a quotation on both sides, both quote the same speaker --
+  a common source, not a copy;
+- attribution: when one side credits an outside source (an outlet or organization) in the
+  passage, both took the claim from that source: the crediting side is ``attributed`` to it and
+  the other an unattributed rewrite of it (no a/b direction).
+
+Then the remaining passages between two documents are weighed together
+(:func:`pair_direction`; positive points: ``a`` is the source):
+
+- publication times (``published`` metadata): the earlier side is the source (2 points); a
+  side published before the date the other's text mentions likewise (1.5);
+- the fuller version: over all the passages, the side giving numbers and names the other lacks
+  is more likely the source (0.5 per extra detail, at most 1.5; capitalized sentence openers
+  and function words are not details);
+- coverage asymmetry: the document mostly made of passages shared with the other, while the
+  other has much text besides, is more likely the copy (1 point when the shares differ by 0.2
+  or more). This is the condensing rewrite; a copy that *expands* its source points the wrong
+  way, which is why it weighs less than dates and never decides alone.
 
 A direction needs at least 1.5 points net; otherwise it is ``undecided``.
 """
@@ -21,26 +27,26 @@ A direction needs at least 1.5 points net; otherwise it is ``undecided``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from .attribution import Attribution
 from .dates import DateInfo
+from .lexicon import STOPWORDS
 from .passages import Passage
-from .similarity import Pair
 
-__all__ = ["DECIDE_AT", "Direction", "direction"]
+__all__ = ["DECIDE_AT", "Direction", "pair_direction", "shared_source"]
 
 DECIDE_AT = 1.5
-_DETAIL = re.compile(r"\b(?:\d[\d,.]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)\b")
+_DETAIL = re.compile(r"(?<![\w.])(?:\d[\d,.]*\d|\d|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
 @dataclass(frozen=True, slots=True)
 class Direction:
-    """The verdict for one passage: ``source`` and ``target`` document ids (None when
-    ``undecided`` or a common source), ``external``: the outside source both took it from,
-    if named, ``attributed_by``: the documents that credit it, ``confidence`` (0.5-0.95), and
-    the ``reasons``."""
+    """A verdict: ``source`` and ``target`` document ids (None when ``undecided`` or a common
+    source), ``external``: the outside source both took it from, if named, ``attributed_by``:
+    the documents that credit it, ``confidence`` (0.5-0.95), and the ``reasons``."""
 
     verdict: str  # "a_to_b", "b_to_a", "common_source", "undecided"
     source: str | None
@@ -55,42 +61,61 @@ def _inside(att: Attribution, start: int, end: int) -> bool:
     return att.start < end and start < att.end
 
 
-def _details(text: str, other: str) -> set[str]:
-    theirs = {m.group() for m in _DETAIL.finditer(other)}
-    return {m.group() for m in _DETAIL.finditer(text)} - theirs
+def details(text: str) -> set[str]:
+    """Numbers and names in ``text``: a capitalized word opening a sentence counts only when
+    it is followed by more capitalized words, and function words ("The", "In") never count."""
+    out = set()
+    for m in _DETAIL.finditer(text):
+        value = m.group()
+        words = value.split()
+        while words and words[0].lower() in STOPWORDS:
+            words = words[1:]
+        if not words:
+            continue
+        before = text[: m.start()].rstrip()
+        opener = not before or before[-1] in ".!?\"“”:"
+        if opener and len(words) == 1 and not value[0].isdigit():
+            continue  # "Conversely", "Therefore": capitalized because they open a sentence
+        out.add(" ".join(words))
+    return out
 
 
-def direction(
-    passage: Passage,
-    dates: dict[str, DateInfo],
-    attributions: dict[str, list[Attribution]],
-    pair: Pair | None = None,
-) -> Direction:
-    """Weigh the evidence for one passage (see the module's docstring)."""
+def shared_source(passage: Passage, attributions: dict[str, list[Attribution]]
+                  ) -> Direction | None:
+    """A common source for one passage -- a quotation both give, or an outside source one of
+    them credits -- or None when the passage must be weighed with the pair's others."""
     a, b = passage.a, passage.b
-    reasons: list[str] = []
-    points = 0.0
-
-    # A quotation both give: they quote the same speaker.
     if passage.quoted:
         return Direction("common_source", None, None, 0.8,
                          (f"both quote the same words: \u201c{passage.quote}\u201d",))
-
-    # Attribution to an outside source.
     att_a = [x for x in attributions.get(a, []) if x.kind != "person"
              and _inside(x, passage.a_start, passage.a_end)]
     att_b = [x for x in attributions.get(b, []) if x.kind != "person"
              and _inside(x, passage.b_start, passage.b_end)]
     sources_a, sources_b = {x.source for x in att_a}, {x.source for x in att_b}
-    shared_source = sorted(sources_a & sources_b)
-    if shared_source or (sources_a and not sources_b) or (sources_b and not sources_a):
-        external = (shared_source or sorted(sources_a) or sorted(sources_b))[0]
-        by = tuple(d for d, srcs in ((a, sources_a), (b, sources_b)) if external in srcs)
-        others = [d for d in (a, b) if d not in by]
-        text = f"{' and '.join(by)} credit{'s' if len(by) == 1 else ''} {external}"
-        if others:
-            text += f"; {others[0]} gives the same claim without naming it"
-        return Direction("common_source", None, None, 0.8, (text,), external, by)
+    if not sources_a and not sources_b:
+        return None
+    shared = sorted(sources_a & sources_b)
+    external = (shared or sorted(sources_a) or sorted(sources_b))[0]
+    by = tuple(d for d, srcs in ((a, sources_a), (b, sources_b)) if external in srcs)
+    others = [d for d in (a, b) if d not in by]
+    text = f"{' and '.join(by)} credit{'s' if len(by) == 1 else ''} {external}"
+    if others:
+        text += f"; {others[0]} gives the same claim without naming it"
+    return Direction("common_source", None, None, 0.8, (text,), external, by)
+
+
+def pair_direction(
+    a: str,
+    b: str,
+    passages: Sequence[Passage],
+    dates: dict[str, DateInfo],
+    coverage: tuple[float, float] | None = None,
+) -> Direction:
+    """Weigh the evidence for the passages ``a`` and ``b`` share (each with ``a``/``b`` in that
+    order); ``coverage``: the share of each document's text the passages cover."""
+    reasons: list[str] = []
+    points = 0.0
 
     # Publication times.
     da, db = dates.get(a), dates.get(b)
@@ -110,25 +135,29 @@ def direction(
                 reasons.append(f"{side} was published before {other} mentions "
                                f"{theirs.not_before}")
 
-    # The fuller version.
-    extra_a = _details(passage.a_text, passage.b_text)
-    extra_b = _details(passage.b_text, passage.a_text)
-    diff = min(1.5, 0.5 * abs(len(extra_a) - len(extra_b)))
-    if diff and len(extra_a) != len(extra_b):
-        fuller, extra = (a, extra_a) if len(extra_a) > len(extra_b) else (b, extra_b)
-        points += diff if fuller == a else -diff
+    # The fuller version, over all the passages.
+    extra_a: set[str] = set()
+    extra_b: set[str] = set()
+    for p in passages:
+        da_, db_ = details(p.a_text), details(p.b_text)
+        extra_a |= da_ - db_
+        extra_b |= db_ - da_
+    net = len(extra_a) - len(extra_b)
+    if net:
+        fuller, extra = (a, extra_a) if net > 0 else (b, extra_b)
+        weight = min(1.5, 0.5 * abs(net))
+        points += weight if net > 0 else -weight
         sample = ", ".join(sorted(extra)[:4])
         reasons.append(f"{fuller} has the fuller version (adds {sample})")
 
-    # Containment asymmetry.
-    if pair is not None:
-        gap = pair.containment_a_in_b - pair.containment_b_in_a
-        if abs(gap) >= 0.2:
-            inner, outer = (pair.a, pair.b) if gap > 0 else (pair.b, pair.a)
+    # Coverage asymmetry.
+    if coverage is not None:
+        cov_a, cov_b = coverage
+        if abs(cov_a - cov_b) >= 0.2:
+            inner, outer = (a, b) if cov_a > cov_b else (b, a)
             points += -1 if inner == a else 1
-            reasons.append(f"{inner} is mostly contained in {outer} "
-                           f"({max(pair.containment_a_in_b, pair.containment_b_in_a):.2f} vs "
-                           f"{min(pair.containment_a_in_b, pair.containment_b_in_a):.2f})")
+            reasons.append(f"{inner} is mostly made of what it shares with {outer} "
+                           f"({max(cov_a, cov_b):.0%} of its text vs {min(cov_a, cov_b):.0%})")
 
     if abs(points) < DECIDE_AT:
         reasons.append(f"evidence too weak to tell the direction ({points:+.1f} points)")

@@ -7,7 +7,7 @@ Edges run ``source -> target``:
   nearly (``copied``) or rewritten (``rewrote``); also an outside source -> a document that gives
   a claim another document credits to that source, without naming it;
 - ``common_source``: two documents that quote the same speaker (``a < b``; no copying implied);
-- ``undecided``: two documents sharing a passage whose direction the evidence cannot tell.
+- ``undecided``: two documents sharing passages whose direction the evidence cannot tell.
 
 Nodes are documents, their outlets when known, and the named outside sources. Exports: GraphML
 (networkx) and Graphviz DOT.
@@ -16,6 +16,7 @@ Nodes are documents, their outlets when known, and the named outside sources. Ex
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,13 +24,13 @@ import networkx as nx
 
 from .attribution import Attribution
 from .dates import DateInfo
-from .direction import direction
+from .direction import pair_direction, shared_source
 from .documents import Document
 from .passages import Passage
-from .similarity import Pair
 
 __all__ = ["EDGE_KINDS", "Edge", "build_edges", "to_dot", "to_graphml", "to_networkx"]
 
+_SPACE = re.compile(r"\s")
 EDGE_KINDS = ("attributed", "copied", "rewrote", "common_source", "undecided")
 
 
@@ -75,14 +76,19 @@ def build_edges(
     passages: Sequence[Passage],
     attributions: Iterable[Attribution],
     dates: dict[str, DateInfo],
-    pairs: Iterable[Pair] = (),
+    documents: Sequence[Document] = (),
     max_reasons: int = 20,
 ) -> list[Edge]:
-    """Edges from passages (directed by :func:`direction.direction`) and attributions."""
+    """Edges from attributions and passages: a passage that is a shared quotation or credits an
+    outside source gives its edges on its own (:func:`direction.shared_source`); the other
+    passages of each pair of documents -- and those both of them credit to the same source --
+    are weighed together (:func:`direction.pair_direction`, with each document's share of text
+    they cover when ``documents`` are given)."""
     by_doc: dict[str, list[Attribution]] = {}
     for att in attributions:
         by_doc.setdefault(att.doc, []).append(att)
-    pair_of = {(p.a, p.b): p for p in pairs}
+    lengths = {d.id: _content_chars(d.text, [(0, len(d.text))]) for d in documents}
+    texts = {d.id: d.text for d in documents}
     edges = _Edges()
     for doc, atts in sorted(by_doc.items()):
         for att in atts:
@@ -90,8 +96,14 @@ def build_edges(
                 reason = (f"{doc} credits {att.source} ({att.cue}): "
                           f"\u201c{_short(att.text)}\u201d")
                 edges.add(att.source, doc, "attributed", 0.9, reason)
+    pooled: dict[tuple[str, str], list[int]] = {}
     for index, p in enumerate(passages):
-        verdict = direction(p, dates, by_doc, pair_of.get((p.a, p.b)))
+        verdict = shared_source(p, by_doc)
+        if verdict is None or len(verdict.attributed_by) == 2:
+            # Both crediting one source does not tell whether one copied the other.
+            pooled.setdefault((p.a, p.b), []).append(index)
+        if verdict is None:
+            continue
         copy_kind = "rewrote" if p.kind == "rewritten" else "copied"
         if verdict.external is not None:
             for doc in (p.a, p.b):
@@ -101,18 +113,51 @@ def build_edges(
                 else:
                     edges.add(verdict.external, doc, copy_kind, verdict.confidence,
                               verdict.reasons[0], index)
-        elif verdict.verdict == "common_source":
-            edges.add(p.a, p.b, "common_source", verdict.confidence, verdict.reasons[0], index)
-        elif verdict.verdict == "undecided":
-            for reason in verdict.reasons:
-                edges.add(p.a, p.b, "undecided", verdict.confidence, reason, index)
         else:
-            for reason in verdict.reasons:
-                edges.add(verdict.source, verdict.target, copy_kind, verdict.confidence, reason,
-                          index)
+            edges.add(p.a, p.b, "common_source", verdict.confidence, verdict.reasons[0], index)
+    for (a, b), indices in sorted(pooled.items()):
+        shared = [passages[i] for i in indices]
+        coverage = None
+        if a in texts and b in texts:
+            coverage = (
+                _content_chars(texts[a], [(p.a_start, p.a_end) for p in shared])
+                / max(1, lengths[a]),
+                _content_chars(texts[b], [(p.b_start, p.b_end) for p in shared])
+                / max(1, lengths[b]),
+            )
+        verdict = pair_direction(a, b, shared, dates, coverage)
+        if verdict.verdict == "undecided":
+            source, target, kind = a, b, "undecided"
+        else:
+            source, target = verdict.source, verdict.target
+            kind = _copy_kind(shared, target == b)
+        for reason in verdict.reasons:
+            for index in indices:
+                edges.add(source, target, kind, verdict.confidence, reason, index)
     out = edges.edges()
     return [Edge(e.source, e.target, e.kind, e.confidence, e.reasons[:max_reasons], e.passages)
             for e in out]
+
+
+def _content_chars(text: str, spans: Iterable[tuple[int, int]]) -> int:
+    """Non-space characters of ``text`` inside the union of ``spans``."""
+    total, reach = 0, 0
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            total += end - start - len(_SPACE.findall(text, start, end))
+            reach = end
+    return total
+
+
+def _copy_kind(shared: Sequence[Passage], target_is_b: bool) -> str:
+    """``copied`` when most of the target's shared text is verbatim or nearly so, else
+    ``rewrote``."""
+    def size(p: Passage) -> int:
+        return (p.b_end - p.b_start) if target_is_b else (p.a_end - p.a_start)
+
+    close = sum(size(p) for p in shared if p.kind != "rewritten")
+    return "copied" if 2 * close >= sum(size(p) for p in shared) else "rewrote"
 
 
 def _short(text: str, width: int = 120) -> str:
