@@ -24,6 +24,7 @@ from tabulate import tabulate
 
 from benchmarks._results import RESULTS, write
 from provenance import ScanConfig, analyze, read
+from provenance.graph import build_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("cut", "light", "heavy", "non")
@@ -139,8 +140,28 @@ def reuters(data: Path) -> dict:
     print(f"\nReuters-21578: {len(close)} near-duplicate pairs (Jaccard >= 0.8) with different "
           f"timestamps; copy edge earlier->later: {forward}, later->earlier: {backward}, "
           f"none: {none}; {len(analysis.edges)} edges in all")
+    # The same passages with the dates withheld: does the text alone point the way the
+    # timestamps do?
+    undated = build_edges(analysis.passages, analysis.attributions, {}, analysis.documents)
+    jaccard = {frozenset((p.a, p.b)): p.jaccard for p in analysis.pairs}
+    text_only = {"all": [0, 0, 0], "jaccard>=0.3": [0, 0, 0]}
+    for e in undated:
+        if e.source not in dated or e.target not in dated:
+            continue  # an outside source
+        s, t = dated[e.source], dated[e.target]
+        if not s or not t or s == t:
+            continue
+        for name, low in (("all", 0.0), ("jaccard>=0.3", 0.3)):
+            if jaccard.get(frozenset((e.source, e.target)), 0.0) >= low:
+                slot = 2 if e.kind == "undecided" else (0 if s < t else 1)
+                text_only[name][slot] += 1
+    for name, (agree, disagree, undecided) in text_only.items():
+        print(f"text alone (dates withheld), {name}: earlier->later {agree}, later->earlier "
+              f"{disagree}, undecided {undecided}")
     return {"pairs": len(close), "earlier_to_later": forward, "later_to_earlier": backward,
-            "no_edge": none, "edges": len(analysis.edges), "sample": listed}
+            "no_edge": none, "edges": len(analysis.edges), "sample": listed,
+            "text_only": {k: dict(zip(("earlier_to_later", "later_to_earlier", "undecided"), v,
+                                      strict=True)) for k, v in text_only.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:

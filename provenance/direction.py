@@ -11,8 +11,8 @@ Two steps. First each passage on its own (:func:`shared_source`):
 Then the remaining passages between two documents are weighed together
 (:func:`pair_direction`; positive points: ``a`` is the source):
 
-- publication times (``published`` metadata): the earlier side is the source (2 points); a
-  side published before the date the other's text mentions likewise (1.5);
+- publication times (``published`` metadata): the earlier side is the source; a side
+  published before a date the other's text mentions likewise;
 - the fuller version: over all the passages, the side giving numbers and names the other lacks
   is more likely the source (0.5 per extra detail, at most 1.5; capitalized sentence openers
   and function words are not details);
@@ -21,7 +21,12 @@ Then the remaining passages between two documents are weighed together
   or more). This is the condensing rewrite; a copy that *expands* its source points the wrong
   way, which is why it weighs less than dates and never decides alone.
 
-A direction needs at least 1.5 points net; otherwise it is ``undecided``.
+Publication times, when both sides have them, decide the direction; the textual signals then
+only add confidence when they agree. Measured on Reuters-21578 passage pairs with timestamps,
+the textual signals alone pointed from the earlier story to the later one about as often as the
+other way (``benchmarks/README.md``): in news they are weak evidence. Without dates a direction
+needs at least 1.5 points from the text (two signals agreeing), gets confidence 0.6 and says so;
+otherwise it is ``undecided``.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ from .dates import DateInfo
 from .lexicon import STOPWORDS
 from .passages import Passage
 
-__all__ = ["DECIDE_AT", "Direction", "pair_direction", "shared_source"]
+__all__ = ["DECIDE_AT", "TEXT_ONLY_CONFIDENCE", "Direction", "pair_direction", "shared_source"]
 
 DECIDE_AT = 1.5
+TEXT_ONLY_CONFIDENCE = 0.6
 _DETAIL = re.compile(r"(?<![\w.])(?:\d[\d,.]*\d|\d|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
@@ -115,22 +121,21 @@ def pair_direction(
     """Weigh the evidence for the passages ``a`` and ``b`` share (each with ``a``/``b`` in that
     order); ``coverage``: the share of each document's text the passages cover."""
     reasons: list[str] = []
-    points = 0.0
-
-    # Publication times.
+    dated = 0.0  # points from publication times
+    text_points = 0.0
     da, db = dates.get(a), dates.get(b)
     pa = _when(da.published) if da else None
     pb = _when(db.published) if db else None
     if pa and pb and pa != pb:
         earlier, later = (a, b) if pa < pb else (b, a)
-        points += 2 if pa < pb else -2
+        dated = 2 if pa < pb else -2
         reasons.append(f"{earlier} was published first ({min(pa, pb).isoformat()} vs "
                        f"{max(pa, pb).isoformat()} for {later})")
     else:
         for side, mine, theirs, sign in ((a, pa, db, 1), (b, pb, da, -1)):
             if mine and theirs and theirs.not_before and mine.date().isoformat() < \
                     theirs.not_before:
-                points += 1.5 * sign
+                dated = 1.5 * sign
                 other = b if side == a else a
                 reasons.append(f"{side} was published before {other} mentions "
                                f"{theirs.not_before}")
@@ -146,7 +151,7 @@ def pair_direction(
     if net:
         fuller, extra = (a, extra_a) if net > 0 else (b, extra_b)
         weight = min(1.5, 0.5 * abs(net))
-        points += weight if net > 0 else -weight
+        text_points += weight if net > 0 else -weight
         sample = ", ".join(sorted(extra)[:4])
         reasons.append(f"{fuller} has the fuller version (adds {sample})")
 
@@ -155,14 +160,22 @@ def pair_direction(
         cov_a, cov_b = coverage
         if abs(cov_a - cov_b) >= 0.2:
             inner, outer = (a, b) if cov_a > cov_b else (b, a)
-            points += -1 if inner == a else 1
+            text_points += -1 if inner == a else 1
             reasons.append(f"{inner} is mostly made of what it shares with {outer} "
                            f"({max(cov_a, cov_b):.0%} of its text vs {min(cov_a, cov_b):.0%})")
 
-    if abs(points) < DECIDE_AT:
-        reasons.append(f"evidence too weak to tell the direction ({points:+.1f} points)")
+    if dated:
+        # Publication times decide: on Reuters-21578 the textual signals alone agreed with the
+        # timestamps no better than chance (benchmarks/README.md), so they only add confidence.
+        points = dated + (text_points if (text_points > 0) == (dated > 0) else 0.0)
+        confidence = round(min(0.95, 0.6 + 0.1 * abs(points)), 2)
+    elif abs(text_points) < DECIDE_AT:
+        reasons.append(f"evidence too weak to tell the direction ({text_points:+.1f} points)")
         return Direction("undecided", None, None, 0.5, tuple(reasons))
-    confidence = round(min(0.95, 0.5 + 0.1 * abs(points)), 2)
+    else:
+        points = text_points
+        confidence = TEXT_ONLY_CONFIDENCE
+        reasons.append("no publication dates: direction from the text alone")
     if points > 0:
         return Direction("a_to_b", a, b, confidence, tuple(reasons))
     return Direction("b_to_a", b, a, confidence, tuple(reasons))

@@ -207,6 +207,11 @@ def test_passages_of_a_pair_are_weighed_together():
     assert any("fuller version (adds 1967)" in r for r in edge.reasons)
     assert any("b is mostly made of what it shares with a" in r for r in edge.reasons)
     assert edge.passages == (0, 1)
+    assert edge.confidence == 0.6 and "no publication dates" in edge.reasons[-1]
+    # publication times decide, whatever the text says
+    dates = {"a": date_info("2023-01-02T00:00:00Z", []), "b": date_info("2023-01-01T00:00:00Z", [])}
+    [edge] = build_edges(ps, [], dates, docs)
+    assert (edge.source, edge.target) == ("b", "a") and "b was published first" in edge.reasons[0]
     # "Conversely" opens a sentence: capitalized, but not a detail
     assert details("Conversely, objects hold state. In 1967 Simula came.") == {"1967", "Simula"}
     # without the documents' lengths, the details alone do not decide
