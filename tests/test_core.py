@@ -18,7 +18,20 @@ from provenance.core import (
     to_lean_minhash,
     word_unit_hashes,
 )
-from provenance.core.kernel import batch_shingle_hashes, batch_signatures
+from provenance.core.kernel import (
+    batch_shingle_hashes,
+    batch_sign_bytes,
+    batch_signatures,
+    bytes_unit_hashes,
+)
+from provenance.core.text_bytes import (
+    pack,
+    prepare,
+    unit_hashes_reference,
+    word_table,
+    words_reference,
+)
+from provenance.text import words as scan_words
 
 WORDS = ("nato secretary general jens stoltenberg cautioned china against supplying russia "
          "with lethal weaponry saying the move would be a historic mistake").split()
@@ -113,3 +126,62 @@ def test_datasketch_lsh_finds_our_signatures():
     assert set(found) == {"copy", "edited"}
     lean = LeanMinHash(datasketch_minhash(WORDS))
     assert lean.scheme == "affine32"
+
+
+# --- the byte kernel ---------------------------------------------------------------------------
+
+messy = st.binary(max_size=80) | st.lists(
+    st.sampled_from([b"a", b"B", b"'", b" ", b"\xc3\xa9", b"\xe2\x80\x99", b"\xf0\x9f\x98\x80",
+                     b"\xff", b"\xc1\x81", b"\xed\xa0\x80", b"\xe2\x82", b"1,0", b"_", b"."]),
+    max_size=40).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(messy)
+def test_byte_kernel_words_equal_the_reference_on_any_bytes(data):
+    got = bytes_unit_hashes(np.frombuffer(data, dtype=np.uint8), word_table())
+    assert got.tolist() == unit_hashes_reference(data).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=60))
+def test_prepared_text_gives_the_scan_words(text):
+    data = prepare(text)
+    assert words_reference(data) == words_reference(prepare(data.decode("utf-8")))
+    if text.isascii():
+        assert words_reference(data) == scan_words(text)
+
+
+def test_byte_kernel_on_the_seeds_equals_the_scan_path(seeds_dir):
+    table = word_table()
+    for path in sorted(seeds_dir.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        got = bytes_unit_hashes(np.frombuffer(prepare(text), dtype=np.uint8), table)
+        assert got.tolist() == word_unit_hashes(scan_words(text)).tolist(), path.name
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(messy, max_size=12), st.integers(1, 6), st.integers(0, 3))
+def test_byte_kernel_signatures_equal_the_reference(docs, n, seed):
+    a, b = permutations(32, seed)
+    buf, offsets = pack(docs)
+    sigs, counts = batch_sign_bytes(buf, offsets, word_table(), n, a, b)
+    for d, data in enumerate(docs):
+        shingles = shingle_hashes(unit_hashes_reference(data), n)
+        assert counts[d] == len(shingles)
+        assert sigs[d].tolist() == signature_reference(shingles, 32, seed).tolist()
+
+
+def test_byte_kernel_edge_documents():
+    a, b = permutations(16, 1)
+    long_word = b"x" * 5000  # one word past xxh64's 32-byte stripes
+    big = b"word " * 1_000_000  # 5 MB, one document
+    docs = [b"", b"...", b"one", b"two words", long_word, big]
+    sigs, counts = batch_sign_bytes(*pack(docs), word_table(), 5, a, b)
+    assert counts.tolist() == [0, 0, 1, 1, 1, 1_000_000 - 4]
+    assert (sigs[0] == EMPTY).all() and (sigs[1] == EMPTY).all()  # no words: the empty signature
+    for d in (2, 3, 4):
+        assert sigs[d].tolist() == signature_reference(
+            shingle_hashes(unit_hashes_reference(docs[d]), 5), 16, 1).tolist()
+    one = shingle_hashes(unit_hashes_reference(b"word " * 5), 5)
+    assert sigs[5].tolist() == signature_reference(one, 16, 1).tolist()  # one distinct shingle

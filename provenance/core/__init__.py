@@ -1,9 +1,16 @@
 """The benchmarked core: unit hashes -> shingle hashes -> MinHash signatures, for a batch.
 
+Two entry points:
+
+- :func:`sign` from unit hashes (the scan path, which tokenizes in Python to keep offsets and
+  leave boilerplate out);
+- :func:`sign_bytes` / :func:`sign_texts` straight from the documents' bytes (the dedup and
+  index path): UTF-8 decoding, words, xxh64, shingles and signatures in one compiled pass.
+
 ``engine="numpy"`` runs the plain reference one document at a time; ``engine="numba"`` runs the
-compiled kernels over the whole batch on all cores; ``"auto"`` takes numba for batches of at least
-:data:`KERNEL_MIN_UNITS` units, where it repays its start-up, and numpy below. Both give identical
-values.
+compiled kernels over the whole batch on all cores; ``"auto"`` takes numba for batches big
+enough to repay its start-up (:data:`KERNEL_MIN_UNITS` units, :data:`KERNEL_MIN_BYTES` bytes),
+and numpy below. Both give identical values (tests/test_core.py).
 """
 
 from __future__ import annotations
@@ -29,10 +36,12 @@ from .minhash import (
     signature_reference,
     to_lean_minhash,
 )
+from .text_bytes import pack, prepare, unit_hashes_reference, word_table
 
 __all__ = [
     "EMPTY",
     "ENGINES",
+    "KERNEL_MIN_BYTES",
     "KERNEL_MIN_UNITS",
     "SCHEME",
     "SignedBatch",
@@ -42,7 +51,10 @@ __all__ = [
     "permutations",
     "shingle_hash",
     "shingle_hashes",
+    "prepare",
     "sign",
+    "sign_bytes",
+    "sign_texts",
     "signature_reference",
     "to_lean_minhash",
     "unit_hash",
@@ -51,6 +63,7 @@ __all__ = [
 
 ENGINES = ("auto", "numpy", "numba")
 KERNEL_MIN_UNITS = 200_000
+KERNEL_MIN_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -94,3 +107,37 @@ def sign(
     for d, h in enumerate(per_doc):
         signatures[d] = signature_reference(h, num_perm, seed)
     return SignedBatch(hashes, offsets, signatures)
+
+
+def sign_bytes(
+    chunks: Sequence[bytes], n: int = 5, num_perm: int = 128, seed: int = 1,
+    engine: str = "auto",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures (uint32, one row per document) and shingle counts of documents given as
+    prepared bytes (:func:`prepare`). A document without words has no shingles and the empty
+    signature (all :data:`EMPTY`)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if n < 1:
+        raise ValueError(f"shingle size must be at least 1, got {n}")
+    a, b = permutations(num_perm, seed)
+    total = sum(len(c) for c in chunks)
+    if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_BYTES):
+        from .kernel import batch_sign_bytes
+
+        buf, offsets = pack(list(chunks))
+        return batch_sign_bytes(buf, offsets, word_table(), n, a, b)
+    signatures = np.empty((len(chunks), num_perm), dtype=np.uint32)
+    counts = np.empty(len(chunks), dtype=np.int64)
+    for d, data in enumerate(chunks):
+        shingles = shingle_hashes(unit_hashes_reference(data), n)
+        signatures[d] = signature_reference(shingles, num_perm, seed)
+        counts[d] = len(shingles)
+    return signatures, counts
+
+
+def sign_texts(
+    texts: Sequence[str], n: int = 5, num_perm: int = 128, seed: int = 1, engine: str = "auto",
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sign_bytes` of ``[prepare(t) for t in texts]``."""
+    return sign_bytes([prepare(t) for t in texts], n, num_perm, seed, engine)

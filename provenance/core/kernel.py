@@ -14,7 +14,13 @@ import numpy as np
 
 from .hashing import P1, P2, P4, SEED
 
-__all__ = ["batch_shingle_hashes", "batch_signatures", "shingle_offsets"]
+__all__ = [
+    "batch_shingle_hashes",
+    "batch_sign_bytes",
+    "batch_signatures",
+    "bytes_unit_hashes",
+    "shingle_offsets",
+]
 
 _P1, _P2, _P4, _SEED = np.uint64(P1), np.uint64(P2), np.uint64(P4), np.uint64(SEED)
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -94,3 +100,185 @@ def batch_signatures(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: 
     _signatures(np.ascontiguousarray(hashes, dtype=np.uint64),
                np.ascontiguousarray(offsets, dtype=np.int64), a, b, out)
     return out
+
+
+# --- from bytes: UTF-8 -> words -> xxh64 -> shingles -> signature, one pass per document -------
+
+_X1 = np.uint64(0x9E3779B185EBCA87)  # xxh64's five primes
+_X2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_X3 = np.uint64(0x165667B19E3779F9)
+_X4 = np.uint64(0x85EBCA77C2B2AE63)
+_X5 = np.uint64(0x27D4EB2F165667C5)
+
+
+@nb.njit(cache=True, inline="always")
+def _rotl(x, r):
+    return (x << _U64(r)) | (x >> _U64(64 - r))
+
+
+@nb.njit(cache=True, inline="always")
+def _read64(buf, p):
+    v = _U64(0)
+    for i in range(8):
+        v |= _U64(buf[p + i]) << _U64(8 * i)
+    return v
+
+
+@nb.njit(cache=True, inline="always")
+def _read32(buf, p):
+    v = _U64(0)
+    for i in range(4):
+        v |= _U64(buf[p + i]) << _U64(8 * i)
+    return v
+
+
+@nb.njit(cache=True, inline="always")
+def _xround(acc, lane):
+    return _rotl(acc + lane * _X2, 31) * _X1
+
+
+@nb.njit(cache=True)
+def _xxh64(buf, start, end):
+    """xxh64 of ``buf[start:end]`` with seed 0 (the reference is the xxhash library)."""
+    length = end - start
+    p = start
+    if length >= 32:
+        v1 = _X1 + _X2
+        v2 = _X2
+        v3 = _U64(0)
+        v4 = _U64(0) - _X1
+        while p + 32 <= end:
+            v1 = _xround(v1, _read64(buf, p))
+            v2 = _xround(v2, _read64(buf, p + 8))
+            v3 = _xround(v3, _read64(buf, p + 16))
+            v4 = _xround(v4, _read64(buf, p + 24))
+            p += 32
+        h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
+        for v in (v1, v2, v3, v4):
+            h = (h ^ _xround(_U64(0), v)) * _X1 + _X4
+    else:
+        h = _X5
+    h += _U64(length)
+    while p + 8 <= end:
+        h ^= _xround(_U64(0), _read64(buf, p))
+        h = _rotl(h, 27) * _X1 + _X4
+        p += 8
+    if p + 4 <= end:
+        h ^= _read32(buf, p) * _X1
+        h = _rotl(h, 23) * _X2 + _X3
+        p += 4
+    while p < end:
+        h ^= _U64(buf[p]) * _X5
+        h = _rotl(h, 11) * _X1
+        p += 1
+    h ^= h >> _U64(33)
+    h *= _X2
+    h ^= h >> _U64(29)
+    h *= _X3
+    return h ^ (h >> _U64(32))
+
+
+@nb.njit(cache=True, inline="always")
+def _decode(buf, p, end):
+    """(code point, length) of the UTF-8 sequence at ``p``; code point -1 when invalid (the
+    sequence is then one byte long)."""
+    c = np.int64(buf[p])
+    if c < 0x80:
+        return c, 1
+    if c < 0xC2:
+        return -1, 1  # a continuation byte, or an overlong 2-byte lead
+    if c < 0xE0:
+        n, cp, low = 1, c & 0x1F, 0x80
+    elif c < 0xF0:
+        n, cp, low = 2, c & 0x0F, 0x800
+    elif c < 0xF5:
+        n, cp, low = 3, c & 0x07, 0x10000
+    else:
+        return -1, 1
+    if p + n >= end:
+        return -1, 1  # truncated at the end of the document
+    for i in range(1, n + 1):
+        b = np.int64(buf[p + i])
+        if b & 0xC0 != 0x80:
+            return -1, 1
+        cp = (cp << 6) | (b & 0x3F)
+    if cp < low or cp > 0x10FFFF or (0xD800 <= cp <= 0xDFFF):
+        return -1, 1
+    return cp, n + 1
+
+
+@nb.njit(cache=True)
+def _unit_hashes(buf, start, end, table, units):
+    """Words of ``buf[start:end]`` (see ``text_bytes``) -> their xxh64 in ``units``; returns
+    the count."""
+    count = 0
+    p = start
+    word_start = -1
+    while p < end:
+        cp, size = _decode(buf, p, end)
+        if cp >= 0 and table[cp]:
+            if word_start < 0:
+                word_start = p
+            p += size
+            continue
+        if cp == 0x27 and word_start >= 0 and p + 1 < end:
+            nxt, _ = _decode(buf, p + 1, end)
+            if nxt >= 0 and table[nxt]:
+                p += 1  # an apostrophe inside a word: "wörld's"
+                continue
+        if word_start >= 0:
+            units[count] = _xxh64(buf, word_start, p)
+            count += 1
+            word_start = -1
+        p += size
+    if word_start >= 0:
+        units[count] = _xxh64(buf, word_start, end)
+        count += 1
+    return count
+
+
+@nb.njit(parallel=True, cache=True)
+def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
+    num_perm = a.size
+    for d in nb.prange(offsets.size - 1):
+        start, end = offsets[d], offsets[d + 1]
+        units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
+        m = _unit_hashes(buf, start, end, table, units)
+        k = min(n, m)
+        shingles = m - k + 1 if k > 0 else 0
+        row = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        init = _SEED ^ (_U64(k) * _P1)
+        for i in range(shingles):
+            h = init
+            for j in range(k):
+                h ^= units[i + j] * _P2
+                h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
+            x = _U32(_fmix32(_fmix64(h) >> _U64(32)))
+            for q in range(num_perm):
+                row[q] = min(row[q], _U32(a[q] * x + b[q]))
+        out[d, :] = row
+        counts[d] = shingles
+
+
+@nb.njit(cache=True)
+def _unit_hashes_one(buf, table):
+    units = np.empty(buf.size // 2 + 1, dtype=np.uint64)
+    m = _unit_hashes(buf, 0, buf.size, table, units)
+    return units[:m]
+
+
+def bytes_unit_hashes(data: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The kernel's unit hashes of one document's bytes (for the tests)."""
+    return _unit_hashes_one(np.ascontiguousarray(data, dtype=np.uint8), table)
+
+
+def batch_sign_bytes(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray, n: int,
+                     a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures (uint32, one row per document) and shingle counts straight from the packed
+    bytes of a batch (``text_bytes.pack``)."""
+    docs = len(offsets) - 1
+    out = np.empty((docs, len(a)), dtype=np.uint32)
+    counts = np.empty(docs, dtype=np.int64)
+    _sign_bytes(np.ascontiguousarray(buf, dtype=np.uint8),
+                np.ascontiguousarray(offsets, dtype=np.int64), table, n, a, b, out, counts)
+    return out, counts
