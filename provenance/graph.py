@@ -27,10 +27,21 @@ from .dates import DateInfo
 from .direction import pair_direction, shared_source
 from .documents import Document
 from .passages import Passage
+from .similarity import Pair
 
-__all__ = ["EDGE_KINDS", "Edge", "build_edges", "to_dot", "to_graphml", "to_networkx"]
+__all__ = [
+    "EDGE_KINDS",
+    "NEAR_DUPLICATE",
+    "Edge",
+    "build_edges",
+    "to_dot",
+    "to_graphml",
+    "to_networkx",
+]
 
 _SPACE = re.compile(r"\s")
+NEAR_DUPLICATE = 0.8
+"""Document Jaccard from which two documents are one story copied (see :func:`build_edges`)."""
 EDGE_KINDS = ("attributed", "copied", "rewrote", "common_source", "undecided")
 
 
@@ -77,18 +88,25 @@ def build_edges(
     attributions: Iterable[Attribution],
     dates: dict[str, DateInfo],
     documents: Sequence[Document] = (),
+    pairs: Iterable[Pair] = (),
     max_reasons: int = 20,
 ) -> list[Edge]:
     """Edges from attributions and passages: a passage that is a shared quotation or credits an
     outside source gives its edges on its own (:func:`direction.shared_source`); the other
     passages of each pair of documents -- and those both of them credit to the same source --
     are weighed together (:func:`direction.pair_direction`, with each document's share of text
-    they cover when ``documents`` are given)."""
+    they cover when ``documents`` are given).
+
+    Near-duplicate documents (``pairs`` with Jaccard >= :data:`NEAR_DUPLICATE`) are a copy one
+    way or the other: all their passages are weighed together, quotations and credits included
+    (the copy explains them; only the credits' ``attributed`` edges stay), and they get a copy
+    edge even when they are too short to have passages."""
     by_doc: dict[str, list[Attribution]] = {}
     for att in attributions:
         by_doc.setdefault(att.doc, []).append(att)
     lengths = {d.id: _content_chars(d.text, [(0, len(d.text))]) for d in documents}
     texts = {d.id: d.text for d in documents}
+    near = {frozenset((p.a, p.b)): p for p in pairs if p.jaccard >= NEAR_DUPLICATE}
     edges = _Edges()
     for doc, atts in sorted(by_doc.items()):
         for att in atts:
@@ -99,7 +117,8 @@ def build_edges(
     pooled: dict[tuple[str, str], list[int]] = {}
     for index, p in enumerate(passages):
         verdict = shared_source(p, by_doc)
-        if verdict is None or len(verdict.attributed_by) == 2:
+        whole = frozenset((p.a, p.b)) in near
+        if whole or verdict is None or len(verdict.attributed_by) == 2:
             # Both crediting one source does not tell whether one copied the other.
             pooled.setdefault((p.a, p.b), []).append(index)
         if verdict is None:
@@ -110,15 +129,18 @@ def build_edges(
                 if doc in verdict.attributed_by:
                     edges.add(verdict.external, doc, "attributed", 0.9, verdict.reasons[0],
                               index)
-                else:
+                elif not whole:
                     edges.add(verdict.external, doc, copy_kind, verdict.confidence,
                               verdict.reasons[0], index)
-        else:
+        elif not whole:
             edges.add(p.a, p.b, "common_source", verdict.confidence, verdict.reasons[0], index)
+    for pair in near.values():
+        if (pair.a, pair.b) not in pooled and (pair.b, pair.a) not in pooled:
+            pooled[(pair.a, pair.b)] = []
     for (a, b), indices in sorted(pooled.items()):
         shared = [passages[i] for i in indices]
         coverage = None
-        if a in texts and b in texts:
+        if a in texts and b in texts and shared:
             coverage = (
                 _content_chars(texts[a], [(p.a_start, p.a_end) for p in shared])
                 / max(1, lengths[a]),
@@ -126,13 +148,17 @@ def build_edges(
                 / max(1, lengths[b]),
             )
         verdict = pair_direction(a, b, shared, dates, coverage)
+        dup = near.get(frozenset((a, b)))
+        reasons = list(verdict.reasons)
+        if dup is not None:
+            reasons.insert(0, f"near-duplicate documents (Jaccard {dup.jaccard:.2f})")
         if verdict.verdict == "undecided":
             source, target, kind = a, b, "undecided"
         else:
             source, target = verdict.source, verdict.target
-            kind = _copy_kind(shared, target == b)
-        for reason in verdict.reasons:
-            for index in indices:
+            kind = "copied" if dup is not None else _copy_kind(shared, target == b)
+        for reason in reasons:
+            for index in indices or [None]:
                 edges.add(source, target, kind, verdict.confidence, reason, index)
     out = edges.edges()
     return [Edge(e.source, e.target, e.kind, e.confidence, e.reasons[:max_reasons], e.passages)

@@ -146,7 +146,7 @@ def analyze(
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
         dates = {d.id: date_info(d.published, list(s)) for d, s in zip(docs, sents, strict=True)}
-        edges = build_edges(passages, found, dates, docs)
+        edges = build_edges(passages, found, dates, docs, pairs)
     return Analysis(
         config=config,
         documents=docs,

@@ -178,6 +178,26 @@ def test_a_copy_keeps_its_attribution_and_is_still_a_copy():
                      ("early", "late", "copied")}
 
 
+def test_near_duplicates_are_a_copy_whatever_they_quote():
+    from provenance.similarity import Pair
+
+    text = 'He said: "Rates will stay where they are for now, and we will watch prices."'
+    quoted = Passage("early", "late", 0, len(text), 0, len(text), text, text, 1.0, "identical",
+                     True, "Rates will stay where they are")
+    dates = {"early": date_info("1987-03-01T10:00:00Z", []),
+             "late": date_info("1987-03-02T10:00:00Z", [])}
+    docs = [Document("early", text), Document("late", text), Document("x", "Short."),
+            Document("y", "Short.")]
+    alone = build_edges([quoted], [], dates, docs)
+    assert [e.kind for e in alone] == ["common_source"]  # two documents quoting one speaker
+    pairs = [Pair("early", "late", 1.0, 1.0, 1.0, 1.0), Pair("x", "y", 0.9, 0.9, 0.9, 0.9)]
+    dates["x"], dates["y"] = dates["late"], dates["early"]
+    edges = {(e.source, e.target, e.kind): e for e in build_edges([quoted], [], dates, docs, pairs)}
+    assert set(edges) == {("early", "late", "copied"), ("y", "x", "copied")}
+    assert edges[("y", "x", "copied")].passages == ()  # too short for passages, still a copy
+    assert edges[("early", "late", "copied")].reasons[0].startswith("near-duplicate documents")
+
+
 def test_weak_evidence_is_undecided_and_cycles_are_harmless():
     same = "Talks resumed in Geneva."
     p = _passage("a", "b", a_text=same, b_text=same)
