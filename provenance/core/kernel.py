@@ -137,7 +137,7 @@ def _xround(acc, lane):
     return _rotl(acc + lane * _X2, 31) * _X1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _xxh64(buf, start, end):
     """xxh64 of ``buf[start:end]`` with seed 0 (the reference is the xxhash library)."""
     length = end - start
@@ -215,7 +215,11 @@ def _unit_hashes(buf, start, end, table, units):
     p = start
     word_start = -1
     while p < end:
-        cp, size = _decode(buf, p, end)
+        c = buf[p]
+        if c < 0x80:  # ASCII: no decoding
+            cp, size = np.int64(c), 1
+        else:
+            cp, size = _decode(buf, p, end)
         if cp >= 0 and table[cp]:
             if word_start < 0:
                 word_start = p
@@ -246,14 +250,18 @@ def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
         m = _unit_hashes(buf, start, end, table, units)
         k = min(n, m)
         shingles = m - k + 1 if k > 0 else 0
-        row = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        xs = np.empty(shingles, dtype=np.uint32)
         init = _SEED ^ (_U64(k) * _P1)
         for i in range(shingles):
             h = init
             for j in range(k):
                 h ^= units[i + j] * _P2
                 h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
-            x = _U32(_fmix32(_fmix64(h) >> _U64(32)))
+            xs[i] = _U32(_fmix32(_fmix64(h) >> _U64(32)))
+        # The min over permutations in its own loop nest, so that LLVM vectorizes it.
+        row = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        for i in range(shingles):
+            x = xs[i]
             for q in range(num_perm):
                 row[q] = min(row[q], _U32(a[q] * x + b[q]))
         out[d, :] = row
