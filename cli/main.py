@@ -27,10 +27,13 @@ from provenance import (
     read,
 )
 from provenance.config import parse_shingle
+from provenance.dedup import DedupOptions
+from provenance.dedup import dedup as run_dedup
 from provenance.graph import to_dot, to_graphml
-from provenance.readers import DEFAULT_MAX_BYTES
+from provenance.readers import DEFAULT_MAX_BYTES, iter_read
 from provenance.report import (
     compare_view,
+    decisions_csv,
     edges_table,
     matrix_csv,
     matrix_json,
@@ -43,6 +46,7 @@ from provenance.report import (
 )
 
 _DEFAULTS = ScanConfig()
+_DEDUP = DedupOptions()
 _SKIPPED_SHOWN = 10
 
 
@@ -343,15 +347,106 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     click.echo(compare_view(found, docs[0].text, docs[1].text, width=width), nl=False)
 
 
-def _note_skipped(skipped: tuple[Skipped, ...]) -> None:
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Read only files matching GLOB. Repeatable.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave out files matching GLOB. Repeatable.")
+@click.option("--text-field", metavar="NAME",
+              help="JSON field or CSV column holding the article text "
+                   "[default: text, body, content, article, maintext, story].")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Largest article read; larger ones are skipped.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
+              default=_DEDUP.threshold, show_default=True,
+              help="Estimated Jaccard at or above which two documents are near-duplicates.")
+@click.option("--shingle", type=click.IntRange(1, 64), default=_DEDUP.shingle_size,
+              show_default=True, help="Words per shingle.")
+@click.option("--num-perm", type=click.IntRange(2, 1024), default=_DEDUP.num_perm,
+              show_default=True, help="MinHash permutations.")
+@click.option("--seed", type=int, default=_DEDUP.seed, show_default=True,
+              help="MinHash seed (datasketch-compatible).")
+@click.option("--engine", type=click.Choice(["auto", "numpy", "numba"]),
+              default=_DEDUP.engine, show_default=True,
+              help="Hashing core: numba kernel, numpy reference, or auto by size.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True, help="One decision per document.")
+@click.option("--dropped-only", is_flag=True, help="List only the documents to drop.")
+@click.option("--skipped", "skipped_list", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the inputs that could not be read, with reasons, as JSONL.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the decisions to this file instead of standard output.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or notes on standard error.")
+@_command
+def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, num_perm, seed,
+          engine, fmt, dropped_only, skipped_list, output, quiet) -> None:
+    """Decide which documents in PATHS to keep: one per group of near-duplicates.
+
+    Writes one decision per document, in input order: id, keep (true/false), cluster and
+    representative (the id of the document kept for its group), similarity to it, shingles,
+    and near_clusters (other groups it also resembles: a chain). The representative is the
+    earliest published, then the longest; the decisions do not depend on the input order.
+    Documents are streamed: a corpus larger than memory works.
+
+    \b
+    Examples:
+      provenance dedup archive/ -o decisions.jsonl
+      zcat articles.jsonl.gz | provenance dedup - --threshold 0.9 --dropped-only
+    """
+    show = not quiet and sys.stderr.isatty()
+    counter = _ReadCounter(show)
+    skipped: list[Skipped] = []
+
+    def items():
+        for item in iter_read(paths, include=include, exclude=exclude, text_field=text_field,
+                              max_bytes=max_bytes,
+                              stdin=sys.stdin.buffer if "-" in paths else None):
+            counter(item)
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            yield item
+
+    try:
+        options = DedupOptions(threshold=threshold, shingle_size=shingle, num_perm=num_perm,
+                               seed=seed, engine=engine)
+        result = run_dedup(items(), options)
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counter.close()
+    if skipped_list:
+        _emit("".join(json.dumps(x.to_dict(), ensure_ascii=False) + "\n" for x in skipped),
+              skipped_list, quiet)
+    if not quiet:
+        _note_skipped(tuple(skipped), "in --skipped FILE")
+    if not result.decisions:
+        raise click.ClickException(
+            f"no readable documents in {', '.join(paths)}"
+            + (f" ({len(skipped)} inputs skipped, reasons above)" if skipped else ""))
+    rows = [d for d in result.decisions if not (dropped_only and d.keep)]
+    if fmt == "csv":
+        text = decisions_csv(rows)
+    else:
+        text = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in rows)
+    _emit(text, output, quiet)
+    if not quiet:
+        total = len(result.decisions)
+        seconds = sum(result.timings.values())
+        click.echo(f"{total:,} documents: keep {result.kept:,}, drop {total - result.kept:,} "
+                   f"in {result.clusters:,} groups of near-duplicates; {len(skipped):,} inputs "
+                   f"skipped; {seconds:.1f} s", err=True)
+
+
+def _note_skipped(skipped: tuple[Skipped, ...],
+                  where: str = "under 'skipped' in --format json") -> None:
     if not skipped:
         return
     click.echo(f"skipped {len(skipped)} inputs:", err=True)
     for s in skipped[:_SKIPPED_SHOWN]:
         click.echo(f"  {s.path}: {s.reason}", err=True)
     if len(skipped) > _SKIPPED_SHOWN:
-        click.echo(f"  ... and {len(skipped) - _SKIPPED_SHOWN} more (all are listed under "
-                   "'skipped' in --format json)", err=True)
+        click.echo(f"  ... and {len(skipped) - _SKIPPED_SHOWN} more (all are listed {where})",
+                   err=True)
 
 
 def _note_legacy_encodings(documents: tuple[Document, ...]) -> None:

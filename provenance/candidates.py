@@ -49,11 +49,13 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def colliding_pairs(keys: np.ndarray, owners: np.ndarray, n: int,
-                    max_group: int | None = None) -> np.ndarray:
+                    max_group: int | None = None, star_above: int | None = None) -> np.ndarray:
     """Sorted unique ``(i, j)`` rows, ``i < j``, of owners that share a key.
 
     ``owners[k]`` (in ``0..n-1``) holds ``keys[k]``; one sort groups equal keys. A key held by
-    more than ``max_group`` owners is skipped (too common to be evidence).
+    more than ``max_group`` owners is skipped (too common to be evidence); one held by more than
+    ``star_above`` owners pairs each of them with the lowest owner only (a star, not all pairs).
+    Groups of two -- nearly all of them -- are paired without a Python loop.
     """
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
@@ -62,13 +64,17 @@ def colliding_pairs(keys: np.ndarray, owners: np.ndarray, n: int,
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
     keep = (sizes > 1) if max_group is None else (sizes > 1) & (sizes <= max_group)
-    found = []
-    for start, size in zip(starts[keep], sizes[keep], strict=True):
+    twos = starts[keep & (sizes == 2)]
+    first, second = owners[order[twos]], owners[order[twos + 1]]
+    lo, hi = np.minimum(first, second), np.maximum(first, second)
+    found = [(lo * n + hi)[lo != hi]]
+    for start, size in zip(starts[keep & (sizes > 2)], sizes[keep & (sizes > 2)], strict=True):
         members = np.unique(owners[order[start : start + size]])
+        if star_above is not None and len(members) > star_above:
+            found.append(members[0] * n + members[1:])
+            continue
         i, j = np.triu_indices(len(members), k=1)
         found.append(members[i] * n + members[j])
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
     codes = np.unique(np.concatenate(found))
     return np.stack([codes // n, codes % n], axis=1)
 

@@ -27,6 +27,7 @@ __all__ = [
     "SUFFIXES",
     "TEXT_FIELDS",
     "Corpus",
+    "iter_read",
     "read",
     "read_jsonl",
 ]
@@ -75,6 +76,27 @@ def read(
     :class:`InputError` for a path that does not exist; unreadable files become skipped entries.
     ``on_item`` is called with each document or skipped entry as it is read (for progress).
     """
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for item in iter_read(paths, include=include, exclude=exclude, text_field=text_field,
+                          max_bytes=max_bytes, stdin=stdin):
+        (docs if isinstance(item, Document) else skipped).append(item)
+        if on_item is not None:
+            on_item(item)
+    return Corpus(tuple(docs), tuple(skipped))
+
+
+def iter_read(
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    text_field: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    stdin: IO[bytes] | None = None,
+) -> Iterator[Document | Skipped]:
+    """:func:`read`, one document or skipped entry at a time, so that a corpus larger than
+    memory can be streamed. The paths are checked before the first item is given."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
@@ -86,21 +108,21 @@ def read(
     if "-" in paths and stdin is None:
         raise ConfigError("'-' (JSONL on standard input) needs a stdin stream")
     opts = _Options(tuple(include), tuple(exclude), text_field, max_bytes)
-    docs: list[Document] = []
-    skipped: list[Skipped] = []
+    return _iter_read(paths, opts, stdin)
+
+
+def _iter_read(paths: list[str], opts: _Options, stdin) -> Iterator[Document | Skipped]:
+    seen: set[str] = set()
     for p in paths:
         if p == "-":
-            items = read_jsonl(stdin, "<stdin>", id_prefix="", text_field=text_field,
-                               max_bytes=max_bytes)
+            items = read_jsonl(stdin, "<stdin>", id_prefix="", text_field=opts.text_field,
+                               max_bytes=opts.max_bytes)
         elif os.path.isdir(p):
             items = _read_folder(Path(p), opts)
         else:
             items = _read_single(Path(p), opts)
         for item in items:
-            (docs if isinstance(item, Document) else skipped).append(item)
-            if on_item is not None:
-                on_item(item)
-    return Corpus(tuple(_unique_ids(docs)), tuple(skipped))
+            yield _unique_id(item, seen) if isinstance(item, Document) else item
 
 
 @dataclass(frozen=True)
@@ -335,15 +357,13 @@ def _sidecar_metadata(folder: Path) -> tuple[dict[str, dict], list[Skipped]]:
     return table, problems
 
 
-def _unique_ids(docs: list[Document]) -> Iterator[Document]:
+def _unique_id(doc: Document, seen: set[str]) -> Document:
     """Keep ids unique: a later duplicate takes its suffix, then ``~2``, ``~3``..."""
-    seen: set[str] = set()
-    for doc in docs:
-        new = doc.id
-        if new in seen and doc.path:
-            new = doc.id + _suffix(doc.path)
-        n = 2
-        while new in seen:
-            new, n = f"{doc.id}~{n}", n + 1
-        seen.add(new)
-        yield doc if new == doc.id else Document(**{**doc.to_dict(), "id": new})
+    new = doc.id
+    if new in seen and doc.path:
+        new = doc.id + _suffix(doc.path)
+    n = 2
+    while new in seen:
+        new, n = f"{doc.id}~{n}", n + 1
+    seen.add(new)
+    return doc if new == doc.id else Document(**{**doc.to_dict(), "id": new})

@@ -19,6 +19,7 @@ from .similarity import SimilarityMatrix
 __all__ = [
     "MATRIX_TABLE_LIMIT",
     "compare_view",
+    "decisions_csv",
     "edges_table",
     "passages_csv",
     "passages_table",
@@ -240,3 +241,16 @@ def edges_table(edges, reasons: int | None = None, width: int = 90) -> str:
                      ",".join(map(str, e.passages)), text))
     return tabulate(rows, headers=("source", "target", "kind", "confidence", "passages",
                                    "reasons"), floatfmt=".2f")
+
+
+def decisions_csv(decisions) -> str:
+    """Dedup decisions as CSV (``near_clusters`` joined by ``|``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "keep", "cluster", "representative", "similarity", "shingles",
+                     "near_clusters", "path"])
+    for d in decisions:
+        writer.writerow([d.id, "true" if d.keep else "false", d.cluster, d.cluster,
+                         f"{d.similarity:.4f}", d.shingles, "|".join(d.near_clusters),
+                         d.path or ""])
+    return out.getvalue()

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import itertools
+import json
+import random
+
+import numpy as np
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance import Document
+from provenance.candidates import colliding_pairs
+from provenance.dedup import DedupOptions, decide, dedup
+from provenance_cli.main import cli
+
+VOCAB = [f"w{i}" for i in range(3000)]
+
+
+def text(rng: random.Random, words: int = 120) -> str:
+    return " ".join(rng.choice(VOCAB) for _ in range(words))
+
+
+def edited(base: str, rng: random.Random, changes: int) -> str:
+    words = base.split()
+    for k in rng.sample(range(len(words)), changes):
+        words[k] = rng.choice(VOCAB)
+    return " ".join(words)
+
+
+def corpus() -> list[Document]:
+    rng = random.Random(7)
+    a = text(rng)
+    shorter = " ".join(a.split()[:-3])  # fewer shingles: ranked after the full text
+    docs = [Document("a", a), Document("a-copy", a), Document("a-edit", edited(shorter, rng, 1)),
+            Document("other", text(rng)), Document("punct", "... -- !!"),
+            Document("short", "just three words")]
+    docs += [Document(f"u{i}", text(rng)) for i in range(20)]
+    return docs
+
+
+def by_id(result):
+    return {d.id: d for d in result.decisions}
+
+
+def test_near_duplicates_are_dropped_into_one_cluster():
+    result = dedup(corpus())
+    got = by_id(result)
+    assert len(result.decisions) == 26 and result.kept == 24 and result.clusters == 1
+    cluster = {got[k].cluster for k in ("a", "a-copy", "a-edit")}
+    assert len(cluster) == 1
+    [rep] = cluster
+    assert got[rep].keep and sum(got[k].keep for k in ("a", "a-copy", "a-edit")) == 1
+    assert all(got[k].similarity >= 0.8 for k in ("a", "a-copy", "a-edit"))
+    # the longer text represents; identical texts tie on date, length and content: the id decides
+    assert rep == "a" and got["a"].keep
+    assert got["punct"].keep and got["punct"].shingles == 0  # no words: kept, compared with nothing
+    assert got["short"].keep and got["short"].shingles == 1  # shorter than a shingle: one shingle
+
+
+def test_decisions_do_not_depend_on_the_input_order():
+    docs = corpus()
+    first = {d.id: d.to_dict() for d in dedup(docs).decisions}
+    for seed in range(3):
+        shuffled = docs[:]
+        random.Random(seed).shuffle(shuffled)
+        result = dedup(shuffled, DedupOptions(batch=5))
+        assert [d.id for d in result.decisions] == [d.id for d in shuffled]  # input order
+        assert {d.id: d.to_dict() for d in result.decisions} == first
+
+
+def test_the_earliest_published_is_the_representative():
+    rng = random.Random(3)
+    base = text(rng)
+    docs = [Document("late", base, published="2023-03-02T10:00:00Z"),
+            Document("early", base, published="2023-03-01T10:00:00Z"),
+            Document("undated", base)]
+    got = by_id(dedup(docs))
+    assert got["early"].keep and got["late"].cluster == got["undated"].cluster == "early"
+
+
+def test_engines_give_the_same_decisions():
+    docs = corpus()
+    numpy = [d.to_dict() for d in dedup(docs, DedupOptions(engine="numpy")).decisions]
+    numba = [d.to_dict() for d in dedup(docs, DedupOptions(engine="numba")).decisions]
+    assert numpy == numba
+
+
+def test_a_chain_is_not_one_cluster():
+    # A~B (0.91) and B~C (0.91) but A!~C (0.81 < 0.85): B joins A; C stays its own
+    # representative and names A's cluster as a near one.
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 2**32 - 1, 128, dtype=np.uint32)
+    b = a.copy()
+    b[:12] += 1
+    c = b.copy()
+    c[12:24] += 1
+    signatures = np.stack([a, b, c])
+    options = DedupOptions(threshold=0.85)
+    decisions, candidates, pairs = decide(["A", "B", "C"], signatures, np.array([300, 200, 100]),
+                                          ["", "", ""], options)
+    got = {d.id: d for d in decisions}
+    assert pairs == 2 and candidates >= 2
+    assert got["A"].keep and not got["B"].keep and got["B"].cluster == "A"
+    assert got["C"].keep and got["C"].cluster == "C" and got["C"].near_clusters == ("A",)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=40), st.integers(2, 8))
+def test_colliding_pairs_equal_brute_force(keys, star_above):
+    keys_arr = np.array(keys, dtype=np.uint64)
+    owners = np.arange(len(keys)) // 2  # two keys per owner
+    n = max(1, int(owners.max()) + 1) if len(keys) else 1
+    want = set()
+    groups = {}
+    for k, o in zip(keys, owners.tolist(), strict=True):
+        groups.setdefault(k, set()).add(o)
+    for members in groups.values():
+        want |= {(i, j) for i, j in itertools.combinations(sorted(members), 2)}
+    got = colliding_pairs(keys_arr, owners, n)
+    assert {tuple(r) for r in got.tolist()} == want
+    star = {tuple(r) for r in colliding_pairs(keys_arr, owners, n, star_above=star_above).tolist()}
+    assert star <= want
+    for members in groups.values():  # a big group pairs with its first member only
+        if len(members) > star_above:
+            first = min(members)
+            assert all((first, m) in star for m in members if m != first)
+
+
+def test_dedup_cli(tmp_path):
+    rng = random.Random(5)
+    base = text(rng)
+    shorter = " ".join(base.split()[:-3])
+    lines = [{"id": "x", "text": base}, {"id": "y", "text": edited(shorter, rng, 1)},
+             {"id": "z", "text": text(rng)}, {"id": "e", "text": ""}]
+    stdin = "".join(json.dumps(r) + "\n" for r in lines) + "{not json\n"
+    result = CliRunner().invoke(cli, ["dedup", "-", "--skipped", str(tmp_path / "sk.jsonl")],
+                                input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["x", "y", "z"]
+    assert {r["id"]: r["keep"] for r in rows} == {"x": True, "y": False, "z": True}
+    assert rows[1]["representative"] == rows[1]["cluster"] == "x"
+    assert "keep 2, drop 1 in 1 groups" in result.stderr
+    skipped = [json.loads(line) for line in (tmp_path / "sk.jsonl").read_text().splitlines()]
+    assert [s["path"] for s in skipped] == ["<stdin>:4", "<stdin>:5"]
+    dropped = CliRunner().invoke(cli, ["dedup", "-", "--dropped-only", "-f", "csv", "-q"],
+                                 input=stdin)
+    assert dropped.stdout.splitlines()[1].startswith("y,false,x,x,")
+    empty = CliRunner().invoke(cli, ["dedup", "-"], input="{not json\n")
+    assert empty.exit_code == 1 and "no readable documents" in empty.stderr
