@@ -6,10 +6,14 @@ Every path signs the same 600-word documents with 128 permutations and word 5-gr
 
 - datasketch ``MinHash.update`` once per shingle (its default SHA-1 hash), the common way;
 - datasketch ``MinHash.bulk`` (SHA-1, the default) and ``MinHash.bulk`` with an xxhash hashfunc;
-- ours, numpy reference: Python tokenizing, xxh64 per word, shingles and signature in numpy;
-- ours, numba kernel: the same tokenizing, then shingles and signatures in the compiled kernel,
-  on one thread and on all cores;
-- the numba kernel alone from word hashes (where the time goes once tokenizing is excluded).
+- rensa's ``RMinHash`` (Rust) fed the same shingle strings, when rensa is installed
+  (``pip install -e '.[bench]'``);
+- ours, numpy reference: ``prepare``, Python words, xxh64 per word, shingles and signature in
+  numpy (what the kernel is tested against);
+- ours, scan path: Python words (offsets, boilerplate) then the compiled shingle/signature kernel;
+- ours, byte kernel: UTF-8 bytes -> words -> xxh64 -> shingles -> signature in one compiled
+  pass, from text (``prepare`` included) and from prepared bytes, on one thread and on all;
+- the kernel from word hashes (where the time goes once tokenizing is excluded).
 
 Slow paths run on a subset and are reported per document. The documents are 600-word slices of
 the BBC News full-text corpus (../shared/datasets/bbc_news_fulltext) when it is present, else
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -34,8 +40,16 @@ import numpy as np
 import xxhash
 from tabulate import tabulate
 
-from provenance.core import permutations, sign, word_unit_hashes
-from provenance.core.kernel import batch_shingle_hashes, batch_signatures
+from provenance.core import (
+    permutations,
+    prepare,
+    sign,
+    sign_bytes,
+    sign_texts,
+    word_unit_hashes,
+)
+from provenance.core.kernel import batch_shingle_hashes, batch_sign_bytes, batch_signatures
+from provenance.core.text_bytes import pack, word_table
 from provenance.text import words
 
 NUM_PERM, SEED, N = 128, 1, 5
@@ -95,8 +109,12 @@ def run(count: int, data: Path) -> dict:
     import numba
 
     threads = numba.get_num_threads()
-    sign(word_units := [word_unit_hashes(w) for w in word_lists(docs[:8])], N,
-         NUM_PERM, SEED, engine="numba")  # compile / load the cache outside the timings
+    table = word_table()
+    prepared = [prepare(d) for d in docs]
+    buf, offsets_b = pack(prepared)
+    # compile / load the caches outside the timings
+    sign([word_unit_hashes(w) for w in word_lists(docs[:8])], N, NUM_PERM, SEED, engine="numba")
+    batch_sign_bytes(buf[: offsets_b[8]], offsets_b[:9], table, N, a, b)
 
     def ds_update(batch):
         def go():
@@ -112,9 +130,28 @@ def run(count: int, data: Path) -> dict:
             kwargs["hashfunc"] = hashfunc
         return lambda: MinHash.bulk([shingle_bytes(w) for w in word_lists(batch)], **kwargs)
 
-    def ours(batch, engine):
+    def rensa_path(batch):
+        from rensa import RMinHash
+
+        def go():
+            for w in word_lists(batch):
+                m = RMinHash(num_perm=NUM_PERM, seed=SEED)
+                m.update([" ".join(w[i : i + N]) for i in range(len(w) - N + 1)])
+                m.digest()
+        return go
+
+    def scan_path(batch, engine):
         return lambda: sign([word_unit_hashes(w) for w in word_lists(batch)], N, NUM_PERM, SEED,
                             engine=engine)
+
+    def from_text(batch):
+        return lambda: sign_texts(batch, N, NUM_PERM, SEED, engine="numba")
+
+    def bytes_reference(batch):
+        return lambda: sign_bytes([prepare(d) for d in batch], N, NUM_PERM, SEED, engine="numpy")
+
+    def from_bytes():
+        batch_sign_bytes(buf, offsets_b, table, N, a, b)
 
     word_units = [word_unit_hashes(w) for w in word_lists(docs)]
     flat = np.concatenate(word_units)
@@ -141,17 +178,27 @@ def run(count: int, data: Path) -> dict:
         ("datasketch MinHash.bulk (SHA-1)", len(medium), 1, timed(ds_bulk(medium), 2)),
         ("datasketch MinHash.bulk (xxh32 hashfunc)", len(medium), 1,
          timed(ds_bulk(medium, xxh32), 2)),
-        ("ours: numpy reference (tokenize + numpy)", len(medium), 1,
-         timed(ours(medium, "numpy"), 2)),
-        ("ours: numba kernel, 1 thread (tokenize + kernel)", len(docs), 1,
-         timed(with_threads(1, ours(docs, "numba")))),
-        (f"ours: numba kernel, {threads} threads (tokenize + kernel)", len(docs), threads,
-         timed(ours(docs, "numba"))),
-        ("ours: kernel only from word hashes, 1 thread", len(docs), 1,
-         timed(with_threads(1, kernel_only))),
-        (f"ours: kernel only from word hashes, {threads} threads", len(docs), threads,
-         timed(kernel_only)),
     ]
+    if importlib.util.find_spec("rensa") is not None:
+        rows.append(("rensa RMinHash (Python tokenizing + shingle strings)", len(medium), 1,
+                     timed(rensa_path(medium), 2)))
+    rows += [
+        ("ours: numpy reference from text (prepare + Python words + numpy)", len(medium), 1,
+         timed(bytes_reference(medium), 2)),
+        ("ours: scan path, Python words + kernel, 1 thread", len(docs), 1,
+         timed(with_threads(1, scan_path(docs, "numba")))),
+        ("ours: byte kernel from text (prepare + kernel), 1 thread", len(docs), 1,
+         timed(with_threads(1, from_text(docs)))),
+        (f"ours: byte kernel from text (prepare + kernel), {threads} threads", len(docs),
+         threads, timed(from_text(docs))),
+        ("ours: byte kernel from bytes, 1 thread", len(docs), 1,
+         timed(with_threads(1, from_bytes))),
+        (f"ours: byte kernel from bytes, {threads} threads", len(docs), threads,
+         timed(from_bytes)),
+        ("ours: kernel from word hashes (no tokenizing), 1 thread", len(docs), 1,
+         timed(with_threads(1, kernel_only))),
+    ]
+    shingles_per_doc = (len(flat) - (N - 1) * len(docs)) / len(docs)
     base = rows[0][1] / rows[0][3]
     results = []
     for name, n_docs, cores, seconds in rows:
@@ -159,21 +206,50 @@ def run(count: int, data: Path) -> dict:
         results.append({"path": name, "documents": n_docs, "threads": cores,
                         "seconds": round(seconds, 4), "docs_per_s": round(rate, 1),
                         "docs_per_s_per_core": round(rate / cores, 1),
+                        "shingles_per_s_per_core": round(rate / cores * shingles_per_doc),
                         "vs_update": round(rate / base, 1)})
+    rate = {r["path"]: r["docs_per_s_per_core"] for r in results}
+    kernel = rate["ours: byte kernel from bytes, 1 thread"]
+    targets = {
+        "kernel_vs_datasketch_update": round(kernel / rate[rows[0][0]], 1),
+        "kernel_vs_numpy_reference": round(
+            kernel / rate["ours: numpy reference from text (prepare + Python words + numpy)"], 1),
+        "kernel_docs_per_s_per_core": kernel,
+    }
+    rensa_name = "rensa RMinHash (Python tokenizing + shingle strings)"
+    if rensa_name in rate:
+        targets["kernel_vs_rensa"] = round(kernel / rate[rensa_name], 1)
     import datasketch
 
+    versions = {"numpy": np.__version__, "numba": numba.__version__,
+                "datasketch": datasketch.__version__, "xxhash": xxhash.VERSION}
+    if importlib.util.find_spec("rensa") is not None:
+        versions["rensa"] = importlib.metadata.version("rensa")
     return {
         "benchmark": "core",
         "documents": origin,
         "words_per_document": WORDS_PER_DOC,
+        "shingles_per_document": round(shingles_per_doc, 1),
         "num_perm": NUM_PERM,
         "shingle": f"word:{N}",
         "results": results,
+        "ratios": targets,
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "versions": {"numpy": np.__version__, "numba": numba.__version__,
-                     "datasketch": datasketch.__version__, "xxhash": xxhash.VERSION},
+                    "cpus": os.cpu_count(), "python": sys.version.split()[0],
+                    "cpu_flags": _simd_flags()},
+        "versions": versions,
     }
+
+
+def _simd_flags() -> str:
+    """The vector instruction sets the CPU reports (they bound the signature loop)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    return " ".join(f for f in flags if f.startswith(("sse4", "avx")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,9 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"documents: {report['documents']}; {report['num_perm']} permutations, "
           f"{report['shingle']} shingles")
     print(tabulate([(r["path"], r["documents"], r["docs_per_s"], r["docs_per_s_per_core"],
-                     f"{r['vs_update']}x") for r in report["results"]],
-                   headers=("path", "docs", "docs/s", "docs/s/core", "vs update"),
+                     r["shingles_per_s_per_core"], f"{r['vs_update']}x")
+                    for r in report["results"]],
+                   headers=("path", "docs", "docs/s", "docs/s/core", "shingles/s/core",
+                            "vs update"),
                    floatfmt=",.0f"))
+    print("byte kernel, 1 thread: " + ", ".join(f"{k} {v}" for k, v in report["ratios"].items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(f"wrote {args.out}")

@@ -188,8 +188,11 @@ def near_duplicates(
     if len(live) < 2:
         return np.empty((0, 2), dtype=np.int64), np.empty(0), 0
     bands, rows = lsh_params(threshold, num_perm)
-    keys = band_keys(signatures[live], bands, rows)
+    keys = np.empty((len(live), bands), dtype=np.uint64)
+    for s in range(0, len(live), 65536):  # bounds band_keys' (docs x slots) uint64 temporary
+        keys[s : s + 65536] = band_keys(signatures[live[s : s + 65536]], bands, rows)
     found = colliding_pairs(keys.ravel(), np.repeat(live, bands), n, star_above=star_above)
+    del keys
     sims = np.zeros(len(found))
     step = max(1, 4_000_000 // num_perm)  # bound the gathered (pairs x slots) temporaries
     for s in range(0, len(found), step):
