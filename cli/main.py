@@ -397,6 +397,7 @@ def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, nu
     show = not quiet and sys.stderr.isatty()
     counter = _ReadCounter(show)
     skipped: list[Skipped] = []
+    legacy: list[Document] = []
 
     def items():
         for item in iter_read(paths, include=include, exclude=exclude, text_field=text_field,
@@ -405,6 +406,8 @@ def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, nu
             counter(item)
             if isinstance(item, Skipped):
                 skipped.append(item)
+            elif item.encoding not in (None, "utf-8", "utf-8-sig"):  # noted, text not kept
+                legacy.append(Document(item.id, "", path=item.path, encoding=item.encoding))
             yield item
 
     try:
@@ -419,6 +422,7 @@ def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, nu
               skipped_list, quiet)
     if not quiet:
         _note_skipped(tuple(skipped), "in --skipped FILE")
+        _note_legacy_encodings(tuple(legacy))
     if not result.decisions:
         raise click.ClickException(
             f"no readable documents in {', '.join(paths)}"

@@ -20,16 +20,19 @@ _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 @lru_cache(maxsize=64)
-def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """Bands ``b`` and rows ``r`` (``b * r <= num_perm``) minimizing the equally weighted areas
-    of false positives below ``threshold`` and false negatives above it (datasketch's rule)."""
+def lsh_params(threshold: float, num_perm: int, false_positive_weight: float = 0.5,
+               false_negative_weight: float = 0.5) -> tuple[int, int]:
+    """Bands ``b`` and rows ``r`` (``b * r <= num_perm``) minimizing the weighted areas of false
+    positives below ``threshold`` and false negatives above it (datasketch's rule; its default
+    weights are equal)."""
     s = np.linspace(0.0, 1.0, 1001)
     below, above = s <= threshold, s >= threshold
     best, best_err = (1, num_perm), float("inf")
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
             p = 1.0 - (1.0 - s**r) ** b
-            err = np.trapezoid(p[below], s[below]) + np.trapezoid(1.0 - p[above], s[above])
+            err = (false_positive_weight * np.trapezoid(p[below], s[below])
+                   + false_negative_weight * np.trapezoid(1.0 - p[above], s[above]))
             if err < best_err - 1e-12:
                 best, best_err = (b, r), err
     return best

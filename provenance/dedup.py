@@ -4,7 +4,11 @@ Documents are signed straight from their bytes by the compiled kernel (``core.si
 batch at a time, into one contiguous signature array (texts are not kept, so a corpus larger
 than memory can be deduplicated). Candidate pairs come from LSH band keys grouped by sorting
 (``candidates``); a candidate is a near-duplicate when its estimated Jaccard similarity (the
-share of equal signature slots) is at least the threshold.
+share of equal signature slots) is at least the threshold. Bands and rows weigh a missed pair
+nine times a false candidate (verifying a candidate costs one signature comparison): at
+threshold 0.8 with 128 permutations that is 14 bands of 9 rows, which catch a pair at Jaccard
+0.8 with probability 0.87 and at 0.9 with 0.999 -- datasketch's equal weights (9 x 13) catch
+0.40 and 0.93.
 
 **Decisions.** Documents are ranked: the earliest ``published`` first (documents without a
 usable date after the dated ones), then the one with more shingles, then by content (a hash of
@@ -38,6 +42,7 @@ __all__ = ["Decision", "DedupOptions", "DedupResult", "decide", "dedup", "near_d
 
 Progress = Callable[[str, int, int], None]
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
+_LSH_WEIGHTS = (0.1, 0.9)  # false positives are cheap to verify; false negatives are lost
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +192,7 @@ def near_duplicates(
     live = np.flatnonzero(~(signatures == EMPTY).all(axis=1))
     if len(live) < 2:
         return np.empty((0, 2), dtype=np.int64), np.empty(0), 0
-    bands, rows = lsh_params(threshold, num_perm)
+    bands, rows = lsh_params(threshold, num_perm, *_LSH_WEIGHTS)
     keys = np.empty((len(live), bands), dtype=np.uint64)
     for s in range(0, len(live), 65536):  # bounds band_keys' (docs x slots) uint64 temporary
         keys[s : s + 65536] = band_keys(signatures[live[s : s + 65536]], bands, rows)

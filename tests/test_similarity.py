@@ -77,6 +77,7 @@ def test_lsh_params_match_datasketch():
 
     for threshold in (0.3, 0.5, 0.8, 0.9):
         assert lsh_params(threshold, 128) == _optimal_param(threshold, 128, 0.5, 0.5)
+        assert lsh_params(threshold, 128, 0.1, 0.9) == _optimal_param(threshold, 128, 0.1, 0.9)
 
 
 def test_clusters_are_transitive_and_sorted():
