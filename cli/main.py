@@ -30,6 +30,8 @@ from provenance.config import parse_shingle
 from provenance.dedup import DedupOptions
 from provenance.dedup import dedup as run_dedup
 from provenance.graph import to_dot, to_graphml
+from provenance.html_report import render_report
+from provenance.plot import matrix_png
 from provenance.readers import DEFAULT_MAX_BYTES, iter_read
 from provenance.report import (
     compare_view,
@@ -208,8 +210,11 @@ def scan(paths, fmt, output, top, quiet, **options) -> None:
 @click.option("--measure", type=click.Choice(["jaccard", "containment"]), default="jaccard",
               show_default=True,
               help="jaccard, or containment: row i, column j = share of i found in j.")
+@click.option("--png", type=click.Path(dir_okay=False),
+              help="Also draw the matrix as a PNG heat map (needs the 'plot' extra: "
+                   "matplotlib).")
 @_command
-def matrix(paths, fmt, measure, output, quiet, **options) -> None:
+def matrix(paths, fmt, measure, png, output, quiet, **options) -> None:
     """Print the document x document similarity matrix of PATHS.
 
     Exact over shingle sets, for up to --matrix-limit documents.
@@ -218,6 +223,7 @@ def matrix(paths, fmt, measure, output, quiet, **options) -> None:
     Examples:
       provenance matrix seeds/
       provenance matrix seeds/ --measure containment --format csv -o matrix.csv
+      provenance matrix seeds/ --png matrix.png
     """
     # the matrix needs no pair list and no passages
     analysis = _run_analysis(paths, quiet=quiet, min_score=1.0, passages=False, **options)
@@ -226,6 +232,16 @@ def matrix(paths, fmt, measure, output, quiet, **options) -> None:
             f"{len(analysis.documents)} documents is more than --matrix-limit "
             f"{analysis.config.matrix_limit}; raise the limit, or use 'provenance scan' for the "
             "pair list")
+    if png:
+        try:
+            matrix_png(analysis, png, measure)
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {png}: {exc.strerror}; choose another "
+                                       "--png") from exc
+        if not quiet:
+            click.echo(f"wrote {png}", err=True)
     render = {"table": matrix_table, "csv": matrix_csv, "json": matrix_json}[fmt]
     text = render(analysis.matrix, measure)
     _emit(text if text.endswith("\n") else text + "\n", output, quiet)
@@ -298,6 +314,35 @@ def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
     else:
         text = "No attributions or repeated passages: no provenance edges.\n"
     _emit(text, output, quiet)
+
+
+@cli.command()
+@_input_options
+@click.option("--by", type=click.Choice(["document", "outlet"]), default="document",
+              show_default=True, help="Heat map rows: documents, or outlets (highest Jaccard "
+                                      "between their articles).")
+@click.option("--max-edges", type=click.IntRange(min=0), default=300, show_default=True,
+              help="Most confident provenance edges drawn in the graph.")
+@click.option("--title", default="provenance report", show_default=True,
+              help="Title of the page.")
+@_command
+def report(paths, by, max_edges, title, output, quiet, **options) -> None:
+    """Write a self-contained HTML report of PATHS (default file: report.html).
+
+    A heat map of the similarity matrix (similar documents next to each other; hover for the
+    numbers, click a cell for the pair's passages side by side with the shared words marked),
+    the most similar pairs, the provenance graph with the reasons on every edge, the documents
+    with their attributions, and the skipped inputs. One file, no network: open it in any
+    browser, offline.
+
+    \b
+    Examples:
+      provenance report seeds/ -o report.html
+      provenance report archive/ --by outlet -o outlets.html
+    """
+    analysis = _run_analysis(paths, quiet=quiet, **options)
+    page = render_report(analysis, by=by, max_edges=max_edges, title=title)
+    _emit(page, output or "report.html", quiet)
 
 
 @cli.command()
