@@ -195,5 +195,6 @@ def test_matrix_png(seeds_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and out.stat().st_size > 5_000
     assert "000_f9740930b9afea8b" in result.stdout  # the table still prints
-    bad = CliRunner().invoke(cli, ["matrix", str(seeds_dir), "--png", str(tmp_path / "no" / "m.png")])
+    bad = CliRunner().invoke(cli, ["matrix", str(seeds_dir), "--png",
+                                   str(tmp_path / "no" / "m.png")])
     assert bad.exit_code == 1 and "cannot write" in bad.stderr
