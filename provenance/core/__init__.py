@@ -36,7 +36,15 @@ from .minhash import (
     signature_reference,
     to_lean_minhash,
 )
-from .text_bytes import pack, prepare, unit_hashes_reference, word_table
+from .text_bytes import (
+    SENTENCE_MIX,
+    pack,
+    prepare,
+    sentence_keys_reference,
+    stop_hashes,
+    unit_hashes_reference,
+    word_table,
+)
 
 __all__ = [
     "EMPTY",
@@ -55,6 +63,7 @@ __all__ = [
     "sign",
     "sign_bytes",
     "sign_texts",
+    "sentence_keys",
     "signature_reference",
     "to_lean_minhash",
     "unit_hash",
@@ -141,3 +150,17 @@ def sign_texts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sign_bytes` of ``[prepare(t) for t in texts]``."""
     return sign_bytes([prepare(t) for t in texts], n, num_perm, seed, engine)
+
+
+def sentence_keys(chunks: Sequence[bytes], engine: str = "auto") -> list[np.ndarray]:
+    """Each prepared document's sentence keys (uint64; see
+    ``text_bytes.sentence_keys_reference``): candidates for repeated sentences."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    total = sum(len(c) for c in chunks)
+    if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_BYTES):
+        from .kernel import batch_sentence_keys
+
+        buf, offsets = pack(list(chunks))
+        return batch_sentence_keys(buf, offsets, word_table(), stop_hashes(), SENTENCE_MIX)
+    return [sentence_keys_reference(c) for c in chunks]

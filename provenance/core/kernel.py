@@ -306,3 +306,79 @@ def batch_sign_bytes(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray, n:
     _sign_bytes(np.ascontiguousarray(buf, dtype=np.uint8),
                 np.ascontiguousarray(offsets, dtype=np.int64), table, n, a, b, out, counts)
     return out, counts
+
+
+# --- sentence keys from bytes ------------------------------------------------------------------
+
+_Q1 = np.uint64(0x9E3779B185EBCA87)
+_Q2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+@nb.njit(cache=True)
+def _sentence_keys_one(buf, start, end, table, stop, mix, out, at):
+    """Sentence keys of ``buf[start:end]`` written to ``out[at:]`` (see
+    ``text_bytes.sentence_keys_reference``); returns the new ``at``."""
+    m0 = m1 = m2 = m3 = _U64(0xFFFFFFFFFFFFFFFF)
+    content = 0
+    p = start
+    word_start = -1
+    while p <= end:
+        if p < end:
+            c = buf[p]
+            if c < 0x80:
+                cp, size = np.int64(c), 1
+            else:
+                cp, size = _decode(buf, p, end)
+            if cp >= 0 and table[cp]:
+                if word_start < 0:
+                    word_start = p
+                p += size
+                continue
+            if cp == 0x27 and word_start >= 0 and p + 1 < end:
+                nxt, _ = _decode(buf, p + 1, end)
+                if nxt >= 0 and table[nxt]:
+                    p += 1
+                    continue
+        else:
+            cp, size = np.int64(0x2E), 1  # the end of the text ends a sentence
+        if word_start >= 0:
+            h = _xxh64(buf, word_start, p)
+            k = np.searchsorted(stop, h)
+            if p - word_start > 1 and not (k < stop.size and stop[k] == h):
+                content += 1
+                m0 = min(m0, (h ^ mix[0]) * _Q1)
+                m1 = min(m1, (h ^ mix[1]) * _Q1)
+                m2 = min(m2, (h ^ mix[2]) * _Q1)
+                m3 = min(m3, (h ^ mix[3]) * _Q1)
+            word_start = -1
+        if cp == 0x2E or cp == 0x21 or cp == 0x3F or cp == 0x0A:  # . ! ? newline
+            if content >= 4:
+                out[at] = ((m0 * _Q2) ^ m1) * _Q1
+                out[at + 1] = ((m2 * _Q2) ^ m3) * _Q1 + _Q2
+                at += 2
+            m0 = m1 = m2 = m3 = _U64(0xFFFFFFFFFFFFFFFF)
+            content = 0
+        p += size
+    return at
+
+
+@nb.njit(parallel=True, cache=True)
+def _sentence_keys(buf, offsets, table, stop, mix, out, out_offsets, counts):
+    for d in nb.prange(offsets.size - 1):
+        start = out_offsets[d]
+        counts[d] = _sentence_keys_one(buf, offsets[d], offsets[d + 1], table, stop, mix, out,
+                                       start) - start
+
+
+def batch_sentence_keys(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray,
+                        stop: np.ndarray, mix: np.ndarray) -> list[np.ndarray]:
+    """Each document's sentence keys (uint64, in text order, repeats kept) from packed bytes."""
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    room = np.diff(offsets) // 5 + 2  # a keyed sentence takes at least 4 words of 2 bytes
+    out_offsets = np.zeros(len(room) + 1, dtype=np.int64)
+    np.cumsum(room, out=out_offsets[1:])
+    out = np.empty(out_offsets[-1], dtype=np.uint64)
+    counts = np.zeros(len(room), dtype=np.int64)
+    _sentence_keys(np.ascontiguousarray(buf, dtype=np.uint8), offsets, table, stop, mix, out,
+                   out_offsets, counts)
+    return [out[out_offsets[d] : out_offsets[d] + counts[d]] for d in range(len(room))]

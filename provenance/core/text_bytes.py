@@ -26,7 +26,16 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
-__all__ = ["prepare", "pack", "unit_hashes_reference", "word_table", "words_reference"]
+__all__ = [
+    "SENTENCE_MIX",
+    "pack",
+    "prepare",
+    "sentence_keys_reference",
+    "stop_hashes",
+    "unit_hashes_reference",
+    "word_table",
+    "words_reference",
+]
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _WORD_CHARS = re.compile(r"\w+")
@@ -72,3 +81,57 @@ def unit_hashes_reference(data: bytes) -> np.ndarray:
     """The unit hashes the kernel computes for ``data`` (the ``xxhash`` library itself)."""
     return np.array([xxhash.xxh64_intdigest(w.encode("utf-8")) for w in words_reference(data)],
                     dtype=np.uint64)
+
+
+# --- sentence keys -----------------------------------------------------------------------------
+
+SENTENCE_MIX = np.array([0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB,
+                         0x8EBC6AF09C88C6E3], dtype=np.uint64)
+_Q1, _Q2 = np.uint64(0x9E3779B185EBCA87), np.uint64(0xC2B2AE3D27D4EB4F)
+_PIECES = re.compile(r"\w+(?:'\w+)*|[.!?\n]")
+
+
+@lru_cache(maxsize=1)
+def stop_hashes() -> np.ndarray:
+    """Sorted xxh64 hashes of the stop words (``lexicon.STOPWORDS``)."""
+    from ..lexicon import STOPWORDS
+
+    out = np.unique(np.array([xxhash.xxh64_intdigest(w.encode("utf-8")) for w in STOPWORDS],
+                             dtype=np.uint64))
+    out.setflags(write=False)
+    return out
+
+
+def sentence_keys_reference(data: bytes) -> np.ndarray:
+    """Sentence keys of prepared bytes (plain Python; the kernel must give the same).
+
+    A sentence ends at ``.``, ``!``, ``?``, a line break or the end of the text. Its *content
+    words* are its words of two or more characters that are not stop words, repeats counted.
+    A sentence with at least four gets two keys: with ``m_i`` the least ``(h ^ mix_i) * Q1`` over
+    its content-word hashes ``h``, ``((m0 * Q2) ^ m1) * Q1`` and ``((m2 * Q2) ^ m3) * Q1 + Q2``
+    (uint64 arithmetic)."""
+    stop = set(stop_hashes().tolist())
+    text = data.decode("utf-8", errors="replace")
+    keys: list[int] = []
+    content: list[int] = []
+    mask = (1 << 64) - 1
+    q1, q2 = int(_Q1), int(_Q2)
+    mix = [int(m) for m in SENTENCE_MIX]
+
+    def close() -> None:
+        if len(content) >= 4:
+            m = [min(((h ^ x) * q1) & mask for h in content) for x in mix]
+            keys.append((((m[0] * q2) & mask) ^ m[1]) * q1 & mask)
+            keys.append(((((m[2] * q2) & mask) ^ m[3]) * q1 + q2) & mask)
+        content.clear()
+
+    for m in _PIECES.finditer(text):
+        piece = m.group()
+        if piece in ".!?\n":
+            close()
+            continue
+        h = xxhash.xxh64_intdigest(piece.encode("utf-8"))
+        if len(piece.encode("utf-8")) > 1 and h not in stop:
+            content.append(h)
+    close()
+    return np.array(keys, dtype=np.uint64)
