@@ -11,6 +11,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -31,6 +32,7 @@ from provenance.dedup import DedupOptions
 from provenance.dedup import dedup as run_dedup
 from provenance.graph import to_dot, to_graphml
 from provenance.html_report import render_report
+from provenance.index import Index
 from provenance.plot import matrix_png
 from provenance.readers import DEFAULT_MAX_BYTES, iter_read
 from provenance.report import (
@@ -484,6 +486,168 @@ def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, nu
         click.echo(f"{total:,} documents: keep {result.kept:,}, drop {total - result.kept:,} "
                    f"in {result.clusters:,} groups of near-duplicates; {len(skipped):,} inputs "
                    f"skipped; {seconds:.1f} s", err=True)
+
+
+@cli.group()
+def index() -> None:
+    """A persistent index for pipelines: add articles as they arrive, query new ones.
+
+    INDEX is a SQLite file (created on first use) or a Redis URL such as
+    redis://localhost:6379/0 for several workers. Input and output are JSONL, so the commands
+    compose in shell pipelines.
+
+    \b
+    Examples:
+      provenance index add archive.db archive/
+      zcat today.jsonl.gz | provenance index query archive.db - --format json
+      provenance index stats archive.db
+      provenance index remove archive.db wire/2023-04-05
+    """
+
+
+def _open_index(location: str, **settings) -> Index:
+    try:
+        return Index(location, **settings)
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _documents(paths, text_field, max_bytes, quiet):
+    """Documents from PATHS (folders, files, - for JSONL on stdin), skipped inputs noted."""
+    skipped: list[Skipped] = []
+    for item in iter_read(paths, text_field=text_field, max_bytes=max_bytes,
+                          stdin=sys.stdin.buffer if "-" in paths else None):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            if not quiet:
+                click.echo(f"skipped {item.path}: {item.reason}", err=True)
+        else:
+            yield item
+    if skipped and not quiet:
+        click.echo(f"{len(skipped)} inputs skipped (reasons above)", err=True)
+
+
+@index.command("add")
+@click.argument("location", metavar="INDEX")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
+@click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Largest article read; larger ones are skipped.")
+@click.option("--on-duplicate", type=click.Choice(["replace", "skip", "error"]),
+              default="replace", show_default=True, help="An id already in the index.")
+@click.option("--batch", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Documents per transaction: a crash loses at most the batch in flight.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.5,
+              show_default=True, help="For a new index: similarity its bands are tuned for.")
+@click.option("-q", "--quiet", is_flag=True, help="No per-document lines, no notes.")
+@_command
+def index_add(location, paths, text_field, max_bytes, on_duplicate, batch, threshold,
+              quiet) -> None:
+    """Add the documents of PATHS to INDEX; one JSON line per document on stdout
+    ({"id", "status": added | replaced | skipped})."""
+    total = {"added": 0, "replaced": 0, "skipped": 0}
+    with _open_index(location, threshold=threshold) as ix:
+        pending: list[Document] = []
+
+        def flush():
+            try:
+                result = ix.add(pending, on_duplicate=on_duplicate)
+            except ProvenanceError as exc:
+                raise click.ClickException(str(exc)) from exc
+            pending.clear()
+            for status, ids in (("added", result.added), ("replaced", result.replaced),
+                                ("skipped", result.skipped)):
+                total[status] += len(ids)
+                if not quiet:
+                    for id_ in ids:
+                        click.echo(json.dumps({"id": id_, "status": status},
+                                              ensure_ascii=False))
+
+        for doc in _documents(paths, text_field, max_bytes, quiet):
+            pending.append(doc)
+            if len(pending) >= batch:
+                flush()
+        flush()
+        size = len(ix)
+    click.echo(f"{location}: {total['added']:,} added, {total['replaced']:,} replaced, "
+               f"{total['skipped']:,} skipped; {size:,} documents in the index", err=True)
+
+
+@index.command("query")
+@click.argument("location", metavar="INDEX")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+              help="Similarity for a match without passages [default: the index's].")
+@click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Matches per query document.")
+@click.option("--passages/--no-passages", default=True, show_default=True,
+              help="Also find the passages each match shares with the query.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="json: one line per query document.")
+@click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Largest article read; larger ones are skipped.")
+@click.option("-q", "--quiet", is_flag=True, help="No notes on standard error.")
+@_command
+def index_query(location, paths, threshold, k, passages, fmt, text_field, max_bytes,
+                quiet) -> None:
+    """Which indexed documents each document of PATHS repeats, with the passages.
+
+    PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
+    if not Path(location).exists() and "://" not in location:
+        raise click.ClickException(f"{location}: no such index; create it with "
+                                   "'provenance index add'")
+    with _open_index(location) as ix:
+        for doc in _documents(paths, text_field, max_bytes, quiet):
+            try:
+                found = ix.query(doc, threshold=threshold, k=k, passages=passages)
+            except ProvenanceError as exc:
+                raise click.ClickException(str(exc)) from exc
+            if fmt == "json":
+                click.echo(json.dumps({"query": doc.id, "matches": [m.to_dict() for m in found]},
+                                      ensure_ascii=False, sort_keys=True))
+                continue
+            click.echo(f"{doc.id}: {len(found)} matches" if found else
+                       f"{doc.id}: no matches")
+            for m in found:
+                click.echo(f"  {m.id}  similarity {m.similarity:.3f}  {len(m.passages)} "
+                           f"passages" + (f"  ({m.outlet})" if m.outlet else ""))
+                for p in m.passages[:3]:
+                    click.echo(f"    {p.kind}: {' '.join(p.b_text.split())[:110]}")
+
+
+@index.command("stats")
+@click.argument("location", metavar="INDEX")
+@_command
+def index_stats(location) -> None:
+    """Print what INDEX holds, as JSON."""
+    if not Path(location).exists() and "://" not in location:
+        raise click.ClickException(f"{location}: no such index")
+    with _open_index(location) as ix:
+        try:
+            click.echo(json.dumps(ix.stats(), sort_keys=True))
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@index.command("remove")
+@click.argument("location", metavar="INDEX")
+@click.argument("ids", nargs=-1, required=True)
+@_command
+def index_remove(location, ids) -> None:
+    """Remove documents by id from INDEX (- reads ids from stdin, one a line); one JSON line
+    per id ({"id", "removed": true | false})."""
+    if not Path(location).exists() and "://" not in location:
+        raise click.ClickException(f"{location}: no such index")
+    wanted = [line.strip() for line in sys.stdin if line.strip()] if ids == ("-",) else list(ids)
+    with _open_index(location) as ix:
+        try:
+            gone = set(ix.remove(wanted))
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for id_ in wanted:
+            click.echo(json.dumps({"id": id_, "removed": id_ in gone}, ensure_ascii=False))
+        click.echo(f"{location}: {len(gone)} removed; {len(ix):,} documents left", err=True)
 
 
 def _note_skipped(skipped: tuple[Skipped, ...],

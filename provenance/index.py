@@ -357,7 +357,8 @@ class SQLiteStore:
                 raise IndexError_(f"{self.path}: {len(existing)} ids already indexed (first: "
                                   f"{sorted(existing)[0]}); nothing was added. Use "
                                   "on_duplicate='replace' or 'skip'")
-            band_parts, sentence_parts = [], []
+            band_parts, sentence_parts, doc_rows = [], [], []
+            row = db.execute("SELECT coalesce(max(rowid), 0) FROM docs").fetchone()[0]
             for e in entries:
                 if e.id in existing:
                     if on_duplicate == "skip":
@@ -367,14 +368,14 @@ class SQLiteStore:
                     replaced.append(e.id)
                 else:
                     added.append(e.id)
-                cur = db.execute(
-                    "INSERT INTO docs (id, text, meta, published, shingles, signature, bands, "
-                    "sentences, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (e.id, e.text, e.meta, e.published, e.shingles, e.signature,
-                     e.bands.tobytes(), e.sentences.tobytes(), now))
-                row = cur.lastrowid
+                row += 1  # this transaction is the only writer (BEGIN IMMEDIATE)
+                doc_rows.append((row, e.id, e.text, e.meta, e.published, e.shingles,
+                                 e.signature, e.bands.tobytes(), e.sentences.tobytes(), now))
                 band_parts.append((e.bands, row))
                 sentence_parts.append((e.sentences, row))
+            db.executemany("INSERT INTO docs (rowid, id, text, meta, published, shingles, "
+                           "signature, bands, sentences, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?)", doc_rows)
             for table, parts in (("bands", band_parts), ("sentences", sentence_parts)):
                 db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", _rows(parts))
         return added, replaced, skipped

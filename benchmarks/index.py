@@ -1,0 +1,191 @@
+"""Index throughput and latency: 100k documents in SQLite and in Redis, beside datasketch's
+MinHashLSH with its Redis storage on the same documents.
+
+    python -m benchmarks.index [--docs 100000] [--redis redis://localhost:6379/14]
+
+Documents are synthetic 600-word articles (Zipf words; the 100 most frequent are real stop
+words; a sentence ends every 20 words), generated as bytes like ``benchmarks.scale``. Adds go in
+batches of 1,000 (one transaction each). Queries: 300 probes -- 200 copies of indexed documents
+with 10 words changed, 100 new documents -- timed one at a time, with and without passages.
+
+datasketch gets our signatures as ``LeanMinHash`` (its hashing is not timed, ours is) and is run
+on a subset (its Redis inserts are slow), both with ``insert`` one at a time and with its
+``insertion_session`` batch mode. The Redis database given is flushed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+from benchmarks._results import RESULTS, write
+from benchmarks.scale import _assemble
+from provenance import Document
+from provenance.core import prepare, sign_bytes, to_lean_minhash
+from provenance.index import Index
+from provenance.lexicon import STOPWORDS
+
+WORDS, SENTENCE = 600, 20
+
+
+class Articles:
+    def __init__(self, seed: int = 0, vocab: int = 50_000) -> None:
+        rng = np.random.default_rng(seed)
+        self.rng = rng
+        stop = sorted(w for w in STOPWORDS if w.isalpha())[:100]
+        words = stop + ["".join(chr(c) for c in rng.integers(97, 123, int(n)))
+                        for n in rng.integers(3, 11, vocab - len(stop))]
+        entries = [w + " " for w in words] + [w + ". " for w in words]  # plain, sentence end
+        raw = "".join(entries).encode()
+        self.lengths = np.array([len(e) for e in entries], dtype=np.int64)
+        self.starts = np.zeros(len(entries), dtype=np.int64)
+        np.cumsum(self.lengths[:-1], out=self.starts[1:])
+        self.vocab = np.frombuffer(raw, dtype=np.uint8)
+        self.size = vocab
+        p = 1.0 / np.arange(1, vocab + 1)
+        self.table = np.repeat(np.arange(vocab), np.maximum(1, np.round(p / p.sum() * 2**21)
+                                                           .astype(np.int64)))
+
+    def indices(self, n: int) -> np.ndarray:
+        idx = self.table[self.rng.integers(0, len(self.table), (n, WORDS))]
+        idx[:, SENTENCE - 1 :: SENTENCE] += self.size  # the dotted variant ends a sentence
+        return idx
+
+    def texts(self, idx: np.ndarray) -> list[str]:
+        flat = idx.ravel()
+        ends = np.cumsum(self.lengths[flat])
+        out = np.empty(int(ends[-1]), dtype=np.uint8)
+        _assemble(flat, self.vocab, self.starts, self.lengths, out)
+        bounds = np.r_[0, ends[WORDS - 1 :: WORDS]]
+        raw = out.tobytes()
+        return [raw[bounds[k] : bounds[k + 1]].decode() for k in range(len(idx))]
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    ms = np.array(seconds) * 1e3
+    return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 99)), 2)
+
+
+def ours(location: str, docs: list[Document], probes: list[Document]) -> dict:
+    with Index(location) as ix:
+        start = time.perf_counter()
+        for s in range(0, len(docs), 1000):
+            ix.add(docs[s : s + 1000])
+        adds = len(docs) / (time.perf_counter() - start)
+        out = {"adds_per_s": round(adds), "documents": len(ix)}
+        for passages in (False, True):
+            seconds, hits = [], 0
+            for q in probes:
+                t = time.perf_counter()
+                found = ix.query(q, k=5, passages=passages)
+                seconds.append(time.perf_counter() - t)
+                hits += bool(found) and found[0].id == q.id.removeprefix("probe-")
+            p50, p99 = percentiles(seconds)
+            key = "with_passages" if passages else "without_passages"
+            out[key] = {"p50_ms": p50, "p99_ms": p99, "copies_found_first": hits}
+        out["stats"] = ix.stats()
+    return out
+
+
+def datasketch_redis(url: str, docs: list[Document], probes: list[Document], n: int) -> dict:
+    import redis
+    from datasketch import MinHashLSH
+
+    r = redis.Redis.from_url(url)
+    r.flushdb()
+    db = r.connection_pool.connection_kwargs.get("db", 0)
+    host = r.connection_pool.connection_kwargs.get("host", "localhost")
+    port = r.connection_pool.connection_kwargs.get("port", 6379)
+    sigs, _ = sign_bytes([prepare(d.text) for d in docs[:n]])
+    lean = [to_lean_minhash(s) for s in sigs]
+    config = {"type": "redis", "redis": {"host": host, "port": port, "db": db}}
+    lsh = MinHashLSH(threshold=0.5, num_perm=128, storage_config=config)
+    one = min(2000, n)
+    start = time.perf_counter()
+    for d, m in zip(docs[:one], lean[:one], strict=True):
+        lsh.insert(d.id, m)
+    inserts = one / (time.perf_counter() - start)
+    r.flushdb()
+    lsh = MinHashLSH(threshold=0.5, num_perm=128, storage_config=config)
+    start = time.perf_counter()
+    with lsh.insertion_session(buffer_size=50_000) as session:
+        for d, m in zip(docs[:n], lean, strict=True):
+            session.insert(d.id, m)
+    session_rate = n / (time.perf_counter() - start)
+    qsigs, _ = sign_bytes([prepare(q.text) for q in probes])
+    seconds = []
+    for s in qsigs:
+        m = to_lean_minhash(s)
+        t = time.perf_counter()
+        lsh.query(m)
+        seconds.append(time.perf_counter() - t)
+    p50, p99 = percentiles(seconds)
+    r.flushdb()
+    return {"documents": n, "insert_per_s": round(inserts), "insert_measured_on": one,
+            "insertion_session_per_s": round(session_rate), "query_p50_ms": p50,
+            "query_p99_ms": p99}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--redis", default="redis://localhost:6379/14")
+    parser.add_argument("--datasketch-docs", type=int, default=20_000)
+    parser.add_argument("--out", type=Path, default=RESULTS / "index.json")
+    args = parser.parse_args(argv)
+    gen = Articles()
+    start = time.perf_counter()
+    idx = gen.indices(args.docs)
+    docs = [Document(f"a{k}", t) for k, t in enumerate(gen.texts(idx))]
+    pick = gen.rng.choice(args.docs, 200, replace=False)
+    changed = idx[pick].copy()
+    rows = np.repeat(np.arange(200), 10)
+    changed[rows, gen.rng.integers(0, WORDS - 1, len(rows))] = gen.table[
+        gen.rng.integers(0, len(gen.table), len(rows))]
+    probes = [Document(f"probe-a{k}", t) for k, t in zip(pick, gen.texts(changed), strict=True)]
+    probes += [Document(f"probe-new{k}", t) for k, t in enumerate(gen.texts(gen.indices(100)))]
+    print(f"generated {args.docs:,} documents in {time.perf_counter() - start:.1f} s")
+    report: dict = {"benchmark": "index", "documents": args.docs, "words_per_document": WORDS,
+                    "probes": {"copies": 200, "new": 100}}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "index.db")
+        report["sqlite"] = ours(path, docs, probes)
+        print("sqlite", report["sqlite"])
+    try:
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
+        report["redis"] = ours(args.redis, docs, probes)
+        print("redis", report["redis"])
+        redis.Redis.from_url(args.redis).flushdb()
+        report["datasketch_redis"] = datasketch_redis(args.redis, docs, probes,
+                                                      min(args.docs, args.datasketch_docs))
+        print("datasketch", report["datasketch_redis"])
+    except Exception as exc:  # noqa: BLE001 -- the SQLite figures stand on their own
+        print(f"Redis part skipped: {exc}")
+        report["redis_skipped"] = str(exc)
+    table = [("ours, SQLite", report["sqlite"]["adds_per_s"],
+              *report["sqlite"]["without_passages"].values(),
+              *report["sqlite"]["with_passages"].values())]
+    if "redis" in report:
+        table.append(("ours, Redis", report["redis"]["adds_per_s"],
+                      *report["redis"]["without_passages"].values(),
+                      *report["redis"]["with_passages"].values()))
+        d = report["datasketch_redis"]
+        table.append((f"datasketch MinHashLSH, Redis ({d['documents']:,} docs; insert / "
+                      "session)", f"{d['insert_per_s']} / {d['insertion_session_per_s']}",
+                      d["query_p50_ms"], d["query_p99_ms"], "", "", "", ""))
+    print(tabulate(table, headers=("", "adds/s", "p50 ms", "p99 ms", "copies first", "p50 ms "
+                                   "(passages)", "p99 ms (passages)", "copies first")))
+    write(report, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance import Document, read
+from provenance.index import FORMAT, Index, IndexError_
+from provenance_cli.main import cli
+
+REDIS_URL = os.environ.get("PROVENANCE_TEST_REDIS", "redis://localhost:6379/15")
+VOCAB = [f"w{i}x" for i in range(5000)]
+
+
+def synthetic(n: int, seed: int = 0, prefix: str = "d") -> list[Document]:
+    rng = random.Random(seed)
+    docs = []
+    for i in range(n):
+        sentences = [" ".join(rng.choice(VOCAB) for _ in range(12)).capitalize() + "."
+                     for _ in range(8)]
+        docs.append(Document(f"{prefix}{i}", " ".join(sentences)))
+    return docs
+
+
+def redis_url() -> str:
+    """The test Redis database (flushed), or a skip that says why -- a failure when
+    PROVENANCE_REQUIRE_REDIS=1, as .ci/run sets after starting redis-server."""
+    try:
+        import redis
+
+        r = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        r.ping()
+        r.flushdb()
+        return REDIS_URL
+    except Exception as exc:  # noqa: BLE001 -- any reason to skip is reported
+        if os.environ.get("PROVENANCE_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {REDIS_URL} is required but unreachable: {exc}")
+        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); .ci/run starts redis-server")
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def location(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "index.db")
+    return redis_url()
+
+
+def test_add_query_remove(location, seeds_dir):
+    docs = {d.id[:3]: d for d in read(seeds_dir).documents}
+    with Index(location) as ix:
+        result = ix.add([docs[k] for k in ("001", "002", "003", "004")])
+        assert len(result.added) == 4 and len(ix) == 4 and "001_3f6639795f3717d1" in ix
+        [match] = ix.query(docs["000"], k=5)
+        # 000 and 001 share no near-duplicate text, but 001 rewrites 000's Politico sentence
+        assert match.id == "001_3f6639795f3717d1" and match.similarity < 0.1
+        texts = " ".join(p.b_text for p in match.passages)
+        assert "1,000 assault rifles" in texts and "historic mistake" in texts
+        assert all(p.a == "000_f9740930b9afea8b" for p in match.passages)
+        assert ix.query(docs["000"], passages=False) == []  # not near-duplicates
+        assert ix.query(Document("empty", "... !!")) == []  # no words: no matches
+        assert ix.get("002_07e17540711d636a").text == docs["002"].text
+        assert ix.remove(["002_07e17540711d636a", "missing"]) == ["002_07e17540711d636a"]
+        assert len(ix) == 3 and ix.get("002_07e17540711d636a") is None
+    with Index(location) as again:  # persisted
+        assert len(again) == 3
+        assert [m.id for m in again.query(docs["000"])] == ["001_3f6639795f3717d1"]
+
+
+def test_near_duplicates_and_duplicate_ids(location):
+    docs = synthetic(30)
+    with Index(location) as ix:
+        ix.add(docs)
+        copy = Document("copy", docs[7].text.replace("w", "w", 1) + " One more line here.")
+        found = ix.query(copy, passages=False)
+        assert found[0].id == "d7" and found[0].similarity > 0.8
+        changed = Document("d7", docs[8].text)
+        result = ix.add([changed])
+        assert result.replaced == ("d7",) and len(ix) == 30
+        assert ix.query(copy, passages=False) == []  # the old text is gone
+        assert ix.add([docs[1]], on_duplicate="skip").skipped == ("d1",)
+        with pytest.raises(IndexError_, match="already indexed"):
+            ix.add([Document("new", "fresh text here"), docs[2]], on_duplicate="error")
+        assert "new" not in ix  # all or nothing
+        twice = ix.add([Document("t", "first version"), Document("t", "second version")])
+        assert twice.added == ("t",) and twice.skipped == ("t",)
+        assert ix.get("t").text == "second version"
+
+
+def test_not_an_index(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("just some notes, not a database\n" * 100)
+    with pytest.raises(IndexError_, match="not a provenance index or damaged"):
+        Index(str(text))
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(IndexError_, match="not a provenance index"):
+        Index(str(other))
+    old = tmp_path / "old.db"
+    Index(str(old)).close()
+    with sqlite3.connect(old) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
+    with pytest.raises(IndexError_, match=f"index format 0, but this provenance reads format "
+                                          f"{FORMAT}"):
+        Index(str(old))
+
+
+def test_truncated_index_is_reported_not_crashed(tmp_path):
+    path = tmp_path / "index.db"
+    with Index(str(path)) as ix:
+        ix.add(synthetic(200))
+    data = path.read_bytes()
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises(IndexError_, match="damaged"):
+        with Index(str(cut)) as ix:
+            ix.query(synthetic(1, seed=9)[0])
+            len(ix)
+            ix.stats()
+            for d in synthetic(200):
+                ix.get(d.id)
+
+
+WORKER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.test_index import synthetic
+from provenance.index import Index
+location, seed, prefix, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+docs = synthetic(n, seed=seed, prefix=prefix)
+with Index(location) as ix:
+    print("adding", flush=True)
+    ix.add(docs)
+    print("done", flush=True)
+"""
+
+
+def _worker(tmp_path: Path, *args: str) -> subprocess.Popen:
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER.format(root=str(Path(__file__).resolve().parent.parent)))
+    return subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE,
+                            text=True)
+
+
+def test_killed_in_the_middle_of_an_add(location, tmp_path):
+    with Index(location) as ix:
+        ix.add(synthetic(10, prefix="base"))
+    proc = _worker(tmp_path, location, "1", "big", "4000")
+    assert proc.stdout.readline().strip() == "adding"
+    time.sleep(0.4)  # well inside the add (it takes seconds)
+    assert proc.poll() is None, "the add finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with Index(location) as ix:
+        assert len(ix) in (10, 4010)  # all or nothing
+        probe = Document("probe", synthetic(10, prefix="base")[3].text)
+        assert [m.id for m in ix.query(probe, passages=False)][:1] == ["base3"]
+        if location.endswith(".db"):
+            assert ix._store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_two_processes_adding_at_once(location, tmp_path):
+    procs = [_worker(tmp_path, location, str(seed), f"p{seed}-", "300") for seed in (1, 2)]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.split() == ["adding", "done"]
+    with Index(location) as ix:
+        assert len(ix) == 600
+        probe = Document("probe", synthetic(300, seed=2, prefix="p2-")[5].text)
+        assert ix.query(probe, passages=False)[0].id == "p2-5"
+
+
+def test_redis_down_or_gone():
+    with pytest.raises(IndexError_, match="cannot reach Redis at redis://localhost:1/0"):
+        Index("redis://localhost:1/0")
+    if subprocess.run(["which", "redis-server"], capture_output=True).returncode:
+        pytest.skip("redis-server is not installed")
+    port = 6391
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        url = f"redis://localhost:{port}/0"
+        for _ in range(50):
+            try:
+                ix = Index(url)
+                break
+            except IndexError_:
+                time.sleep(0.1)
+        ix.add(synthetic(5))
+        server.terminate()
+        server.wait()
+        with pytest.raises(IndexError_, match="cannot reach Redis"):
+            ix.query(synthetic(1)[0])
+        with pytest.raises(IndexError_, match="Nothing was changed"):
+            ix.add(synthetic(3, seed=4, prefix="late"))
+    finally:
+        server.kill()
+
+
+def test_index_cli(tmp_path, seeds_dir):
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    lines = "".join(json.dumps({"id": d.id, "text": d.text}) + "\n"
+                    for d in read(seeds_dir).documents[1:])
+    added = runner.invoke(cli, ["index", "add", db, "-"], input=lines)
+    assert added.exit_code == 0, added.output
+    assert [json.loads(x)["status"] for x in added.stdout.splitlines()] == ["added"] * 4
+    query = runner.invoke(cli, ["index", "query", db, str(seeds_dir / "000_f9740930b9afea8b.txt"),
+                                "--format", "json"])
+    assert query.exit_code == 0, query.output
+    answer = json.loads(query.stdout)
+    assert answer["query"] == "000_f9740930b9afea8b"
+    assert answer["matches"][0]["id"] == "001_3f6639795f3717d1"
+    assert answer["matches"][0]["passages"]
+    stats = json.loads(runner.invoke(cli, ["index", "stats", db]).stdout)
+    assert stats["documents"] == 4 and stats["backend"] == "sqlite" and stats["format"] == FORMAT
+    removed = runner.invoke(cli, ["index", "remove", db, "-"], input="002_07e17540711d636a\nx\n")
+    assert [json.loads(x)["removed"] for x in removed.stdout.splitlines()] == [True, False]
+    missing = runner.invoke(cli, ["index", "query", str(tmp_path / "none.db"), "-"], input="")
+    assert missing.exit_code == 1 and "no such index" in missing.stderr
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("hello")
+    bad = runner.invoke(cli, ["index", "stats", str(garbage)])
+    assert bad.exit_code == 1 and "not a provenance index" in bad.stderr
