@@ -10,8 +10,8 @@ no code.
 **Query.** Candidates are documents sharing a band key with the query (near-duplicates) or a
 sentence key (a repeated or lightly rewritten sentence). A candidate is a match when its
 estimated Jaccard similarity reaches ``threshold`` or, with ``passages=True``, when
-:func:`passages.align` finds a passage it shares with the query. Matches are ranked by
-similarity, then by passages.
+:func:`passages.align` finds a passage it shares with the query. Near-duplicates come first,
+most similar first, then documents by the number of sentence keys they share.
 
 **Sentence keys.** Computed by the byte kernel with the signature (``core.sentence_keys``):
 sentences are cut cheaply (at ``.``, ``!``, ``?`` or a line break); each sentence of at least
@@ -42,14 +42,14 @@ import re
 import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 
 from .candidates import band_keys, lsh_params
 from .core import EMPTY, prepare, sentence_keys, sign_bytes
-from .documents import Document, Skipped
+from .documents import Document
 from .errors import ProvenanceError
 from .passages import Passage, PassageOptions, align
 
@@ -92,7 +92,6 @@ class AddResult:
     added: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
-    problems: tuple[Skipped, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +201,9 @@ class Index:
             sim = 0.0 if (other == EMPTY).all() else float(np.count_nonzero(other == sigs[0])) \
                 / self.num_perm
             scored.append((sim, shared.get(id_, 0), id_))
-        # near-duplicates first, then the most shared sentence keys
-        scored.sort(key=lambda x: (x[0] < threshold, -x[1], -x[0], x[2]))
+        # near-duplicates first, most similar first; then the most shared sentence keys
+        scored.sort(key=lambda x: (x[0] < threshold, -x[0] if x[0] >= threshold else -x[1],
+                                   -x[1], -x[0], x[2]))
         matches: list[Match] = []
         checked = 0  # candidates aligned only for their shared sentence keys
         for sim, n_shared, id_ in scored:
