@@ -100,7 +100,7 @@ def datasketch_redis(url: str, docs: list[Document], probes: list[Document], n: 
     import redis
     from datasketch import MinHashLSH
 
-    r = redis.Redis.from_url(url)
+    r = redis.Redis.from_url(url, socket_timeout=600)
     r.flushdb()
     db = r.connection_pool.connection_kwargs.get("db", 0)
     host = r.connection_pool.connection_kwargs.get("host", "localhost")
@@ -164,10 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import redis
 
-        redis.Redis.from_url(args.redis).flushdb()
+        server = redis.Redis.from_url(args.redis, socket_timeout=600)  # flushing takes time
+        server.flushdb()
         report["redis"] = ours(args.redis, docs, probes)
         print("redis", report["redis"])
-        redis.Redis.from_url(args.redis).flushdb()
+        server.flushdb()
         report["datasketch_redis"] = datasketch_redis(args.redis, docs, probes,
                                                       min(args.docs, args.datasketch_docs))
         print("datasketch", report["datasketch_redis"])
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         table.append(("ours, Redis (batches of 1,000)", report["redis"]["adds_per_s"],
                       *report["redis"]["without_passages"].values(),
                       *report["redis"]["with_passages"].values()))
+    if "datasketch_redis" in report:
         d = report["datasketch_redis"]
         table.append((f"datasketch MinHashLSH, Redis ({d['documents']:,} docs; insert / "
                       "session)", f"{d['insert_per_s']} / {d['insertion_session_per_s']}",

@@ -290,8 +290,13 @@ class SQLiteStore:
         self.path = path
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            # 16 KB pages (a no-op on an existing file) and checkpoints every 5,000 pages: each
+            # batch touches leaf pages all over the random-key tables, so fewer, larger page
+            # writes add 36% more documents a second (measured with benchmarks/index.py).
+            self.db.execute("PRAGMA page_size=16384")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA wal_autocheckpoint=5000")
             self.db.execute("PRAGMA cache_size=-262144")  # up to 256 MB of pages
             tables = {r[0] for r in self.db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
