@@ -185,3 +185,35 @@ def test_byte_kernel_edge_documents():
             shingle_hashes(unit_hashes_reference(docs[d]), 5), 16, 1).tolist()
     one = shingle_hashes(unit_hashes_reference(b"word " * 5), 5)
     assert sigs[5].tolist() == signature_reference(one, 16, 1).tolist()  # one distinct shingle
+
+
+sentences_bytes = st.lists(
+    st.sampled_from([b"Word", b"other", b"the", b"of", b"a", b" ", b" ", b". ", b"!", b"?",
+                     b"\n", b"'", b"x'y", b"\xc3\xa9t\xc3\xa9", b"\xff", b"1,000", b"rifles"]),
+    max_size=60).map(b"".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(sentences_bytes, max_size=6))
+def test_sentence_keys_kernel_equals_the_reference(docs):
+    from provenance.core import SENTENCE_MIX, sentence_keys, stop_hashes
+    from provenance.core.kernel import batch_sentence_keys
+    from provenance.core.text_bytes import sentence_keys_reference
+
+    buf, offsets = pack(docs)
+    got = batch_sentence_keys(buf, offsets, word_table(), stop_hashes(), SENTENCE_MIX)
+    for data, keys in zip(docs, got, strict=True):
+        assert keys.tolist() == sentence_keys_reference(data).tolist()
+    assert [k.tolist() for k in sentence_keys(docs, engine="numpy")] == [k.tolist() for k in got]
+
+
+def test_sentence_keys_find_a_repeated_sentence():
+    from provenance.core import sentence_keys
+
+    a = prepare("Chinese companies sent over 1,000 assault rifles to Russia. Unrelated words.")
+    b = prepare("Elsewhere, talks stalled.\nCHINESE companies sent over 1,000 assault rifles to "
+                "Russia!")  # the same sentence: other case, punctuation and neighbours
+    c = prepare("The weather in Spain was warm and sunny for the whole week.")
+    ka, kb, kc = sentence_keys([a, b, c], engine="numba")
+    assert len(ka) == 2 and set(ka) <= set(kb) and not set(ka) & set(kc)
+    assert len(kb) == 2  # "Elsewhere, talks stalled." has too few content words for keys

@@ -230,10 +230,42 @@ def _decode(buf, p, end):
     return cp, n + 1
 
 
+@nb.njit(cache=True, inline="always")
+def _next_word(buf, p, end, table):
+    """The next word at or after ``p`` in ``buf[:end]``: ``(start, stop, brk)``, ``brk`` telling
+    whether a sentence break (``.``, ``!``, ``?``, newline) came first; ``start`` is -1 when no
+    word is left. A word is a run of word characters joined by single apostrophes."""
+    brk = False
+    start = -1
+    while p < end:
+        c = buf[p]
+        if c < 0x80:  # ASCII: no decoding
+            cp, size = np.int64(c), 1
+        else:
+            cp, size = _decode(buf, p, end)
+        if cp >= 0 and table[cp]:
+            if start < 0:
+                start = p
+            p += size
+            continue
+        if cp == 0x27 and start >= 0 and p + 1 < end:
+            nxt, _ = _decode(buf, p + 1, end)
+            if nxt >= 0 and table[nxt]:
+                p += 1  # an apostrophe inside a word: "wörld's"
+                continue
+        if start >= 0:
+            return start, p, brk
+        if cp == 0x2E or cp == 0x21 or cp == 0x3F or cp == 0x0A:  # . ! ? newline
+            brk = True
+        p += size
+    return start, end, brk
+
+
 @nb.njit(cache=True)
 def _unit_hashes(buf, start, end, table, units):
     """Words of ``buf[start:end]`` (see ``text_bytes``) -> their xxh64 in ``units``; returns
-    the count."""
+    the count. The word rule of :func:`_next_word`, written out as one loop: calling
+    ``_next_word`` here measured 25% slower on the signing path (32 vs 26 us a document)."""
     count = 0
     p = start
     word_start = -1
@@ -321,45 +353,26 @@ def _sentence_keys_one(buf, start, end, table, stop, mix, out, at):
     m0 = m1 = m2 = m3 = _U64(0xFFFFFFFFFFFFFFFF)
     content = 0
     p = start
-    word_start = -1
-    while p <= end:
-        if p < end:
-            c = buf[p]
-            if c < 0x80:
-                cp, size = np.int64(c), 1
-            else:
-                cp, size = _decode(buf, p, end)
-            if cp >= 0 and table[cp]:
-                if word_start < 0:
-                    word_start = p
-                p += size
-                continue
-            if cp == 0x27 and word_start >= 0 and p + 1 < end:
-                nxt, _ = _decode(buf, p + 1, end)
-                if nxt >= 0 and table[nxt]:
-                    p += 1
-                    continue
-        else:
-            cp, size = np.int64(0x2E), 1  # the end of the text ends a sentence
-        if word_start >= 0:
-            h = _xxh64(buf, word_start, p)
-            k = np.searchsorted(stop, h)
-            if p - word_start > 1 and not (k < stop.size and stop[k] == h):
-                content += 1
-                m0 = min(m0, (h ^ mix[0]) * _Q1)
-                m1 = min(m1, (h ^ mix[1]) * _Q1)
-                m2 = min(m2, (h ^ mix[2]) * _Q1)
-                m3 = min(m3, (h ^ mix[3]) * _Q1)
-            word_start = -1
-        if cp == 0x2E or cp == 0x21 or cp == 0x3F or cp == 0x0A:  # . ! ? newline
+    while True:
+        word, stop_at, brk = _next_word(buf, p, end, table)
+        if brk or word < 0:  # a sentence ends: key it if it has four content words
             if content >= 4:
                 out[at] = ((m0 * _Q2) ^ m1) * _Q1
                 out[at + 1] = ((m2 * _Q2) ^ m3) * _Q1 + _Q2
                 at += 2
             m0 = m1 = m2 = m3 = _U64(0xFFFFFFFFFFFFFFFF)
             content = 0
-        p += size
-    return at
+        if word < 0:
+            return at
+        p = stop_at
+        h = _xxh64(buf, word, p)
+        k = np.searchsorted(stop, h)
+        if p - word > 1 and not (k < stop.size and stop[k] == h):
+            content += 1
+            m0 = min(m0, (h ^ mix[0]) * _Q1)
+            m1 = min(m1, (h ^ mix[1]) * _Q1)
+            m2 = min(m2, (h ^ mix[2]) * _Q1)
+            m3 = min(m3, (h ^ mix[3]) * _Q1)
 
 
 @nb.njit(parallel=True, cache=True)
