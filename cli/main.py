@@ -546,29 +546,40 @@ def index_add(location, paths, text_field, max_bytes, on_duplicate, batch, thres
     """Add the documents of PATHS to INDEX; one JSON line per document on stdout
     ({"id", "status": added | replaced | skipped})."""
     total = {"added": 0, "replaced": 0, "skipped": 0}
-    with _open_index(location, threshold=threshold) as ix:
-        pending: list[Document] = []
+    pending: list[Document] = []
+    ix: Index | None = None  # opened with the first document, so bad input creates no index
 
-        def flush():
-            try:
-                result = ix.add(pending, on_duplicate=on_duplicate)
-            except ProvenanceError as exc:
-                raise click.ClickException(str(exc)) from exc
-            pending.clear()
-            for status, ids in (("added", result.added), ("replaced", result.replaced),
-                                ("skipped", result.skipped)):
-                total[status] += len(ids)
-                if not quiet:
-                    for id_ in ids:
-                        click.echo(json.dumps({"id": id_, "status": status},
-                                              ensure_ascii=False))
+    def flush():
+        nonlocal ix
+        if not pending:
+            return
+        if ix is None:
+            ix = _open_index(location, threshold=threshold)
+        try:
+            result = ix.add(pending, on_duplicate=on_duplicate)
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        pending.clear()
+        for status, ids in (("added", result.added), ("replaced", result.replaced),
+                            ("skipped", result.skipped)):
+            total[status] += len(ids)
+            if not quiet:
+                for id_ in ids:
+                    click.echo(json.dumps({"id": id_, "status": status}, ensure_ascii=False))
 
+    try:
         for doc in _documents(paths, text_field, max_bytes, quiet):
             pending.append(doc)
             if len(pending) >= batch:
                 flush()
         flush()
+        if ix is None:
+            raise click.ClickException(f"no readable documents in {', '.join(paths)}; nothing "
+                                       "was added")
         size = len(ix)
+    finally:
+        if ix is not None:
+            ix.close()
     click.echo(f"{location}: {total['added']:,} added, {total['replaced']:,} replaced, "
                f"{total['skipped']:,} skipped; {size:,} documents in the index", err=True)
 

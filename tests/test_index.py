@@ -226,6 +226,10 @@ def test_index_cli(tmp_path, seeds_dir):
     assert [json.loads(x)["removed"] for x in removed.stdout.splitlines()] == [True, False]
     missing = runner.invoke(cli, ["index", "query", str(tmp_path / "none.db"), "-"], input="")
     assert missing.exit_code == 1 and "no such index" in missing.stderr
+    nothing = runner.invoke(cli, ["index", "add", str(tmp_path / "new.db"), "-"],
+                            input="{not json\n")
+    assert nothing.exit_code == 1 and "no readable documents" in nothing.stderr
+    assert not (tmp_path / "new.db").exists()  # bad input creates no index
     garbage = tmp_path / "garbage.db"
     garbage.write_text("hello")
     bad = runner.invoke(cli, ["index", "stats", str(garbage)])
