@@ -1,11 +1,12 @@
 """The Redis backend of :class:`index.Index`: several pipeline workers share one index.
 
-Keys, under the prefix ``provenance:`` (format 1):
+Keys, under the prefix ``provenance:`` (format 2):
 
 - ``provenance:meta`` -- hash: format and the index settings;
 - ``provenance:ids`` -- set of document ids;
-- ``provenance:doc:<id>`` -- hash: ``text`` (zlib), ``meta`` (JSON), ``sig`` (uint32 bytes),
-  ``bands`` and ``sents`` (int64 bytes: the document's keys), ``shingles``;
+- ``provenance:doc:<id>`` -- hash: ``text`` (zstd, ``index.pack_text``), ``meta`` (JSON),
+  ``sig`` (uint32 bytes), ``bands`` and ``sents`` (int64 bytes: the document's keys),
+  ``shingles``;
 - ``provenance:b:<key>`` / ``provenance:s:<key>`` -- sets of the ids holding a band / sentence key.
 
 Every add and remove is one MULTI/EXEC transaction, under WATCH of the documents it replaces or
@@ -14,8 +15,6 @@ changes nothing. Values are bytes and JSON; nothing is unpickled.
 """
 
 from __future__ import annotations
-
-import zlib
 
 import numpy as np
 
@@ -98,8 +97,8 @@ class RedisStore:
         for k in np.frombuffer(sents, np.int64).tolist():
             pipe.srem(f"{PREFIX}s:{k}", id_)
 
-    def add(self, entries, on_duplicate: str):
-        ids = [e.id for e in entries]
+    def add(self, batch, on_duplicate: str):
+        ids = batch.ids
 
         def body(pipe, existing):
             if existing and on_duplicate == "error":
@@ -107,25 +106,28 @@ class RedisStore:
                             f"{sorted(existing)[0]}); nothing was added. Use "
                             "on_duplicate='replace' or 'skip'")
             added, replaced, skipped = [], [], []
-            for e in entries:
-                if e.id in existing:
+            for d, id_ in enumerate(batch.ids):
+                if id_ in existing:
                     if on_duplicate == "skip":
-                        skipped.append(e.id)
+                        skipped.append(id_)
                         continue
-                    self._unlink(pipe, e.id, *existing[e.id])
-                    replaced.append(e.id)
+                    self._unlink(pipe, id_, *existing[id_])
+                    replaced.append(id_)
                 else:
-                    added.append(e.id)
-                pipe.delete(self._doc(e.id))
-                pipe.hset(self._doc(e.id), mapping={
-                    "text": e.text, "meta": e.meta, "sig": e.signature,
-                    "bands": e.bands.tobytes(), "sents": e.sentences.tobytes(),
-                    "shingles": e.shingles, "published": e.published or ""})
-                pipe.sadd(PREFIX + "ids", e.id)
-                for k in e.bands.tolist():
-                    pipe.sadd(f"{PREFIX}b:{k}", e.id)
-                for k in e.sentences.tolist():
-                    pipe.sadd(f"{PREFIX}s:{k}", e.id)
+                    added.append(id_)
+                bands = batch.band_keys(d).view(np.int64)
+                sents = batch.sentence_keys(d).view(np.int64)
+                pipe.delete(self._doc(id_))
+                pipe.hset(self._doc(id_), mapping={
+                    "text": batch.texts[d], "meta": batch.metas[d],
+                    "sig": batch.signatures[d].tobytes(), "bands": bands.tobytes(),
+                    "sents": sents.tobytes(), "shingles": int(batch.shingles[d]),
+                    "published": batch.published[d] or ""})
+                pipe.sadd(PREFIX + "ids", id_)
+                for k in bands.tolist():
+                    pipe.sadd(f"{PREFIX}b:{k}", id_)
+                for k in sents.tolist():
+                    pipe.sadd(f"{PREFIX}s:{k}", id_)
             return added, replaced, skipped
 
         return self._guard(self._transaction, ids, body)
@@ -140,7 +142,7 @@ class RedisStore:
 
         return self._guard(self._transaction, ids, body)
 
-    def candidates(self, bands: np.ndarray, sents: np.ndarray):
+    def candidates(self, bands: np.ndarray, sents: np.ndarray, min_shared: int):
         def go():
             pipe = self.r.pipeline(transaction=False)
             for k in bands.tolist():
@@ -158,24 +160,24 @@ class RedisStore:
             for members in pipe.execute():
                 for x in members:
                     shared[x.decode()] = shared.get(x.decode(), 0) + 1
-            return near, shared
-
-        return self._guard(go)
-
-    def signatures(self, ids: list[str]) -> dict[str, bytes]:
-        def go():
+            shared = {i: n for i, n in shared.items() if n >= min_shared}
+            ids = sorted(near | set(shared))
             pipe = self.r.pipeline(transaction=False)
             for i in ids:
                 pipe.hget(self._doc(i), "sig")
-            return {i: s for i, s in zip(ids, pipe.execute(), strict=True) if s is not None}
+            sigs = {i: s for i, s in zip(ids, pipe.execute(), strict=True) if s is not None}
+            return near, shared, sigs
 
         return self._guard(go)
 
-    def document(self, id_: str) -> tuple[str, str]:
+    def compact(self) -> None:
+        """Nothing to do: removals and replacements unlink their keys at once."""
+
+    def document(self, id_: str) -> tuple[bytes, str]:
         text, meta = self._guard(self.r.hmget, self._doc(id_), "text", "meta")
         if text is None:
             raise KeyError(id_)
-        return zlib.decompress(text).decode("utf-8", "surrogatepass"), meta.decode()
+        return text, meta.decode()
 
     def count(self) -> int:
         return int(self._guard(self.r.scard, PREFIX + "ids"))
