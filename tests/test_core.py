@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -217,3 +218,25 @@ def test_sentence_keys_find_a_repeated_sentence():
     ka, kb, kc = sentence_keys([a, b, c], engine="numba")
     assert len(ka) == 2 and set(ka) <= set(kb) and not set(ka) & set(kc)
     assert len(kb) == 2  # "Elsewhere, talks stalled." has too few content words for keys
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sets(st.integers(1, 2**64 - 1), max_size=300), st.lists(st.integers(0, 2**64 - 1),
+                                                                   max_size=50))
+def test_hash_set_holds_exactly_its_values(values, others):
+    from provenance.core.kernel import _in_set, hash_set
+
+    crowded = {(v & ~((2**40) - 1)) | 7 for v in list(values)[:20]}  # same slot: probing
+    values = values | crowded | {v + 1 for v in crowded if v + 1 < 2**64}
+    slots = hash_set(np.array(sorted(values), dtype=np.uint64))
+    for v in values:
+        assert _in_set(slots, np.uint64(v))
+    for v in others + [0]:
+        assert _in_set(slots, np.uint64(v)) == (v in values)
+
+
+def test_hash_set_refuses_zero():
+    from provenance.core.kernel import hash_set
+
+    with pytest.raises(ValueError, match="empty slot"):
+        hash_set(np.array([0, 5], dtype=np.uint64))
