@@ -212,11 +212,12 @@ class SQLiteStore:
 
     def _write_run(self, db, keys: np.ndarray, docs: np.ndarray) -> None:
         base = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM blocks").fetchone()[0]
-        starts = range(0, len(keys), BLOCK)
+        key_bytes = keys.astype("<u8", copy=False).tobytes()
+        doc_bytes = docs.astype("<u4", copy=False).tobytes()
         db.executemany("INSERT INTO blocks (rowid, keys, docs) VALUES (?, ?, ?)",
-                       [(base + b, keys[s : s + BLOCK].astype("<u8").tobytes(),
-                         docs[s : s + BLOCK].astype("<u4").tobytes())
-                        for b, s in enumerate(starts)])
+                       [(base + b, key_bytes[8 * s : 8 * (s + BLOCK)],
+                         doc_bytes[4 * s : 4 * (s + BLOCK)])
+                        for b, s in enumerate(range(0, len(keys), BLOCK))])
         fence = keys[::BLOCK].astype("<u8")
         db.execute("INSERT INTO runs (level, entries, first, blocks, fence) VALUES (?, ?, ?, ?, ?)",
                    (level_of(len(keys)), len(keys), base, len(fence), fence.tobytes()))
