@@ -661,6 +661,29 @@ def index_remove(location, ids) -> None:
         click.echo(f"{location}: {len(gone)} removed; {len(ix):,} documents left", err=True)
 
 
+@index.command("compact")
+@click.argument("location", metavar="INDEX")
+@_command
+def index_compact(location) -> None:
+    """Merge INDEX's key runs into one and drop the keys of removed documents (SQLite; adds
+    merge as they go, so this is optional: after large removals, or before a read-only copy)."""
+    if not Path(location).exists() and "://" not in location:
+        raise click.ClickException(f"{location}: no such index")
+    with _open_index(location) as ix:
+        try:
+            before = ix.stats()
+            ix.compact()
+            after = ix.stats()
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if "runs" in after:
+        click.echo(f"{location}: {before['runs']} runs -> {after['runs']}; key entries "
+                   f"{before['key_entries']:,} -> {after['key_entries']:,}; "
+                   f"{after['bytes']:,} bytes", err=True)
+    else:
+        click.echo(f"{location}: nothing to compact on {after['backend']}", err=True)
+
+
 def _note_skipped(skipped: tuple[Skipped, ...],
                   where: str = "under 'skipped' in --format json") -> None:
     if not skipped:

@@ -54,7 +54,7 @@ from .candidates import band_keys, lsh_params
 from .core import EMPTY, prepare, sentence_keys, sign_bytes
 from .documents import Document
 from .errors import ProvenanceError
-from .passages import Passage, PassageOptions, align
+from .passages import Aligner, Passage, PassageOptions
 
 __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match"]
 
@@ -231,6 +231,7 @@ class Index:
                                    -x[1], -x[0], x[2]))
         matches: list[Match] = []
         checked = 0  # candidates aligned only for their shared sentence keys
+        aligner = None
         for sim, n_shared, id_ in scored:
             if len(matches) >= k:
                 break
@@ -242,8 +243,9 @@ class Index:
                 blob, meta_json = self._store.document(id_)
             except KeyError:  # removed since the candidates were read
                 continue
-            found = (tuple(align(doc, Document(id_, unpack_text(blob)), options)) if passages
-                     else ())
+            if passages and aligner is None:
+                aligner = Aligner(doc, options)
+            found = tuple(aligner(Document(id_, unpack_text(blob)))) if passages else ()
             if sim >= threshold or found:
                 meta = json.loads(meta_json)
                 matches.append(Match(id_, sim, found, meta.get("outlet"), meta.get("published"),

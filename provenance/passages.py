@@ -30,6 +30,7 @@ from .text import Sentence, Token, blocks, sentences, tokenize
 
 __all__ = [
     "KINDS",
+    "Aligner",
     "Passage",
     "PassageOptions",
     "align",
@@ -177,11 +178,27 @@ def align(
     "Russia") count less than the words of one claim ("assault rifles").
     """
     options = options or PassageOptions()
-    pa = _prepare(0, doc_a, None, options.windows)
+    return _align(_prepare(0, doc_a, None, options.windows), doc_b, options, weights)
+
+
+class Aligner:
+    """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented,
+    tokenized and stemmed once (an index query aligns the query with each candidate)."""
+
+    def __init__(self, doc: Document, options: PassageOptions | None = None) -> None:
+        self.options = options or PassageOptions()
+        self._prepared = _prepare(0, doc, None, self.options.windows)
+
+    def __call__(self, other: Document) -> list[Passage]:
+        return _align(self._prepared, other, self.options, None)
+
+
+def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
+           weights: TermWeights | None) -> list[Passage]:
     pb = _prepare(1, doc_b, None, options.windows)
     if weights is None:  # sentence frequencies (windows would count each sentence twice)
         weights = TermWeights(u.terms for u in pa.units + pb.units if u.first == u.last)
-    _weigh(pa.units + pb.units, weights)
+    _weigh(pa.units + pb.units, weights)  # pa's weights are rewritten for each pair
     matches = []
     for ua in pa.units:
         for ub in pb.units:

@@ -224,6 +224,13 @@ def test_index_cli(tmp_path, seeds_dir):
     assert stats["documents"] == 4 and stats["backend"] == "sqlite" and stats["format"] == FORMAT
     removed = runner.invoke(cli, ["index", "remove", db, "-"], input="002_07e17540711d636a\nx\n")
     assert [json.loads(x)["removed"] for x in removed.stdout.splitlines()] == [True, False]
+    compact = runner.invoke(cli, ["index", "compact", db])
+    assert compact.exit_code == 0 and "-> 1;" in compact.stderr, compact.output
+    stats = json.loads(runner.invoke(cli, ["index", "stats", db]).stdout)
+    assert stats["documents"] == 3 and stats["runs"] == 1 and not stats["removed_awaiting_merge"]
+    again = runner.invoke(cli, ["index", "query", db, str(seeds_dir / "000_f9740930b9afea8b.txt"),
+                                "--format", "json"])
+    assert json.loads(again.stdout)["matches"][0]["id"] == "001_3f6639795f3717d1"
     missing = runner.invoke(cli, ["index", "query", str(tmp_path / "none.db"), "-"], input="")
     assert missing.exit_code == 1 and "no such index" in missing.stderr
     nothing = runner.invoke(cli, ["index", "add", str(tmp_path / "new.db"), "-"],

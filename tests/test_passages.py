@@ -169,3 +169,14 @@ def test_a_sentence_split_in_two_matches_as_one_passage():
 
     without = align(a, b, PassageOptions(windows=False))
     assert all(p.b_text != split for p in without)
+
+
+def test_aligner_gives_what_align_gives_pair_after_pair(seeds_dir):
+    from provenance.passages import Aligner
+
+    docs = read(seeds_dir).documents
+    for doc in docs:
+        aligner = Aligner(doc)
+        for other in docs + docs[::-1]:  # one prepared document, reused in any order
+            assert aligner(other) == align(doc, other)
+    assert any(Aligner(docs[0])(other) for other in docs[1:])
