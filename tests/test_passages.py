@@ -180,3 +180,22 @@ def test_aligner_gives_what_align_gives_pair_after_pair(seeds_dir):
         for other in docs + docs[::-1]:  # one prepared document, reused in any order
             assert aligner(other) == align(doc, other)
     assert any(Aligner(docs[0])(other) for other in docs[1:])
+
+
+terms = st.dictionaries(st.sampled_from([f"t{i}" for i in range(12)]),
+                        st.floats(0.001, 5.0, allow_nan=False), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(terms, terms, st.sets(st.sampled_from(["1", "2", "3"])),
+       st.sets(st.sampled_from(["1", "2", "3"])), st.floats(0.05, 0.95), st.floats(0.0, 3.0))
+def test_the_rough_rejection_changes_no_decision(wa, wb, na, nb, threshold, min_shared):
+    import math
+
+    from provenance.passages import PassageOptions, _Unit, _verify, sentence_score
+
+    options = PassageOptions(threshold=threshold, min_shared=min_shared)
+    ua = _Unit(0, 0, 0, 0, 1, dict(wa), frozenset(na), dict(wa), math.fsum(wa.values()))
+    ub = _Unit(1, 0, 0, 0, 1, dict(wb), frozenset(nb), dict(wb), math.fsum(wb.values()))
+    score, shared = sentence_score(wa, wb, frozenset(na), frozenset(nb), options.number_penalty)
+    assert bool(_verify(ua, ub, options)) == (score >= threshold and shared >= min_shared)
