@@ -15,10 +15,12 @@ A band key and a sentence key never meet: band keys are stored with their lowest
 sentence keys with it clear.
 
 **Removal is lazy.** Removing or replacing a document deletes its ``docs`` row; its entries stay
-in their run until a merge drops them (the ``dead`` table lists such rows) and queries ignore
-entries whose document row is gone. Document rows are numbered by ``meta.next_doc`` and never
-reused, so a stale entry can never point at another document. :meth:`SQLiteStore.compact`
-merges every run into one and empties ``dead``.
+in their run until a merge drops them, and queries ignore entries whose document row is gone.
+The ``dead`` table lists such rows while a run's range of document rows (``min_doc`` to
+``max_doc``) still covers them; merges read only the dead rows in their runs' ranges, so it
+stays small however many documents are replaced over the years. Document rows are numbered by
+``meta.next_doc`` and never reused, so a stale entry can never point at another document.
+:meth:`SQLiteStore.compact` merges every run into one and empties ``dead``.
 
 **Consistency.** WAL mode; every add, remove and compact is one ``BEGIN IMMEDIATE`` transaction
 (other writers wait up to 60 s); a query reads one snapshot. Runs and blocks are immutable, so
@@ -50,7 +52,8 @@ CREATE TABLE docs (
     published TEXT, shingles INTEGER NOT NULL, signature BLOB NOT NULL, added TEXT NOT NULL);
 CREATE TABLE runs (
     run INTEGER PRIMARY KEY AUTOINCREMENT, level INTEGER NOT NULL, entries INTEGER NOT NULL,
-    first INTEGER NOT NULL, blocks INTEGER NOT NULL, fence BLOB NOT NULL);
+    first INTEGER NOT NULL, blocks INTEGER NOT NULL, min_doc INTEGER NOT NULL,
+    max_doc INTEGER NOT NULL, fence BLOB NOT NULL);
 CREATE TABLE blocks (rowid INTEGER PRIMARY KEY, keys BLOB NOT NULL, docs BLOB NOT NULL);
 CREATE TABLE dead (doc INTEGER PRIMARY KEY);
 """
@@ -118,6 +121,8 @@ class SQLiteStore:
 
     def _create(self, settings: dict) -> None:
         with self._write():
+            if self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone():
+                return  # another process created it since we looked (its lock came first)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
@@ -210,7 +215,7 @@ class SQLiteStore:
             db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rows])
             db.executemany("INSERT OR IGNORE INTO dead VALUES (?)", [(r,) for r in rows])
 
-    def _write_run(self, db, keys: np.ndarray, docs: np.ndarray) -> None:
+    def _write_run(self, db, keys: np.ndarray, docs: np.ndarray) -> int:
         base = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM blocks").fetchone()[0]
         key_bytes = keys.astype("<u8", copy=False).tobytes()
         doc_bytes = docs.astype("<u4", copy=False).tobytes()
@@ -219,13 +224,17 @@ class SQLiteStore:
                          doc_bytes[4 * s : 4 * (s + BLOCK)])
                         for b, s in enumerate(range(0, len(keys), BLOCK))])
         fence = keys[::BLOCK].astype("<u8")
-        db.execute("INSERT INTO runs (level, entries, first, blocks, fence) VALUES (?, ?, ?, ?, ?)",
-                   (level_of(len(keys)), len(keys), base, len(fence), fence.tobytes()))
+        return db.execute(
+            "INSERT INTO runs (level, entries, first, blocks, min_doc, max_doc, fence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (level_of(len(keys)), len(keys), base, len(fence),
+                                             int(docs.min()), int(docs.max()), fence.tobytes())
+        ).lastrowid
 
     def _merge(self, db, everything: bool) -> None:
         """Merge runs: all of them (``everything``), or while a level holds FANOUT runs."""
         while True:
-            runs = db.execute("SELECT run, level, first, blocks FROM runs ORDER BY run").fetchall()
+            runs = db.execute("SELECT run, level, first, blocks, min_doc, max_doc FROM runs "
+                              "ORDER BY run").fetchall()
             if everything:
                 chosen = runs if len(runs) > 1 or db.execute(
                     "SELECT 1 FROM dead LIMIT 1").fetchone() else []
@@ -237,22 +246,25 @@ class SQLiteStore:
                 chosen = full[0][:FANOUT] if full else []
             if not chosen:
                 return
-            parts = [self._entries(db, first, blocks) for _, _, first, blocks in chosen]
+            parts = [self._entries(db, r[2], r[3]) for r in chosen]
             keys = np.concatenate([k for k, _ in parts])
             docs = np.concatenate([d for _, d in parts])
-            dead = np.fromiter((r[0] for r in db.execute("SELECT doc FROM dead")), np.uint32)
+            dead = np.array([r[0] for run in chosen for r in db.execute(
+                "SELECT doc FROM dead WHERE doc BETWEEN ? AND ?", run[4:6])], dtype=np.uint32)
             if len(dead):
                 live = ~np.isin(docs, dead)
                 keys, docs = keys[live], docs[live]
             order = np.argsort(keys, kind="stable")  # timsort: merges the sorted runs
-            for run, _, first, blocks in chosen:
+            for run, _, first, blocks, _, _ in chosen:
                 db.execute("DELETE FROM blocks WHERE rowid BETWEEN ? AND ?",
                            (first, first + blocks - 1))
                 db.execute("DELETE FROM runs WHERE run = ?", (run,))
-            if len(keys):
-                self._write_run(db, keys[order], docs[order])
+            new = self._write_run(db, keys[order], docs[order]) if len(keys) else -1
+            # A removed document no run can hold any more is forgotten for good. The new run
+            # holds no removed document: every dead row in its sources' ranges was dropped.
+            db.execute("DELETE FROM dead WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run != ? "
+                       "AND dead.doc BETWEEN runs.min_doc AND runs.max_doc)", (new,))
             if everything:
-                db.execute("DELETE FROM dead")
                 return
 
     @staticmethod

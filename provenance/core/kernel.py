@@ -9,6 +9,8 @@ on the first compile) is paid only by runs that take the fast path.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba as nb
 import numpy as np
 
@@ -364,6 +366,13 @@ def hash_set(values: np.ndarray) -> np.ndarray:
     return slots
 
 
+@lru_cache(maxsize=4)
+def _cached_hash_set(values: bytes) -> np.ndarray:
+    slots = hash_set(np.frombuffer(values, dtype=np.uint64))
+    slots.setflags(write=False)
+    return slots
+
+
 @nb.njit(cache=True, inline="always")
 def _in_set(slots, h):
     mask = _U64(slots.size - 1)
@@ -422,6 +431,7 @@ def batch_sentence_keys(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray,
     np.cumsum(room, out=out_offsets[1:])
     out = np.empty(out_offsets[-1], dtype=np.uint64)
     counts = np.zeros(len(room), dtype=np.int64)
-    _sentence_keys(np.ascontiguousarray(buf, dtype=np.uint8), offsets, table, hash_set(stop),
-                   mix, out, out_offsets, counts)
+    _sentence_keys(np.ascontiguousarray(buf, dtype=np.uint8), offsets, table,
+                   _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()), mix, out,
+                   out_offsets, counts)
     return [out[out_offsets[d] : out_offsets[d] + counts[d]] for d in range(len(room))]
