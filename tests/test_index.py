@@ -178,6 +178,43 @@ def test_two_processes_adding_at_once(location, tmp_path):
         assert ix.query(probe, passages=False)[0].id == "p2-5"
 
 
+READER_WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.test_index import synthetic
+from provenance.index import Index
+location = sys.argv[1]
+with Index(location) as ix:
+    for k in range(40):  # 40 adds of 50: runs are written and merged all along
+        ix.add(synthetic(50, seed=100 + k, prefix=f"w{{k}}-"))
+print("done", flush=True)
+"""
+
+
+def test_queries_while_another_process_adds_and_merges(location, tmp_path):
+    base = synthetic(20, prefix="base")
+    with Index(location) as ix:
+        ix.add(base)
+    script = tmp_path / "writer.py"
+    script.write_text(READER_WRITER.format(root=str(Path(__file__).resolve().parent.parent)))
+    proc = subprocess.Popen([sys.executable, str(script), location], stdout=subprocess.PIPE,
+                            text=True)
+    seen, queries = set(), 0
+    with Index(location) as ix:
+        while proc.poll() is None or queries < 5:
+            probe = base[queries % 20]
+            found = ix.query(Document("probe", probe.text), passages=False)
+            assert found and found[0].id == probe.id  # every snapshot answers in full
+            seen.add(len(ix))
+            queries += 1
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip() == "done"
+        assert len(ix) == 20 + 40 * 50
+        if location.endswith(".db"):
+            assert ix.stats()["runs"] < 12
+    assert queries >= 5 and len(seen) >= 2  # the queries overlapped the adds
+
+
 def test_redis_down_or_gone():
     with pytest.raises(IndexError_, match="cannot reach Redis at redis://localhost:1/0"):
         Index("redis://localhost:1/0")
