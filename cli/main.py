@@ -631,7 +631,8 @@ def index_query(location, paths, threshold, k, passages, fmt, text_field, max_by
 @click.argument("location", metavar="INDEX")
 @_command
 def index_stats(location) -> None:
-    """Print what INDEX holds, as JSON."""
+    """Print what INDEX holds, as JSON: documents, format, settings, size on disk and key runs
+    (SQLite) or memory and keys (Redis)."""
     if not Path(location).exists() and "://" not in location:
         raise click.ClickException(f"{location}: no such index")
     with _open_index(location) as ix:
@@ -682,6 +683,24 @@ def index_compact(location) -> None:
                    f"{after['bytes']:,} bytes", err=True)
     else:
         click.echo(f"{location}: nothing to compact on {after['backend']}", err=True)
+
+
+@index.command("upgrade")
+@click.argument("source", metavar="OLD_INDEX", type=click.Path(exists=True, dir_okay=False))
+@click.argument("target", metavar="NEW_INDEX")
+@_command
+def index_upgrade(source, target) -> None:
+    """Copy a format-1 index (provenance before the key runs) into a new index, NEW_INDEX (a
+    file or a Redis URL), with the same settings. OLD_INDEX is only read."""
+    from provenance.index import upgrade
+
+    if "://" not in target and Path(target).exists():
+        raise click.ClickException(f"{target}: exists; give a new file for the upgraded index")
+    try:
+        copied = upgrade(source, target)
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{source} -> {target}: {copied:,} documents copied", err=True)
 
 
 def _note_skipped(skipped: tuple[Skipped, ...],

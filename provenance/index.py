@@ -56,7 +56,8 @@ from .documents import Document
 from .errors import ProvenanceError
 from .passages import Aligner, Passage, PassageOptions
 
-__all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match"]
+__all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match",
+           "upgrade"]
 
 FORMAT = 2
 COMMON_KEY = 500
@@ -301,3 +302,22 @@ class Index:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def upgrade(source: str, target: str) -> int:
+    """Copy a format-1 SQLite index at ``source`` into a new index at ``target`` (a file path or
+    a Redis URL) with the same settings; returns the number of documents copied. ``source`` is
+    only read. Each batch of 1,000 is one transaction of the target."""
+    from .index_sqlite import read_format_1
+
+    settings, batches = read_format_1(source)
+    copied = 0
+    with Index(target, threshold=float(settings["threshold"]),
+               num_perm=int(settings["num_perm"]), seed=int(settings["seed"]),
+               shingle_size=int(settings["shingle_size"])) as ix:
+        if len(ix):
+            raise IndexError_(f"{target}: already holds {len(ix):,} documents; upgrade into a "
+                              "new index")
+        for docs in batches:
+            copied += len(ix.add(docs).added)
+    return copied

@@ -36,7 +36,7 @@ import numpy as np
 
 from .index import COMMON_KEY, FORMAT, IndexError_, _Batch
 
-__all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore"]
+__all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore", "read_format_1"]
 
 BLOCK = 256  # entries per block (> COMMON_KEY: a sentence key filling a block is common)
 FANOUT = 4  # runs of one level merged at once
@@ -115,6 +115,10 @@ class SQLiteStore:
             raise IndexError_(f"{path}: not a provenance index or damaged ({exc}); restore it "
                               "from a backup, or rebuild it with 'provenance index add'") from exc
         found = self.settings.get("format")
+        if found == "1":
+            raise IndexError_(f"{path}: index format 1, but this provenance reads format "
+                              f"{FORMAT}; copy it into a new index with 'provenance index "
+                              f"upgrade {path} NEW_INDEX'")
         if found != str(FORMAT):
             raise IndexError_(f"{path}: index format {found}, but this provenance reads format "
                               f"{FORMAT}; rebuild the index with 'provenance index add'")
@@ -393,3 +397,42 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def read_format_1(path: str, batch: int = 1000):
+    """The settings and documents of a format-1 SQLite index (zlib texts, one row per key), for
+    :func:`index.upgrade`: ``(settings, iterator of document batches)``."""
+    import json
+    import zlib
+
+    from .documents import Document
+
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        settings = dict(db.execute("SELECT key, value FROM meta"))
+        if settings.get("format") != "1":
+            db.close()
+            raise IndexError_(f"{path}: index format {settings.get('format')}, not 1; only a "
+                              "format-1 index needs upgrading")
+    except sqlite3.DatabaseError as exc:
+        raise IndexError_(f"{path}: not a provenance index or damaged ({exc})") from exc
+
+    def batches():
+        try:
+            rows = db.execute("SELECT id, text, meta FROM docs ORDER BY rowid")
+            while chunk := rows.fetchmany(batch):
+                out = []
+                for id_, text, meta in chunk:
+                    m = json.loads(meta)
+                    out.append(Document(id_, zlib.decompress(text).decode("utf-8", "surrogatepass"),
+                                        outlet=m.get("outlet"), url=m.get("url"),
+                                        published=m.get("published"), title=m.get("title"),
+                                        author=m.get("author"), path=m.get("path")))
+                yield out
+        except (sqlite3.DatabaseError, zlib.error, ValueError) as exc:
+            raise IndexError_(f"{path}: damaged ({exc}); nothing after the last batch copied "
+                              "was read") from exc
+        finally:
+            db.close()
+
+    return settings, batches()

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -159,6 +160,18 @@ def test_every_command_has_help_and_is_in_the_readme(run, name):
     assert result.exit_code == 0
     assert len(cli.commands[name].help or "") > 40
     assert re.search(rf"provenance {name}\b", README.read_text()), name
+
+
+SUBCOMMANDS = sorted((name, sub) for name, group in cli.commands.items()
+                     if isinstance(group, click.Group) for sub in group.commands)
+
+
+@pytest.mark.parametrize(("name", "sub"), SUBCOMMANDS)
+def test_every_subcommand_has_help_and_is_in_the_readme(run, name, sub):
+    result = run(name, sub, "--help")
+    assert result.exit_code == 0
+    assert len(cli.commands[name].commands[sub].help or "") > 40
+    assert re.search(rf"provenance {name} {sub}\b", README.read_text()), (name, sub)
 
 
 def test_version(run):

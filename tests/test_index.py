@@ -278,3 +278,49 @@ def test_index_cli(tmp_path, seeds_dir):
     garbage.write_text("hello")
     bad = runner.invoke(cli, ["index", "stats", str(garbage)])
     assert bad.exit_code == 1 and "not a provenance index" in bad.stderr
+
+
+FORMAT_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text BLOB NOT NULL, meta TEXT NOT NULL,
+    published TEXT, shingles INTEGER NOT NULL, signature BLOB NOT NULL, bands BLOB NOT NULL,
+    sentences BLOB NOT NULL, added TEXT NOT NULL);
+CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc))
+    WITHOUT ROWID;
+CREATE TABLE sentences (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc))
+    WITHOUT ROWID;
+"""
+
+
+def test_a_format_1_index_is_upgraded_not_lost(tmp_path, seeds_dir):
+    """Format 1 (one row per key, zlib texts) as the previous release wrote it."""
+    import zlib
+
+    old = tmp_path / "old.db"
+    db = sqlite3.connect(old)
+    db.executescript(FORMAT_1)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [
+        ("format", "1"), ("threshold", "0.5"), ("num_perm", "128"), ("seed", "1"),
+        ("shingle_size", "5")])
+    docs = read(seeds_dir).documents
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, 0, x'', x'', x'', '2026-11-24')", [
+        (k + 1, d.id, zlib.compress(d.text.encode()), json.dumps({"outlet": f"O{k}"}), None)
+        for k, d in enumerate(docs)])
+    db.commit()
+    db.close()
+    with pytest.raises(IndexError_, match="index format 1.*provenance index upgrade"):
+        Index(str(old))
+    runner = CliRunner()
+    new = tmp_path / "new.db"
+    done = runner.invoke(cli, ["index", "upgrade", str(old), str(new)])
+    assert done.exit_code == 0 and "5 documents copied" in done.stderr, done.output
+    with Index(str(new)) as ix:
+        assert len(ix) == 5 and ix.get(docs[1].id).text == docs[1].text
+        assert ix.get(docs[1].id).outlet == "O1"
+        found = ix.query(docs[0])
+        assert found[0].id == "001_3f6639795f3717d1" and len(found[0].passages) == 3
+    again = runner.invoke(cli, ["index", "upgrade", str(old), str(new)])
+    assert again.exit_code == 1 and "exists" in again.stderr
+    current = runner.invoke(cli, ["index", "upgrade", str(new), str(tmp_path / "x.db")])
+    assert current.exit_code == 1 and "only a format-1 index needs upgrading" in current.stderr
