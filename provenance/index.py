@@ -9,10 +9,10 @@ no code.
 
 **Query.** Candidates are documents sharing a band key with the query (near-duplicates) or at
 least :data:`MIN_SHARED_KEYS` sentence keys (a repeated or lightly rewritten sentence). A
-candidate is a match when its
-estimated Jaccard similarity reaches ``threshold`` or, with ``passages=True``, when
-:func:`passages.align` finds a passage it shares with the query. Near-duplicates come first,
-most similar first, then documents by the number of sentence keys they share.
+candidate is a match when its estimated Jaccard similarity reaches ``threshold`` or, with
+``passages=True``, when :func:`passages.align` finds a passage it shares with the query.
+Near-duplicates come first, most similar first, then documents by the number of sentence keys
+they share.
 
 **Sentence keys.** Computed by the byte kernel with the signature (``core.sentence_keys``):
 sentences are cut cheaply (at ``.``, ``!``, ``?`` or a line break); each sentence of at least

@@ -240,6 +240,8 @@ class SQLiteStore:
             runs = db.execute("SELECT run, level, first, blocks, min_doc, max_doc FROM runs "
                               "ORDER BY run").fetchall()
             if everything:
+                if not runs:  # no keys anywhere: no removed document's keys either
+                    db.execute("DELETE FROM dead")
                 chosen = runs if len(runs) > 1 or db.execute(
                     "SELECT 1 FROM dead LIMIT 1").fetchone() else []
             else:
@@ -319,8 +321,8 @@ class SQLiteStore:
         too_many = 2 + COMMON_KEY // BLOCK  # a sentence key spanning more blocks is common
         with self._read() as db:
             runs = db.execute("SELECT run, first FROM runs").fetchall()
-            self._fences = {r: f for r, f in self._fences.items()
-                            if r in {run for run, _ in runs}}
+            current = {run for run, _ in runs}  # forget the fences of runs merged away
+            self._fences = {r: f for r, f in self._fences.items() if r in current}
             wanted: list[int] = []
             common = np.zeros(len(query), dtype=bool)
             for run, first in runs:
