@@ -502,6 +502,7 @@ def index() -> None:
       zcat today.jsonl.gz | provenance index query archive.db - --format json
       provenance index stats archive.db
       provenance index remove archive.db wire/2023-04-05
+      provenance index compact archive.db
     """
 
 
