@@ -10,7 +10,8 @@ and 100 of ten (a pipeline adding articles as they come; removed again before th
 Queries: 300 probes -- 200 copies of indexed documents with 10 words changed, 100 new
 documents -- timed one at a time, with and without passages.
 
-SQLite runs twice: batches of 1,000 and of 10,000 documents per add.
+SQLite runs twice: batches of 1,000 and of 10,000 documents per add; then on real news, 18,000
+Reuters-21578 stories (``--data``; skipped when absent) with 300 others as queries.
 
 datasketch gets our signatures as ``LeanMinHash`` (its hashing is not timed, ours is) and is run
 on a subset (its Redis inserts are slow), both with ``insert`` one at a time and with its
@@ -30,7 +31,7 @@ from tabulate import tabulate
 
 from benchmarks._results import RESULTS, write
 from benchmarks.scale import _assemble
-from provenance import Document
+from provenance import Document, read
 from provenance.core import prepare, sign_bytes, to_lean_minhash
 from provenance.index import Index
 from provenance.lexicon import STOPWORDS
@@ -108,6 +109,35 @@ def ours(location: str, docs: list[Document], probes: list[Document], batch: int
     return out
 
 
+def reuters(source: Path, location: str) -> dict:
+    """Real news: 18,000 Reuters-21578 stories (shuffled, seed 1) added in batches of 1,000,
+    300 others queried (k=5) with and without passages."""
+    import random
+
+    docs = [d for d in read(source).documents if d.text.strip()]
+    random.Random(1).shuffle(docs)
+    base, probes = docs[:18_000], docs[18_000:18_300]
+    out: dict = {"documents": len(base), "probes": len(probes),
+                 "chars_per_document": round(sum(len(d.text) for d in base) / len(base))}
+    with Index(location) as ix:
+        ix.add(base[:1])  # loads the compiled kernel, not timed
+        start = time.perf_counter()
+        for s in range(1, len(base), 1000):
+            ix.add(base[s : s + 1000])
+        out["adds_per_s"] = round((len(base) - 1) / (time.perf_counter() - start))
+        for passages in (False, True):
+            seconds, answered = [], 0
+            for q in probes:
+                t = time.perf_counter()
+                found = ix.query(q, k=5, passages=passages)
+                seconds.append(time.perf_counter() - t)
+                answered += bool(found)
+            p50, p99 = percentiles(seconds)
+            out["with_passages" if passages else "without_passages"] = {
+                "p50_ms": p50, "p99_ms": p99, "queries_with_matches": answered}
+    return out
+
+
 def datasketch_redis(url: str, docs: list[Document], probes: list[Document], n: int) -> dict:
     import redis
     from datasketch import MinHashLSH
@@ -153,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://localhost:6379/14")
     parser.add_argument("--datasketch-docs", type=int, default=20_000)
     parser.add_argument("--out", type=Path, default=RESULTS / "index.json")
+    parser.add_argument("--data", type=Path,
+                        default=Path(__file__).resolve().parent.parent.parent / "shared"
+                        / "datasets")
     args = parser.parse_args(argv)
     gen = Articles()
     start = time.perf_counter()
@@ -174,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         print("sqlite", report["sqlite"])
         report["sqlite_batch_10000"] = ours(os.path.join(tmp, "big.db"), docs, probes, 10_000)
         print("sqlite, batches of 10,000", report["sqlite_batch_10000"])
+        source = args.data / "reuters21578" / "reuters21578.jsonl.gz"
+        if source.is_file():
+            report["sqlite_reuters"] = reuters(source, os.path.join(tmp, "reuters.db"))
+            print("sqlite, Reuters-21578", report["sqlite_reuters"])
+        else:
+            print(f"Reuters part skipped: {source} not found (pass --data)")
     try:
         import redis
 
@@ -202,6 +241,13 @@ def main(argv: list[str] | None = None) -> int:
                       d["query_p50_ms"], d["query_p99_ms"], "", "", "", ""))
     print(tabulate(table, headers=("", "adds/s", "p50 ms", "p99 ms", "copies first", "p50 ms "
                                    "(passages)", "p99 ms (passages)", "copies first")))
+    if "sqlite_reuters" in report:
+        r = report["sqlite_reuters"]
+        print(f"Reuters-21578 ({r['documents']:,} stories, SQLite): {r['adds_per_s']:,} adds/s; "
+              f"query p50/p99 {r['without_passages']['p50_ms']}/{r['without_passages']['p99_ms']}"
+              f" ms, with passages {r['with_passages']['p50_ms']}/"
+              f"{r['with_passages']['p99_ms']} ms; {r['with_passages']['queries_with_matches']}"
+              f" of {r['probes']} queries matched")
     for name in ("sqlite", "redis"):
         if "adds_of" in str(report.get(name, {})):
             small = report[name]["adds_per_s_in_adds_of"]
