@@ -5,13 +5,21 @@ Keys, under the prefix ``provenance:`` (format 2):
 - ``provenance:meta`` -- hash: format and the index settings;
 - ``provenance:ids`` -- set of document ids;
 - ``provenance:doc:<id>`` -- hash: ``text`` (zstd, ``index.pack_text``), ``meta`` (JSON),
-  ``sig`` (uint32 bytes), ``bands`` and ``sents`` (int64 bytes: the document's keys),
-  ``shingles``;
-- ``provenance:b:<key>`` / ``provenance:s:<key>`` -- sets of the ids holding a band / sentence key.
+  ``sig`` (uint32 bytes), ``bands`` and ``sents`` (the document's keys, 8 little-endian bytes
+  each), ``shingles``, ``published``;
+- ``provenance:b:<8 bytes>`` / ``provenance:s:<8 bytes>`` -- sets of the ids holding a band /
+  sentence key (the key's 8 bytes, as stored in ``bands`` / ``sents``, end the name).
 
-Every add and remove is one MULTI/EXEC transaction, under WATCH of the documents it replaces or
-removes (retried when another worker changed them first): a client that dies before EXEC
-changes nothing. Values are bytes and JSON; nothing is unpickled.
+Every add and remove is one Lua script (:data:`_ADD`, :data:`_REMOVE`): Redis runs a script
+alone, start to end, so other workers see a batch entirely or not at all, and a client that
+dies before its script arrives changes nothing. The script finds the documents it replaces and
+unlinks their keys itself, so workers never race on a replacement. Values are bytes and JSON;
+nothing is unpickled.
+
+One script a batch instead of ~90 commands a document in a MULTI/EXEC (the format-1 way): 661
+-> 2,377 adds a second in batches of 1,000 and 389 -> 1,012 one document at a time (20,000
+synthetic articles, the two run one after the other). A batch blocks other clients while its
+script runs (about 0.4 s for 1,000 articles): keep batches to thousands, not millions.
 """
 
 from __future__ import annotations
@@ -23,6 +31,87 @@ from .index import COMMON_KEY, FORMAT, IndexError_
 __all__ = ["PREFIX", "RedisStore"]
 
 PREFIX = "provenance:"
+
+_UNLINK = """
+local function unlink(prefix, id, bands, sents)
+  for i = 1, #bands, 8 do redis.call("SREM", prefix .. "b:" .. string.sub(bands, i, i + 7), id) end
+  for i = 1, #sents, 8 do redis.call("SREM", prefix .. "s:" .. string.sub(sents, i, i + 7), id) end
+end
+"""
+
+# ARGV: prefix, on_duplicate, n, then 8 values a document: id, text, meta, sig, bands, sents,
+# shingles, published. Returns one status a document: 0 added, 1 replaced, 2 skipped; or, with
+# "error", {-1, count, first id} and no change.
+_ADD = _UNLINK + """
+local prefix, mode, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local ids = prefix .. "ids"
+if mode == "error" then
+  local found, first = 0, nil
+  for d = 0, n - 1 do
+    local id = ARGV[4 + d * 8]
+    if redis.call("SISMEMBER", ids, id) == 1 then
+      found = found + 1
+      if first == nil or id < first then first = id end
+    end
+  end
+  if found > 0 then return {-1, found, first} end
+end
+local out = {}
+for d = 0, n - 1 do
+  local at = 4 + d * 8
+  local id = ARGV[at]
+  local doc = prefix .. "doc:" .. id
+  local old = redis.call("HMGET", doc, "bands", "sents")
+  local status = 0
+  if old[1] then
+    status = 1
+    if mode == "skip" then status = 2 else unlink(prefix, id, old[1], old[2]) end
+  end
+  if status ~= 2 then
+    redis.call("DEL", doc)
+    redis.call("HSET", doc, "text", ARGV[at + 1], "meta", ARGV[at + 2], "sig", ARGV[at + 3],
+               "bands", ARGV[at + 4], "sents", ARGV[at + 5], "shingles", ARGV[at + 6],
+               "published", ARGV[at + 7])
+    redis.call("SADD", ids, id)
+    local bands, sents = ARGV[at + 4], ARGV[at + 5]
+    for i = 1, #bands, 8 do
+      redis.call("SADD", prefix .. "b:" .. string.sub(bands, i, i + 7), id)
+    end
+    for i = 1, #sents, 8 do
+      redis.call("SADD", prefix .. "s:" .. string.sub(sents, i, i + 7), id)
+    end
+  end
+  out[d + 1] = status
+end
+return out
+"""
+
+# ARGV: prefix, then ids. Returns 1 (removed) or 0 (not there) for each.
+_REMOVE = _UNLINK + """
+local prefix = ARGV[1]
+local out = {}
+for k = 2, #ARGV do
+  local id = ARGV[k]
+  local doc = prefix .. "doc:" .. id
+  local old = redis.call("HMGET", doc, "bands", "sents")
+  if old[1] then
+    unlink(prefix, id, old[1], old[2])
+    redis.call("DEL", doc)
+    redis.call("SREM", prefix .. "ids", id)
+    out[k - 1] = 1
+  else
+    out[k - 1] = 0
+  end
+end
+return out
+"""
+
+
+def _names(kind: bytes, keys: np.ndarray) -> list[bytes]:
+    """Redis key names of band (``b:``) or sentence (``s:``) keys given as 64-bit integers."""
+    raw = np.ascontiguousarray(keys).view(np.uint64).astype("<u8", copy=False).tobytes()
+    head = PREFIX.encode() + kind
+    return [head + raw[i : i + 8] for i in range(0, len(raw), 8)]
 
 
 class RedisStore:
@@ -37,8 +126,9 @@ class RedisStore:
         self.url = url
         self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
         self._redis_error = redis.exceptions.RedisError
-        self._watch_error = redis.exceptions.WatchError
-        self.r = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5)
+        self.r = redis.Redis.from_url(url, socket_timeout=60, socket_connect_timeout=5)
+        self._add_script = self.r.register_script(_ADD)
+        self._remove_script = self.r.register_script(_REMOVE)
         meta = PREFIX + "meta"
 
         def setup():
@@ -63,99 +153,50 @@ class RedisStore:
             raise IndexError_(f"cannot reach Redis at {self.url} ({exc}); start redis-server or "
                               "check the URL. Nothing was changed by the failed call") from exc
         except self._redis_error as exc:
-            if isinstance(exc, self._watch_error):
-                raise
             raise IndexError_(f"{self.url}: Redis refused the call ({exc})") from exc
 
     @staticmethod
     def _doc(id_: str) -> str:
         return f"{PREFIX}doc:{id_}"
 
-    def _transaction(self, ids: list[str], body):
-        """Run ``body(pipe, existing)`` in MULTI/EXEC under WATCH of the documents ``ids``;
-        ``existing`` maps the ids already stored to their (bands, sentences) bytes."""
-        while True:
-            with self.r.pipeline() as pipe:
-                try:
-                    pipe.watch(*[self._doc(i) for i in ids])
-                    reads = self.r.pipeline(transaction=False)
-                    for i in ids:
-                        reads.hmget(self._doc(i), "bands", "sents")
-                    existing = {i: (b, s) for i, (b, s) in zip(ids, reads.execute(), strict=True)
-                                if b is not None}
-                    pipe.multi()
-                    result = body(pipe, existing)
-                    pipe.execute()
-                    return result
-                except self._watch_error:
-                    continue  # another worker changed one of these documents: read again
-
-    @staticmethod
-    def _unlink(pipe, id_: str, bands: bytes, sents: bytes) -> None:
-        for k in np.frombuffer(bands, np.int64).tolist():
-            pipe.srem(f"{PREFIX}b:{k}", id_)
-        for k in np.frombuffer(sents, np.int64).tolist():
-            pipe.srem(f"{PREFIX}s:{k}", id_)
-
     def add(self, batch, on_duplicate: str):
-        ids = batch.ids
-
-        def body(pipe, existing):
-            if existing and on_duplicate == "error":
-                raise IndexError_(f"{self.url}: {len(existing)} ids already indexed (first: "
-                            f"{sorted(existing)[0]}); nothing was added. Use "
-                            "on_duplicate='replace' or 'skip'")
-            added, replaced, skipped = [], [], []
-            for d, id_ in enumerate(batch.ids):
-                if id_ in existing:
-                    if on_duplicate == "skip":
-                        skipped.append(id_)
-                        continue
-                    self._unlink(pipe, id_, *existing[id_])
-                    replaced.append(id_)
-                else:
-                    added.append(id_)
-                bands = batch.band_keys(d).view(np.int64)
-                sents = batch.sentence_keys(d).view(np.int64)
-                pipe.delete(self._doc(id_))
-                pipe.hset(self._doc(id_), mapping={
-                    "text": batch.texts[d], "meta": batch.metas[d],
-                    "sig": batch.signatures[d].tobytes(), "bands": bands.tobytes(),
-                    "sents": sents.tobytes(), "shingles": int(batch.shingles[d]),
-                    "published": batch.published[d] or ""})
-                pipe.sadd(PREFIX + "ids", id_)
-                for k in bands.tolist():
-                    pipe.sadd(f"{PREFIX}b:{k}", id_)
-                for k in sents.tolist():
-                    pipe.sadd(f"{PREFIX}s:{k}", id_)
-            return added, replaced, skipped
-
-        return self._guard(self._transaction, ids, body)
+        args: list = [PREFIX, on_duplicate, len(batch.ids)]
+        for d, id_ in enumerate(batch.ids):
+            args += [id_, batch.texts[d], batch.metas[d], batch.signatures[d].tobytes(),
+                     batch.band_keys(d).astype("<u8").tobytes(),
+                     batch.sentence_keys(d).astype("<u8").tobytes(),
+                     int(batch.shingles[d]), batch.published[d] or ""]
+        status = self._guard(self._add_script, [], args)
+        if status and status[0] == -1:
+            raise IndexError_(f"{self.url}: {status[1]} ids already indexed (first: "
+                              f"{status[2].decode()}); nothing was added. Use "
+                              "on_duplicate='replace' or 'skip'")
+        by = {0: [], 1: [], 2: []}
+        for id_, s in zip(batch.ids, status, strict=True):
+            by[int(s)].append(id_)
+        return by[0], by[1], by[2]
 
     def remove(self, ids: list[str]) -> list[str]:
-        def body(pipe, existing):
-            for id_, (bands, sents) in existing.items():
-                self._unlink(pipe, id_, bands, sents)
-                pipe.delete(self._doc(id_))
-                pipe.srem(PREFIX + "ids", id_)
-            return [i for i in ids if i in existing]
-
-        return self._guard(self._transaction, ids, body)
+        if not ids:
+            return []
+        gone = self._guard(self._remove_script, [], [PREFIX, *ids])
+        return [i for i, g in zip(ids, gone, strict=True) if g]
 
     def candidates(self, bands: np.ndarray, sents: np.ndarray, min_shared: int):
         def go():
+            band_names, sent_names = _names(b"b:", bands), _names(b"s:", sents)
             pipe = self.r.pipeline(transaction=False)
-            for k in bands.tolist():
-                pipe.smembers(f"{PREFIX}b:{k}")
-            for k in sents.tolist():
-                pipe.scard(f"{PREFIX}s:{k}")
+            for name in band_names:
+                pipe.smembers(name)
+            for name in sent_names:
+                pipe.scard(name)
             found = pipe.execute()
-            near = {x.decode() for members in found[: len(bands)] for x in members}
-            keep = [k for k, n in zip(sents.tolist(), found[len(bands):], strict=True)
+            near = {x.decode() for members in found[: len(band_names)] for x in members}
+            keep = [name for name, n in zip(sent_names, found[len(band_names):], strict=True)
                     if n <= COMMON_KEY]
             pipe = self.r.pipeline(transaction=False)
-            for k in keep:
-                pipe.smembers(f"{PREFIX}s:{k}")
+            for name in keep:
+                pipe.smembers(name)
             shared: dict[str, int] = {}
             for members in pipe.execute():
                 for x in members:
