@@ -30,8 +30,8 @@ most shared keys first.
 ``index_sqlite``: 5x the adds of one row per key); Redis as one set per key (``index_redis``).
 
 **Consistency.** Each ``add`` and ``remove`` is one transaction (SQLite: one write transaction in
-WAL mode, other writers wait up to 60 s; Redis: one MULTI/EXEC, retried if a document it
-replaces changes meanwhile): a process killed in the middle leaves the index as it was before.
+WAL mode, other writers wait up to 60 s; Redis: one Lua script, which Redis runs alone, start to
+end): a process killed in the middle leaves the index as it was before.
 An id added again replaces the stored document (``on_duplicate="replace"``, the default), or is
 skipped (``"skip"``), or fails the whole add (``"error"``).
 
