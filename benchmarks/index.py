@@ -77,6 +77,16 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 99)), 2)
 
 
+def timed_queries(ix: Index, probes: list[Document], passages: bool):
+    """p50 and p99 ms of the probes' queries (k=5), one at a time, and their answers."""
+    seconds, answers = [], []
+    for q in probes:
+        t = time.perf_counter()
+        answers.append(ix.query(q, k=5, passages=passages))
+        seconds.append(time.perf_counter() - t)
+    return *percentiles(seconds), answers
+
+
 def ours(location: str, docs: list[Document], probes: list[Document], batch: int = 1000,
          extra: list[Document] | None = None) -> dict:
     with Index(location) as ix:
@@ -96,13 +106,9 @@ def ours(location: str, docs: list[Document], probes: list[Document], batch: int
             out["adds_per_s_in_adds_of"] = small
             ix.remove([d.id for d in extra])
         for passages in (False, True):
-            seconds, hits = [], 0
-            for q in probes:
-                t = time.perf_counter()
-                found = ix.query(q, k=5, passages=passages)
-                seconds.append(time.perf_counter() - t)
-                hits += bool(found) and found[0].id == q.id.removeprefix("probe-")
-            p50, p99 = percentiles(seconds)
+            p50, p99, answers = timed_queries(ix, probes, passages)
+            hits = sum(bool(found) and found[0].id == q.id.removeprefix("probe-")
+                       for q, found in zip(probes, answers, strict=True))
             key = "with_passages" if passages else "without_passages"
             out[key] = {"p50_ms": p50, "p99_ms": p99, "copies_found_first": hits}
         out["stats"] = ix.stats()
@@ -126,15 +132,9 @@ def reuters(source: Path, location: str) -> dict:
             ix.add(base[s : s + 1000])
         out["adds_per_s"] = round((len(base) - 1) / (time.perf_counter() - start))
         for passages in (False, True):
-            seconds, answered = [], 0
-            for q in probes:
-                t = time.perf_counter()
-                found = ix.query(q, k=5, passages=passages)
-                seconds.append(time.perf_counter() - t)
-                answered += bool(found)
-            p50, p99 = percentiles(seconds)
+            p50, p99, answers = timed_queries(ix, probes, passages)
             out["with_passages" if passages else "without_passages"] = {
-                "p50_ms": p50, "p99_ms": p99, "queries_with_matches": answered}
+                "p50_ms": p50, "p99_ms": p99, "queries_with_matches": sum(map(bool, answers))}
     return out
 
 
