@@ -40,7 +40,7 @@ import numpy as np
 import xxhash
 from tabulate import tabulate
 
-from provenance.core import (
+from provenance.signatures import (
     permutations,
     prepare,
     sign,
@@ -48,9 +48,9 @@ from provenance.core import (
     sign_texts,
     word_unit_hashes,
 )
-from provenance.core.kernel import batch_shingle_hashes, batch_sign_bytes, batch_signatures
-from provenance.core.text_bytes import pack, word_table
-from provenance.text import words
+from provenance.signatures.kernel import batch_shingle_hashes, batch_sign_bytes, batch_signatures
+from provenance.signatures.text_bytes import pack, word_table
+from provenance.text.sentences import words
 
 NUM_PERM, SEED, N = 128, 1, 5
 WORDS_PER_DOC = 600

@@ -32,9 +32,9 @@ from tabulate import tabulate
 from benchmarks._results import RESULTS, write
 from benchmarks.scale import _assemble
 from provenance import Document, read
-from provenance.core import prepare, sign_bytes, to_lean_minhash
 from provenance.index import Index
-from provenance.lexicon import STOPWORDS
+from provenance.signatures import prepare, sign_bytes, to_lean_minhash
+from provenance.text.lexicon import STOPWORDS
 
 WORDS, SENTENCE = 600, 20
 

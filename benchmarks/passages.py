@@ -29,8 +29,8 @@ from tabulate import tabulate
 
 from benchmarks._results import RESULTS, write
 from provenance import Document, PassageOptions, align, find_passages, read
-from provenance.lexicon import content_terms
-from provenance.text import words
+from provenance.text.lexicon import content_terms
+from provenance.text.sentences import words
 
 ROOT = Path(__file__).resolve().parent.parent
 

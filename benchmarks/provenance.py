@@ -24,7 +24,7 @@ from tabulate import tabulate
 
 from benchmarks._results import RESULTS, write
 from provenance import ScanConfig, analyze, read
-from provenance.graph import build_edges
+from provenance.trace.graph import build_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("cut", "light", "heavy", "non")

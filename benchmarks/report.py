@@ -20,8 +20,8 @@ from pathlib import Path
 
 from benchmarks._results import RESULTS, write
 from provenance import Document, ScanConfig, analyze
-from provenance.html_report import render_report
-from provenance.readers import iter_read
+from provenance.read.files import iter_read
+from provenance.render.html import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -83,10 +83,10 @@ def _assemble(words, vocab, starts, lengths, out):
 
 def one_size(size: int) -> dict:
     """Generate, sign, pair and cluster ``size`` documents in this process."""
-    from provenance.core import permutations
-    from provenance.core.kernel import batch_sign_bytes
-    from provenance.core.text_bytes import word_table
     from provenance.dedup import DedupOptions, decide
+    from provenance.signatures import permutations
+    from provenance.signatures.kernel import batch_sign_bytes
+    from provenance.signatures.text_bytes import word_table
 
     a, b = permutations(NUM_PERM, 1)
     table = word_table()

@@ -27,15 +27,14 @@ from provenance import (
     analyze,
     read,
 )
-from provenance.config import parse_shingle
 from provenance.dedup import DedupOptions
 from provenance.dedup import dedup as run_dedup
-from provenance.graph import to_dot, to_graphml
-from provenance.html_report import render_report
 from provenance.index import Index
-from provenance.plot import matrix_png
-from provenance.readers import DEFAULT_MAX_BYTES, iter_read
-from provenance.report import (
+from provenance.options import parse_shingle
+from provenance.read.files import DEFAULT_MAX_BYTES, iter_read
+from provenance.render.html import render_report
+from provenance.render.png import matrix_png
+from provenance.render.text import (
     compare_view,
     decisions_csv,
     edges_table,
@@ -48,6 +47,7 @@ from provenance.report import (
     table_report,
     to_json,
 )
+from provenance.trace.graph import to_dot, to_graphml
 
 _DEFAULTS = ScanConfig()
 _DEDUP = DedupOptions()

@@ -5,18 +5,18 @@ The library never prints or exits; ``provenance_cli`` is the command-line front 
 
 __version__ = "0.1.0"
 
-from .attribution import Attribution, attributions  # noqa: E402
-from .config import ScanConfig  # noqa: E402
-from .core import SignedBatch, sign, sign_bytes, sign_texts, to_lean_minhash  # noqa: E402
-from .dates import DateInfo, date_info, parse_date  # noqa: E402
-from .documents import Document, Skipped  # noqa: E402
-from .errors import ConfigError, InputError, ProvenanceError  # noqa: E402
-from .graph import Edge, build_edges, to_dot, to_graphml, to_networkx  # noqa: E402
-from .passages import Passage, PassageOptions, align, find_passages  # noqa: E402
-from .pipeline import Analysis, analyze, document_units  # noqa: E402
-from .readers import Corpus, iter_read, read, read_jsonl  # noqa: E402
-from .similarity import Pair, SimilarityMatrix, clusters, exact_matrix  # noqa: E402
-from .text import Sentence, Token, sentences, tokenize  # noqa: E402
+from provenance.documents import Document, Skipped  # noqa: E402
+from provenance.errors import ConfigError, InputError, ProvenanceError  # noqa: E402
+from provenance.options import ScanConfig  # noqa: E402
+from provenance.passages.finder import Passage, PassageOptions, align, find_passages  # noqa: E402
+from provenance.read.files import Corpus, iter_read, read, read_jsonl  # noqa: E402
+from provenance.scan import Analysis, analyze, document_units  # noqa: E402
+from provenance.signatures import SignedBatch, sign, sign_bytes, sign_texts, to_lean_minhash  # noqa: E402
+from provenance.similarity.pairs import Pair, SimilarityMatrix, clusters, exact_matrix  # noqa: E402
+from provenance.text.sentences import Sentence, Token, sentences, tokenize  # noqa: E402
+from provenance.trace.attribution import Attribution, attributions  # noqa: E402
+from provenance.trace.dates import DateInfo, date_info, parse_date  # noqa: E402
+from provenance.trace.graph import Edge, build_edges, to_dot, to_graphml, to_networkx  # noqa: E402
 
 __all__ = [
     "Analysis",

@@ -1,6 +1,6 @@
 """Near-duplicate documents at scale: a keep/drop decision for every document.
 
-Documents are signed straight from their bytes by the compiled kernel (``core.sign_bytes``), a
+Documents are signed straight from their bytes by the compiled kernel (``signatures.sign_bytes``), a
 batch at a time, into one contiguous signature array (texts are not kept, so a corpus larger
 than memory can be deduplicated). Candidate pairs come from LSH band keys grouped by sorting
 (``candidates``); a candidate is a near-duplicate when its estimated Jaccard similarity (the
@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .candidates import band_keys, colliding_pairs, lsh_params
-from .core import EMPTY, ENGINES, prepare, sign_bytes
-from .dates import parse_date
-from .documents import Document, Skipped
-from .errors import ConfigError
+from provenance.documents import Document, Skipped
+from provenance.errors import ConfigError
+from provenance.signatures import EMPTY, ENGINES, prepare, sign_bytes
+from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
+from provenance.trace.dates import parse_date
 
 __all__ = ["Decision", "DedupOptions", "DedupResult", "decide", "dedup", "near_duplicates"]
 
@@ -137,7 +137,7 @@ def dedup(
     options: DedupOptions | None = None,
     progress: Progress | None = None,
 ) -> DedupResult:
-    """Sign the documents of ``items`` (as from ``readers.iter_read``) a batch at a time and
+    """Sign the documents of ``items`` (as from ``read.iter_read``) a batch at a time and
     decide which to keep (see the module's docstring)."""
     options = options or DedupOptions()
     report = progress or (lambda phase, done, total: None)

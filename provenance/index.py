@@ -14,7 +14,7 @@ candidate is a match when its estimated Jaccard similarity reaches ``threshold``
 Near-duplicates come first, most similar first, then documents by the number of sentence keys
 they share.
 
-**Sentence keys.** Computed by the byte kernel with the signature (``core.sentence_keys``):
+**Sentence keys.** Computed by the byte kernel with the signature (``signatures.sentence_keys``):
 sentences are cut cheaply (at ``.``, ``!``, ``?`` or a line break); each sentence of at least
 four content words (two or more characters, not stop words) gets two keys, each the pair of
 minima of its content-word hashes under two hash functions. Two sentences
@@ -27,7 +27,7 @@ alone is too often chance); below the similarity threshold at most ``k`` of them
 most shared keys first.
 
 **Storage.** SQLite keeps the keys as sorted, immutable runs merged as they grow (see
-``index_sqlite``: 5x the adds of one row per key); Redis as one set per key (``index_redis``).
+``stores.sqlite``: 5x the adds of one row per key); Redis as one set per key (``stores.redis``).
 
 **Consistency.** Each ``add`` and ``remove`` is one transaction (SQLite: one write transaction in
 WAL mode, other writers wait up to 60 s; Redis: one Lua script, which Redis runs alone, start to
@@ -50,11 +50,11 @@ from dataclasses import dataclass
 import numpy as np
 import zstandard
 
-from .candidates import band_keys, lsh_params
-from .core import EMPTY, ENGINES, prepare, sentence_keys, sign_bytes
-from .documents import Document
-from .errors import ProvenanceError
-from .passages import Aligner, Passage, PassageOptions
+from provenance.documents import Document
+from provenance.errors import ProvenanceError
+from provenance.passages.finder import Aligner, Passage, PassageOptions
+from provenance.signatures import EMPTY, ENGINES, prepare, sentence_keys, sign_bytes
+from provenance.similarity.candidates import band_keys, lsh_params
 
 __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match",
            "upgrade"]
@@ -155,11 +155,11 @@ class Index:
         settings = {"format": FORMAT, "threshold": threshold, "num_perm": num_perm,
                     "seed": seed, "shingle_size": shingle_size}
         if re.match(r"^(redis|rediss|unix)://", self.location):
-            from .index_redis import RedisStore
+            from provenance.stores.redis import RedisStore
 
             self._store = RedisStore(self.location, settings)
         else:
-            from .index_sqlite import SQLiteStore
+            from provenance.stores.sqlite import SQLiteStore
 
             self._store = SQLiteStore(self.location, settings)
         s = self._store.settings
@@ -308,7 +308,7 @@ def upgrade(source: str, target: str) -> int:
     """Copy a format-1 SQLite index at ``source`` into a new index at ``target`` (a file path or
     a Redis URL) with the same settings; returns the number of documents copied. ``source`` is
     only read. Each batch of 1,000 is one transaction of the target."""
-    from .index_sqlite import read_format_1
+    from provenance.stores.sqlite import read_format_1
 
     settings, batches = read_format_1(source)
     copied = 0

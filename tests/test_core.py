@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from provenance.core import (
+from provenance.signatures import (
     EMPTY,
     estimate_jaccard,
     minhash_input,
@@ -19,20 +19,20 @@ from provenance.core import (
     to_lean_minhash,
     word_unit_hashes,
 )
-from provenance.core.kernel import (
+from provenance.signatures.kernel import (
     batch_shingle_hashes,
     batch_sign_bytes,
     batch_signatures,
     bytes_unit_hashes,
 )
-from provenance.core.text_bytes import (
+from provenance.signatures.text_bytes import (
     pack,
     prepare,
     unit_hashes_reference,
     word_table,
     words_reference,
 )
-from provenance.text import words as scan_words
+from provenance.text.sentences import words as scan_words
 
 WORDS = ("nato secretary general jens stoltenberg cautioned china against supplying russia "
          "with lethal weaponry saying the move would be a historic mistake").split()
@@ -197,9 +197,9 @@ sentences_bytes = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(sentences_bytes, max_size=6))
 def test_sentence_keys_kernel_equals_the_reference(docs):
-    from provenance.core import SENTENCE_MIX, sentence_keys, stop_hashes
-    from provenance.core.kernel import batch_sentence_keys
-    from provenance.core.text_bytes import sentence_keys_reference
+    from provenance.signatures import SENTENCE_MIX, sentence_keys, stop_hashes
+    from provenance.signatures.kernel import batch_sentence_keys
+    from provenance.signatures.text_bytes import sentence_keys_reference
 
     buf, offsets = pack(docs)
     got = batch_sentence_keys(buf, offsets, word_table(), stop_hashes(), SENTENCE_MIX)
@@ -209,7 +209,7 @@ def test_sentence_keys_kernel_equals_the_reference(docs):
 
 
 def test_sentence_keys_find_a_repeated_sentence():
-    from provenance.core import sentence_keys
+    from provenance.signatures import sentence_keys
 
     a = prepare("Chinese companies sent over 1,000 assault rifles to Russia. Unrelated words.")
     b = prepare("Elsewhere, talks stalled.\nCHINESE companies sent over 1,000 assault rifles to "
@@ -224,7 +224,7 @@ def test_sentence_keys_find_a_repeated_sentence():
 @given(st.sets(st.integers(1, 2**64 - 1), max_size=300), st.lists(st.integers(0, 2**64 - 1),
                                                                    max_size=50))
 def test_hash_set_holds_exactly_its_values(values, others):
-    from provenance.core.kernel import _in_set, hash_set
+    from provenance.signatures.kernel import _in_set, hash_set
 
     crowded = {(v & ~((2**40) - 1)) | 7 for v in list(values)[:20]}  # same slot: probing
     values = values | crowded | {v + 1 for v in crowded if v + 1 < 2**64}
@@ -236,7 +236,7 @@ def test_hash_set_holds_exactly_its_values(values, others):
 
 
 def test_hash_set_refuses_zero():
-    from provenance.core.kernel import hash_set
+    from provenance.signatures.kernel import hash_set
 
     with pytest.raises(ValueError, match="empty slot"):
         hash_set(np.array([0, 5], dtype=np.uint64))

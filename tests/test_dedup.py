@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance import Document
-from provenance.candidates import colliding_pairs
 from provenance.dedup import DedupOptions, decide, dedup
+from provenance.similarity.candidates import colliding_pairs
 from provenance_cli.main import cli
 
 VOCAB = [f"w{i}" for i in range(3000)]

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance import analyze, read
-from provenance.html_report import report_data
+from provenance.render.html import report_data
 from provenance_cli.main import cli
 
 GOLDEN = Path(__file__).parent / "golden"

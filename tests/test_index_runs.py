@@ -1,4 +1,4 @@
-"""The SQLite index's key runs (``provenance/index_sqlite.py``) against a plain reference: the
+"""The SQLite index's key runs (``provenance/stores/sqlite.py``) against a plain reference: the
 candidates a query gets equal those computed from the stored documents one by one, through adds
 of every size, merges, replacements, removals and compaction."""
 
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from provenance import Document
-from provenance import index_sqlite as S
 from provenance.index import Index
+from provenance.stores import sqlite as S
 
 WORDS = [f"t{i}q" for i in range(40)]  # few words: sentences share keys, keys span blocks
 

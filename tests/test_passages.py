@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance import Document, ScanConfig, align, analyze, find_passages, read
-from provenance.lexicon import TermWeights, content_terms
-from provenance.quotes import quote_spans
+from provenance.text.lexicon import TermWeights, content_terms
+from provenance.text.quotes import quote_spans
 
 
 def seeds(seeds_dir):
@@ -120,7 +120,7 @@ def test_term_weights_discount_what_every_document_says():
 
 
 def test_rare_pair_candidates_find_what_the_exact_path_finds(seeds_dir, monkeypatch):
-    import provenance.passages as passages
+    import provenance.passages.finder as passages
 
     docs = list(seeds(seeds_dir).values())
     exact = find_passages(docs)
@@ -172,7 +172,7 @@ def test_a_sentence_split_in_two_matches_as_one_passage():
 
 
 def test_aligner_gives_what_align_gives_pair_after_pair(seeds_dir):
-    from provenance.passages import Aligner
+    from provenance.passages.finder import Aligner
 
     docs = read(seeds_dir).documents
     for doc in docs:
@@ -192,7 +192,7 @@ terms = st.dictionaries(st.sampled_from([f"t{i}" for i in range(12)]),
 def test_the_rough_rejection_changes_no_decision(wa, wb, na, nb, threshold, min_shared):
     import math
 
-    from provenance.passages import PassageOptions, _Unit, _verify, sentence_score
+    from provenance.passages.finder import PassageOptions, _Unit, _verify, sentence_score
 
     options = PassageOptions(threshold=threshold, min_shared=min_shared)
     ua = _Unit(0, 0, 0, 0, 1, dict(wa), frozenset(na), dict(wa), math.fsum(wa.values()))

@@ -7,12 +7,12 @@ import networkx as nx
 import pytest
 
 from provenance import Document, analyze, read
-from provenance.attribution import attributions, source_kind
-from provenance.dates import date_info, parse_date
-from provenance.direction import details
-from provenance.graph import build_edges, to_dot, to_graphml
-from provenance.passages import Passage
-from provenance.text import sentences
+from provenance.passages.finder import Passage
+from provenance.text.sentences import sentences
+from provenance.trace.attribution import attributions, source_kind
+from provenance.trace.dates import date_info, parse_date
+from provenance.trace.direction import details
+from provenance.trace.graph import build_edges, to_dot, to_graphml
 
 
 def found(text: str, outlet: str | None = None) -> list[tuple[str, str, str]]:
@@ -179,7 +179,7 @@ def test_a_copy_keeps_its_attribution_and_is_still_a_copy():
 
 
 def test_near_duplicates_are_a_copy_whatever_they_quote():
-    from provenance.similarity import Pair
+    from provenance.similarity.pairs import Pair
 
     text = 'He said: "Rates will stay where they are for now, and we will watch prices."'
     quoted = Passage("early", "late", 0, len(text), 0, len(text), text, text, 1.0, "identical",

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance import Document, analyze, read
-from provenance.html_report import render_report, report_data
+from provenance.render.html import render_report, report_data
 from provenance_cli.main import cli
 
 INJECTION = ('</script><script>window.__pwned = 1</script> "><img src=x '

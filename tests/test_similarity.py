@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance import ConfigError, Document, InputError, ScanConfig, analyze, read
-from provenance.candidates import candidate_pairs, lsh_params
-from provenance.report import to_json
-from provenance.similarity import Pair, clusters
-from provenance.text import tokenize
+from provenance.render.text import to_json
+from provenance.similarity.candidates import candidate_pairs, lsh_params
+from provenance.similarity.pairs import Pair, clusters
+from provenance.text.sentences import tokenize
 
 VOCAB = [f"w{i}" for i in range(3000)]
 

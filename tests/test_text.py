@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.text import boilerplate_blocks, normalize_token, sentences, tokenize
+from provenance.text.sentences import boilerplate_blocks, normalize_token, sentences, tokenize
 
 
 def texts(t: str) -> list[str]:
@@ -109,7 +109,7 @@ def test_any_unicode_text_segments_and_tokenizes(text):
 
 @given(st.text(max_size=200))
 def test_words_are_the_token_values(text):
-    from provenance.text import words
+    from provenance.text.sentences import words
 
     assert words(text) == [t.norm for t in tokenize(text)]
     assert words(text, 3, 50) == [t.norm for t in tokenize(text[3:50])]
@@ -139,7 +139,7 @@ def test_clough_style_crlf_wrapping():
 
 
 def test_unwrapped_news_keeps_one_block_per_line(seeds_dir):
-    from provenance.text import blocks
+    from provenance.text.sentences import blocks
 
     for path in sorted(seeds_dir.glob("*.txt")):
         text = path.read_text(encoding="utf-8")

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from .documents import Document
-from .lexicon import STOPWORDS
-from .text import Sentence, sentences
+from provenance.documents import Document
+from provenance.text.lexicon import STOPWORDS
+from provenance.text.sentences import Sentence, sentences
 
 __all__ = ["OUTLETS", "Attribution", "attributions", "source_kind"]
 

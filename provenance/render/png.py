@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 
-from .errors import ConfigError
-from .html_report import document_order
-from .pipeline import Analysis
+from provenance.errors import ConfigError
+from provenance.render.html import document_order
+from provenance.scan import Analysis
 
 __all__ = ["matrix_png"]
 

@@ -2,7 +2,7 @@
 
 For a folder scan this replaces one dict insert per document per band (datasketch's
 ``MinHashLSH``) with a sort per band. datasketch's LSH stays the tool for an incremental index;
-our signatures work there too (see ``core.to_lean_minhash``).
+our signatures work there too (see ``signatures.to_lean_minhash``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .core import EMPTY
+from provenance.signatures import EMPTY
 
 __all__ = ["band_keys", "candidate_pairs", "colliding_pairs", "lsh_params"]
 

@@ -18,7 +18,7 @@ _AMBIGUOUS = "\"'"
 def quote_spans(text: str, blocks: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of each quoted stretch, marks excluded, in text order."""
     if blocks is None:
-        from .text import blocks as text_blocks
+        from provenance.text.sentences import blocks as text_blocks
 
         blocks = text_blocks(text)
     spans: list[tuple[int, int]] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .hashing import (
+from provenance.signatures.hashing import (
     char_unit_hashes,
     minhash_input,
     shingle_hash,
@@ -28,7 +28,7 @@ from .hashing import (
     unit_hash,
     word_unit_hashes,
 )
-from .minhash import (
+from provenance.signatures.minhash import (
     EMPTY,
     SCHEME,
     estimate_jaccard,
@@ -36,7 +36,7 @@ from .minhash import (
     signature_reference,
     to_lean_minhash,
 )
-from .text_bytes import (
+from provenance.signatures.text_bytes import (
     SENTENCE_MIX,
     pack,
     prepare,
@@ -100,7 +100,7 @@ def sign(
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     total = sum(len(u) for u in units)
     if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_UNITS):
-        from .kernel import batch_shingle_hashes, batch_signatures
+        from provenance.signatures.kernel import batch_shingle_hashes, batch_signatures
 
         flat = np.concatenate(units) if units else np.empty(0, dtype=np.uint64)
         unit_offsets = np.zeros(len(units) + 1, dtype=np.int64)
@@ -132,7 +132,7 @@ def sign_bytes(
     a, b = permutations(num_perm, seed)
     total = sum(len(c) for c in chunks)
     if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_BYTES):
-        from .kernel import batch_sign_bytes
+        from provenance.signatures.kernel import batch_sign_bytes
 
         buf, offsets = pack(list(chunks))
         return batch_sign_bytes(buf, offsets, word_table(), n, a, b)
@@ -159,7 +159,7 @@ def sentence_keys(chunks: Sequence[bytes], engine: str = "auto") -> list[np.ndar
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     total = sum(len(c) for c in chunks)
     if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_BYTES):
-        from .kernel import batch_sentence_keys
+        from provenance.signatures.kernel import batch_sentence_keys
 
         buf, offsets = pack(list(chunks))
         return batch_sentence_keys(buf, offsets, word_table(), stop_hashes(), SENTENCE_MIX)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .core import ENGINES
-from .errors import ConfigError
-from .passages import PassageOptions
+from provenance.errors import ConfigError
+from provenance.passages.finder import PassageOptions
+from provenance.signatures import ENGINES
 
 __all__ = ["ScanConfig", "parse_shingle"]
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
-from .hashing import P1, P2, P4, SEED
+from provenance.signatures.hashing import P1, P2, P4, SEED
 
 __all__ = [
     "batch_shingle_hashes",

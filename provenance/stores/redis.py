@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .index import COMMON_KEY, FORMAT, IndexError_
+from provenance.index import COMMON_KEY, FORMAT, IndexError_
 
 __all__ = ["PREFIX", "RedisStore"]
 

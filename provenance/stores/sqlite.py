@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from .index import COMMON_KEY, FORMAT, IndexError_, _Batch
+from provenance.index import COMMON_KEY, FORMAT, IndexError_, _Batch
 
 __all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore", "read_format_1"]
 
@@ -407,7 +407,7 @@ def read_format_1(path: str, batch: int = 1000):
     import json
     import zlib
 
-    from .documents import Document
+    from provenance.documents import Document
 
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -9,19 +9,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import __version__
-from .attribution import Attribution, attributions
-from .candidates import candidate_pairs, lsh_params
-from .config import ScanConfig
-from .core import SignedBatch, char_unit_hashes, estimate_jaccard, sign, word_unit_hashes
-from .dates import DateInfo, date_info
-from .documents import Document, Skipped
-from .errors import InputError
-from .graph import Edge, build_edges
-from .passages import Passage, find_passages
-from .readers import Corpus
-from .similarity import Pair, SimilarityMatrix, clusters, exact_matrix, intersection_size
-from .text import Sentence, sentences, words
+from provenance import __version__
+from provenance.documents import Document, Skipped
+from provenance.errors import InputError
+from provenance.options import ScanConfig
+from provenance.passages.finder import Passage, find_passages
+from provenance.read.files import Corpus
+from provenance.signatures import (
+    SignedBatch,
+    char_unit_hashes,
+    estimate_jaccard,
+    sign,
+    word_unit_hashes,
+)
+from provenance.similarity.candidates import candidate_pairs, lsh_params
+from provenance.similarity.pairs import (
+    Pair,
+    SimilarityMatrix,
+    clusters,
+    exact_matrix,
+    intersection_size,
+)
+from provenance.text.sentences import Sentence, sentences, words
+from provenance.trace.attribution import Attribution, attributions
+from provenance.trace.dates import DateInfo, date_info
+from provenance.trace.graph import Edge, build_edges
 
 __all__ = ["Analysis", "Progress", "analyze", "document_units"]
 

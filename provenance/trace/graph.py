@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from .attribution import Attribution
-from .dates import DateInfo
-from .direction import pair_direction, shared_source
-from .documents import Document
-from .passages import Passage
-from .similarity import Pair
+from provenance.documents import Document
+from provenance.passages.finder import Passage
+from provenance.similarity.pairs import Pair
+from provenance.trace.attribution import Attribution
+from provenance.trace.dates import DateInfo
+from provenance.trace.direction import pair_direction, shared_source
 
 __all__ = [
     "EDGE_KINDS",

@@ -22,11 +22,11 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from .candidates import colliding_pairs
-from .documents import Document
-from .lexicon import STOPWORDS, TermWeights, sentence_terms
-from .quotes import quote_spans
-from .text import Sentence, Token, blocks, sentences, tokenize
+from provenance.documents import Document
+from provenance.similarity.candidates import colliding_pairs
+from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
+from provenance.text.quotes import quote_spans
+from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize
 
 __all__ = [
     "KINDS",

@@ -94,7 +94,7 @@ _PIECES = re.compile(r"\w+(?:'\w+)*|[.!?\n]")
 @lru_cache(maxsize=1)
 def stop_hashes() -> np.ndarray:
     """Sorted xxh64 hashes of the stop words (``lexicon.STOPWORDS``)."""
-    from ..lexicon import STOPWORDS
+    from provenance.text.lexicon import STOPWORDS
 
     out = np.unique(np.array([xxhash.xxh64_intdigest(w.encode("utf-8")) for w in STOPWORDS],
                              dtype=np.uint64))

@@ -36,10 +36,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .attribution import Attribution
-from .dates import DateInfo
-from .lexicon import STOPWORDS
-from .passages import Passage
+from provenance.passages.finder import Passage
+from provenance.text.lexicon import STOPWORDS
+from provenance.trace.attribution import Attribution
+from provenance.trace.dates import DateInfo
 
 __all__ = ["DECIDE_AT", "TEXT_ONLY_CONFIDENCE", "Direction", "pair_direction", "shared_source"]
 

@@ -17,10 +17,10 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, Any
 
-from .decoding import DecodeError, decode, looks_binary
-from .documents import METADATA_FIELDS, Document, Skipped
-from .errors import ConfigError, InputError
-from .html import extract_html
+from provenance.documents import METADATA_FIELDS, Document, Skipped
+from provenance.errors import ConfigError, InputError
+from provenance.read.decoding import DecodeError, decode, looks_binary
+from provenance.read.html import extract_html
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

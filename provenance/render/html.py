@@ -22,7 +22,7 @@ from importlib import resources
 import networkx as nx
 import numpy as np
 
-from .pipeline import Analysis
+from provenance.scan import Analysis
 
 __all__ = ["BLOCKS", "document_order", "render_report", "report_data"]
 
@@ -151,7 +151,7 @@ def render_report(analysis: Analysis, by: str = "document", max_edges: int = 300
     """The report as one self-contained HTML page."""
     import html
 
-    assets = resources.files("provenance") / "report_assets"
+    assets = resources.files("provenance.render") / "assets"
     page = (assets / "report.html").read_text(encoding="utf-8")
     css = (assets / "report.css").read_text(encoding="utf-8")
     js = (assets / "report.js").read_text(encoding="utf-8")

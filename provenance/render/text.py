@@ -12,9 +12,9 @@ import json
 import numpy as np
 from tabulate import tabulate
 
-from .passages import Passage
-from .pipeline import Analysis
-from .similarity import SimilarityMatrix
+from provenance.passages.finder import Passage
+from provenance.scan import Analysis
+from provenance.similarity.pairs import SimilarityMatrix
 
 __all__ = [
     "MATRIX_TABLE_LIMIT",
@@ -197,7 +197,7 @@ def _marked(text: str, start: int, tokens, changed: set[int], left: str, right: 
 def _changed(tokens, other) -> set[int]:
     """Content words of ``tokens`` whose stem the other side does not use (rewrites reorder
     words, so this is a bag-of-stems comparison, not a sequence diff)."""
-    from .lexicon import STOPWORDS, stem
+    from provenance.text.lexicon import STOPWORDS, stem
 
     theirs = {stem(t.norm) for t in other}
     return {i for i, t in enumerate(tokens)
@@ -209,7 +209,7 @@ def compare_view(passages, text_a: str, text_b: str, width: int = 100) -> str:
     those only ``b`` has ``{+...+}``."""
     from textwrap import wrap
 
-    from .text import tokenize
+    from provenance.text.sentences import tokenize
 
     col = max(20, (width - 3) // 2)
     parts = []

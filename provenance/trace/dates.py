@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from .text import Sentence
+from provenance.text.sentences import Sentence
 
 __all__ = ["DateInfo", "date_info", "mentioned_dates", "parse_date"]
 

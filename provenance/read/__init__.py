@@ -1,0 +1,17 @@
+"""Stage 1, reading: paths, folders, files or a JSONL stream -> Document | Skipped.
+
+Enters: file-system paths (or a binary stream for ``-``). Leaves: documents with their decoded
+text and metadata, and a :class:`Skipped` entry for every input that could not be read.
+``files`` walks and parses containers (txt, md, html, json, jsonl, csv, gzip), ``decoding``
+turns bytes into text, ``html`` takes the article out of a page.
+"""
+
+from provenance.read.files import (
+    DEFAULT_MAX_BYTES,
+    Corpus,
+    iter_read,
+    read,
+    read_jsonl,
+)
+
+__all__ = ["DEFAULT_MAX_BYTES", "Corpus", "iter_read", "read", "read_jsonl"]

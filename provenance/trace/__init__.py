@@ -1,0 +1,6 @@
+"""Stage 6, trace: passages, attributions and dates -> who likely repeated whom.
+
+Enters: documents, their sentences, passages and pairs. Leaves: :class:`Attribution` records
+("Politico reported ..."), :class:`DateInfo` (publication and not-before dates), directed
+:class:`Edge` records with their evidence, and the graph exports (networkx, GraphML, DOT).
+"""
