@@ -6,6 +6,8 @@ import codecs
 
 import charset_normalizer
 
+from provenance.errors import DecodeError
+
 __all__ = ["BOMS", "DecodeError", "decode", "looks_binary", "sniff_encoding"]
 
 # Single-byte Western encodings that charset detection confuses with one another on short texts
@@ -19,10 +21,6 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 BOMS = tuple(bom for bom, _ in _BOMS)
-
-
-class DecodeError(ValueError):
-    """The bytes are not text in any encoding we could detect."""
 
 
 def looks_binary(data: bytes) -> bool:
