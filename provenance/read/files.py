@@ -337,9 +337,10 @@ def _read_file(path: Path, rel: str, st: os.stat_result, meta: dict[str, str], o
     limit = _CONTAINER_MAX_BYTES if suffix == ".json" else opts.max_bytes
     try:
         if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
+            damage = _gzip_damage(path) if suffix == ".jsonl.gz" else None
             with open(path, "rb") as raw:
                 stream = gzip.GzipFile(fileobj=raw) if suffix == ".jsonl.gz" else raw
-                yield from _jsonl(stream, shown, rel, stem + ":", opts, meta)
+                yield from _jsonl(stream, shown, rel, stem + ":", opts, meta, damage)
             return
         if suffix == ".csv":
             yield from _read_csv(path, shown, rel, stem, meta, opts)
@@ -406,8 +407,21 @@ def read_jsonl(
         yield item
 
 
+def _gzip_damage(path: Path) -> str | None:
+    """Why a gzip file is damaged, or None. Its checksum is only checked at its end, so a bit
+    flipped in the middle decompresses to garbage first; this pass (decompressing 1 MiB at a
+    time, nothing kept) tells the reading pass to stop at the first line that is not JSON."""
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"{exc.__class__.__name__}: {exc}"
+    return None
+
+
 def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Options,
-           defaults: dict[str, str]) -> Iterator[_Item]:
+           defaults: dict[str, str], damage: str | None = None) -> Iterator[_Item]:
     limit = opts.max_bytes
     number = 0
     while True:
@@ -419,9 +433,10 @@ def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Optio
                 while chunk and not chunk.endswith(b"\n"):
                     chunk = stream.readline(1 << 20)
         except (OSError, EOFError, zlib.error) as exc:
-            yield Skipped(f"{shown}:{number + 1}", "the file is damaged or cut short from line "
+            yield Skipped(f"{shown}:{number + 1}", "the file is damaged from line "
                           f"{number + 1} on ({exc.__class__.__name__}: {exc}); the {number:,} "
-                          "lines before it were read; restore the file from a good copy"), ""
+                          "lines before it were read, the rest was not; restore the file from a "
+                          "good copy"), ""
             return
         if not raw:
             return
@@ -434,6 +449,11 @@ def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Optio
         if not raw.strip():
             continue
         record, problem = loads(raw)
+        if problem is not None and damage is not None:
+            yield Skipped(where, f"the file is damaged from about line {number} on ({damage}); "
+                          f"the {number - 1:,} lines before it were read, the rest was not; "
+                          "restore the file from a good copy"), ""
+            return
         if problem is not None:
             yield Skipped(where, f"line {number} is not valid JSON ({problem}); fix or remove "
                           "it"), ""
@@ -483,6 +503,7 @@ def _read_csv(path: Path, shown: str, rel: str, stem: str, meta: dict, opts: _Op
         except DecodeError as exc:
             yield Skipped(shown, f"cannot decode the text ({exc}); save it as UTF-8"), ""
             return
+        del sample
         f.seek(0)
         text = io.TextIOWrapper(f, encoding=encoding, newline="")
         reader = csv.reader(text, strict=True)
