@@ -337,10 +337,10 @@ def _read_file(path: Path, rel: str, st: os.stat_result, meta: dict[str, str], o
     limit = _CONTAINER_MAX_BYTES if suffix == ".json" else opts.max_bytes
     try:
         if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
-            damage = _gzip_damage(path) if suffix == ".jsonl.gz" else None
+            gz = path if suffix == ".jsonl.gz" else None
             with open(path, "rb") as raw:
-                stream = gzip.GzipFile(fileobj=raw) if suffix == ".jsonl.gz" else raw
-                yield from _jsonl(stream, shown, rel, stem + ":", opts, meta, damage)
+                stream = gzip.GzipFile(fileobj=raw) if gz else raw
+                yield from _jsonl(stream, shown, rel, stem + ":", opts, meta, gz)
             return
         if suffix == ".csv":
             yield from _read_csv(path, shown, rel, stem, meta, opts)
@@ -409,8 +409,9 @@ def read_jsonl(
 
 def _gzip_damage(path: Path) -> str | None:
     """Why a gzip file is damaged, or None. Its checksum is only checked at its end, so a bit
-    flipped in the middle decompresses to garbage first; this pass (decompressing 1 MiB at a
-    time, nothing kept) tells the reading pass to stop at the first line that is not JSON."""
+    flipped in the middle decompresses to garbage first: at the first line of a ``.gz`` that is
+    not JSON, this pass (a second handle, 1 MiB at a time, nothing kept) tells whether the file
+    is damaged (stop there: one skipped entry for the rest) or the line is merely bad."""
     try:
         with gzip.open(path, "rb") as f:
             while f.read(1 << 20):
@@ -421,7 +422,7 @@ def _gzip_damage(path: Path) -> str | None:
 
 
 def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Options,
-           defaults: dict[str, str], damage: str | None = None) -> Iterator[_Item]:
+           defaults: dict[str, str], gz: Path | None = None) -> Iterator[_Item]:
     limit = opts.max_bytes
     number = 0
     while True:
@@ -449,7 +450,10 @@ def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Optio
         if not raw.strip():
             continue
         record, problem = loads(raw)
-        if problem is not None and damage is not None:
+        damage = None
+        if problem is not None and gz is not None:
+            damage, gz = _gzip_damage(gz), None  # checked once
+        if damage is not None:
             yield Skipped(where, f"the file is damaged from about line {number} on ({damage}); "
                           f"the {number - 1:,} lines before it were read, the rest was not; "
                           "restore the file from a good copy"), ""
@@ -575,7 +579,7 @@ def _record(
                        "name it with --text-field")
     id_key = opts.id_field or "id"
     if raw is not None:
-        repeated = _repeated_keys(raw, (key, id_key))
+        repeated = _repeated_keys(raw, (key,))
         if repeated:
             return Skipped(where, f"record has the field {repeated!r} twice; keep one (which "
                            "holds the article is not guessed)")
@@ -636,18 +640,31 @@ def _repeated_keys(raw: bytes, keys: tuple[str, ...]) -> str | None:
     return found[0] if found else None
 
 
+_ALIAS_KEYS = frozenset(a for aliases in _ALIASES.values() for a in aliases)
+_EMPTY_META: dict[str, str | None] = dict.fromkeys(METADATA_FIELDS)
+
+
 def _metadata(source: dict[str, Any]) -> tuple[dict[str, str | None], int]:
-    out: dict[str, str | None] = {}
+    """The metadata fields of a record (first alias present and not empty), as clean text;
+    and how many lone surrogates were replaced."""
+    present = _ALIAS_KEYS.intersection(source)
+    out = dict(_EMPTY_META)
+    if not present:
+        return out, 0
     bad = 0
     for name in METADATA_FIELDS:
-        value = next((source[a] for a in _ALIASES[name] if source.get(a) not in (None, "")), None)
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if value is None:
-            out[name] = None
-            continue
-        out[name], n = _clean(str(value).strip())
-        bad += n
+        for alias in _ALIASES[name]:
+            if alias not in present:
+                continue
+            value = source[alias]
+            if value is None or value == "":
+                continue
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            value, n = _clean(str(value).strip())
+            out[name] = value
+            bad += n
+            break
     return out, bad
 
 

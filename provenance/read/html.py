@@ -42,10 +42,10 @@ _META = {
 _NEWS_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting",
                "analysisnewsarticle", "opinionnewsarticle", "reviewnewsarticle",
                "backgroundnewsarticle", "webpage", "liveblogposting"}
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
-# Elements that never hold others, or whose end tag is optional: not counted in the depth.
-_FLAT = frozenset("area base br col embed hr img input link meta param source track wbr p li dt "
-                  "dd tr td th option thead tbody tfoot colgroup rb rt rp optgroup".split())
+# Elements that never hold others, or whose end tag is optional, are not counted in the depth.
+_FLAT = ("area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr|p|li|dt|dd|tr|td|"
+         "th|option|thead|tbody|tfoot|colgroup|rb|rt|rp|optgroup")
+_FLAT_TAG = re.compile(rf"</?(?:{_FLAT})\b[^>]*>|<[^>]*/>", re.IGNORECASE)
 
 
 class PageError(ValueError):
@@ -63,19 +63,19 @@ class Page:
 
 
 def html_depth(html: str) -> int:
-    """The deepest nesting of elements, counted on the tags alone in one linear scan (elements
-    whose end tag is optional or that hold nothing are not counted)."""
-    depth = deepest = 0
-    for m in _TAG.finditer(html):
-        name = m.group(2).lower()
-        if name in _FLAT or m.group(3):
-            continue
-        if m.group(1):
-            depth = max(depth - 1, 0)
-        else:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
+    """The deepest nesting of elements, counted on the tags alone in linear time: elements
+    whose end tag is optional or that hold nothing, and self-closed tags, are taken out (one
+    C-level pass), the rest counted (one vectorized pass); a stray end tag never takes the
+    depth below zero."""
+    return _depth_bound(_FLAT_TAG.sub("", html))
+
+
+def _floored_max(steps: np.ndarray) -> int:
+    """The highest running sum of ``steps`` when the sum is never let below zero."""
+    if not steps.size:
+        return 0
+    total = steps.cumsum()
+    return int((total - np.minimum(np.minimum.accumulate(total), 0)).max())
 
 
 def _depth_bound(html: str) -> int:
@@ -84,8 +84,7 @@ def _depth_bound(html: str) -> int:
     codes = np.frombuffer(html.encode("utf-8", "surrogatepass") + b" ", dtype=np.uint8)
     after = codes[np.flatnonzero(codes == ord("<")) + 1]
     letter = ((after | 0x20) >= ord("a")) & ((after | 0x20) <= ord("z"))
-    steps = letter.astype(np.int32) - (after == ord("/"))
-    return int(steps.cumsum().max()) if steps.size else 0
+    return _floored_max(letter.astype(np.int32) - (after == ord("/")))
 
 
 def extract_html(html: str) -> Page:

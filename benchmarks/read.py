@@ -1,0 +1,144 @@
+"""Reading at the kernel's pace: ``iter_read`` on 50,000 600-word JSONL documents (issue 17).
+
+    python -m benchmarks.read [--docs 50000] [--profile] [--work DIR]
+
+Generates the documents once (synthetic words over a Zipf vocabulary, metadata as a feed
+carries it: id, outlet, url, published, title) into ``--work`` (a temporary folder by default)
+as ``.jsonl`` and ``.jsonl.gz``, then times, in one process, each path over the same bytes:
+
+- floors: the lines alone (``for line in file``), ``json.loads`` and ``orjson.loads`` per line
+  (the parse any reader does), the ``.gz`` lines alone;
+- ``iter_read`` on the ``.jsonl`` and on the ``.jsonl.gz`` (documents with ids, metadata,
+  checks: what ``dedup`` and ``index add`` consume).
+
+``--profile`` prints where ``iter_read`` spends its time (cProfile, top 15 by own time).
+Results go to ``benchmarks/results/read.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gzip
+import io
+import json
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+from tabulate import tabulate
+
+from benchmarks._results import RESULTS, write
+from provenance import iter_read
+
+WORDS = 600
+
+
+def generate(folder: Path, docs: int, seed: int = 0) -> Path:
+    """``docs`` JSONL records of 600 words each; returns the ``.jsonl`` path (and writes .gz)."""
+    path = folder / f"feed{docs}.jsonl"
+    if path.exists() and path.with_suffix(".jsonl.gz").exists():
+        return path
+    rng = np.random.default_rng(seed)
+    vocab_size = 50_000
+    lengths = rng.integers(2, 11, vocab_size)
+    vocab = ["".join(chr(c) for c in rng.integers(ord("a"), ord("z") + 1, n)) for n in lengths]
+    ranks = 1.0 / np.arange(1, vocab_size + 1)
+    p = ranks / ranks.sum()
+    outlets = ["Reuters", "AP", "Politico", "The Hill", "Euronews"]
+    with open(path, "wb") as f:
+        for i in range(docs):
+            words = rng.choice(vocab_size, WORDS, p=p)
+            text = " ".join(vocab[w] for w in words).capitalize() + "."
+            record = {"id": f"story-{i}", "title": f"Story {i}", "outlet": outlets[i % 5],
+                      "url": f"https://example.org/world/story-{i}",
+                      "published": f"2023-04-{1 + i % 28:02d}T10:00:00Z", "text": text}
+            f.write(orjson.dumps(record) + b"\n")
+    with open(path, "rb") as src, gzip.open(path.with_suffix(".jsonl.gz"), "wb", 6) as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    return path
+
+
+def timed(fn, repeat: int = 2) -> float:
+    """The best of ``repeat`` runs, in seconds (the machine is shared and noisy)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run(docs: int, work: Path, profile: bool) -> dict:
+    path = generate(work, docs)
+    gz = path.with_suffix(".jsonl.gz")
+    size = path.stat().st_size
+
+    def lines() -> None:
+        with open(path, "rb") as f:
+            for _ in f:
+                pass
+
+    def gz_lines() -> None:
+        with gzip.open(gz, "rb") as f:
+            for _ in io.BufferedReader(f):
+                pass
+
+    def stdlib() -> None:
+        with open(path, "rb") as f:
+            for line in f:
+                json.loads(line)
+
+    def fast() -> None:
+        with open(path, "rb") as f:
+            for line in f:
+                orjson.loads(line)
+
+    def reader(p: Path):
+        def go() -> None:
+            n = sum(1 for _ in iter_read(p))
+            assert n == docs, n
+        return go
+
+    rows = []
+    for name, fn in (("lines only (.jsonl)", lines), ("lines only (.jsonl.gz)", gz_lines),
+                     ("json.loads per line", stdlib), ("orjson.loads per line", fast),
+                     ("iter_read .jsonl", reader(path)), ("iter_read .jsonl.gz", reader(gz))):
+        seconds = timed(fn)
+        rows.append({"path": name, "seconds": round(seconds, 3),
+                     "docs_per_s": round(docs / seconds), "mb_per_s": round(size / seconds / 1e6)})
+        print(f"  {name}: {docs / seconds:,.0f} docs/s", flush=True)
+    print(tabulate([(r["path"], f"{r['seconds']:.2f}", f"{r['docs_per_s']:,}", r["mb_per_s"])
+                    for r in rows], headers=["path", "s", "docs/s", "MB/s"]))
+    report = {"docs": docs, "words": WORDS, "bytes": size, "rows": rows}
+    if profile:
+        prof = cProfile.Profile()
+        prof.runcall(reader(path))
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(15)
+        print(out.getvalue())
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=50_000)
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder for the generated JSONL (kept; default: a temporary one)")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        report = run(args.docs, args.work, args.profile)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = run(args.docs, Path(tmp), args.profile)
+    write(report, RESULTS / "read.json")
+
+
+if __name__ == "__main__":
+    main()
