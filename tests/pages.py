@@ -112,7 +112,7 @@ def _news_json_ld() -> TestPage:
 </div></main>
 <div class="site-footer">Daily Courier, 1 Main Street</div></body></html>"""
     return TestPage("news_json_ld", html, story,
-                    (*SHARE, COOKIE, NEWSLETTER, MOST_READ_HEAD, *MOST_READ, SIGNOFF),
+                    (*SHARE, COOKIE, NEWSLETTER, MOST_READ_HEAD, *MOST_READ, SIGNOFF, "Home"),
                     "2023-06-12")
 
 
@@ -131,7 +131,8 @@ def _table_layout() -> TestPage:
 <small>{NEWSLETTER}</small></td></tr>
 <tr><td colspan="2"><small>Copyright The Valley Times</small></td></tr></table></body></html>"""
     return TestPage("table_layout", html, story,
-                    (*SHARE, NEWSLETTER, MOST_READ_HEAD, *MOST_READ), "2023-02-20")
+                    (*SHARE, NEWSLETTER, MOST_READ_HEAD, *MOST_READ, "Front page",
+                     "Copyright The Valley Times"), "2023-02-20")
 
 
 def _amp() -> TestPage:
@@ -160,7 +161,54 @@ def _amp() -> TestPage:
                     "2023-09-30")
 
 
-PAGES: tuple[TestPage, ...] = (_wordpress(), _news_json_ld(), _table_layout(), _amp())
+def _blog_held_out() -> TestPage:
+    """Written after the clutter rules, to see how they carry to phrasings they were not
+    written on."""
+    story = _story("library hours")
+    paras = "\n".join(f"<p>{p}</p>" for p in story)
+    html = f"""<html><head><title>Library hours extended</title>
+<meta name="dcterms.created" content="2023-11-02"></head><body>
+<div class="gh-head"><a href="/">The Local Post</a> <a href="/about">About</a></div>
+<div class="post-full"><h1>Library hours extended</h1>
+<div class="post-meta">November 2, 2023 &middot; 3 min read</div>
+{paras}
+<div class="post-footer"><p>Follow us on Instagram and Threads for more local news.</p>
+<p>Comments (12)</p><p>Read next</p><p>School board meets on Friday</p></div>
+<div class="gdpr-box"><p>This website stores data such as cookies to enable site functionality.
+</p><a>Accept all</a></div>
+<div class="footer-note"><p>Get our free weekly briefing delivered to your inbox.</p></div>
+</div></body></html>"""
+    return TestPage("blog_held_out", html, story,
+                    ("Follow us on Instagram", "Comments (12)", "Read next",
+                     "School board meets on Friday", "stores data such as cookies", "Accept all",
+                     "Get our free weekly briefing", "The Local Post", "3 min read"),
+                    "2023-11-02")
+
+
+def _regional_held_out() -> TestPage:
+    """Held out like the blog page: a regional paper's page with its own widget names."""
+    story = _story("harbour dredging")
+    paras = "\n".join(f"<p>{p}</p>" for p in story)
+    html = f"""<html><head><title>Harbour dredging to begin</title>
+<meta property="og:url" content="https://regional.example/news/2024/01/15/harbour"></head>
+<body><div id="content"><div class="article-wrapper">
+<h1>Harbour dredging to begin</h1>
+<ul class="article-tools"><li><a>Print</a></li><li><a>WhatsApp</a></li><li><a>Copy link</a></li>
+</ul>
+{paras}
+<div class="inline-teaser"><p>READ MORE: Ferry timetable changes announced</p></div>
+<div class="more-stories"><h3>More from News</h3><ul><li><a>Fire station opens</a></li>
+<li><a>Market returns to square</a></li></ul></div>
+<p class="disclaimer">Have a story? Contact our newsdesk at news@regional.example</p>
+</div></div></body></html>"""
+    return TestPage("regional_held_out", html, story,
+                    ("WhatsApp", "Copy link", "READ MORE: Ferry timetable", "More from News",
+                     "Fire station opens", "Market returns to square", "Contact our newsdesk"),
+                    "2024-01-15")
+
+
+PAGES: tuple[TestPage, ...] = (_wordpress(), _news_json_ld(), _table_layout(), _amp(),
+                               _blog_held_out(), _regional_held_out())
 
 
 def score(text: str, page: TestPage) -> tuple[float, int]:

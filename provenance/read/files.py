@@ -16,7 +16,6 @@ the file. JSON nested deeper than :data:`MAX_JSON_DEPTH` is a skipped entry.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import os
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, Any
+
+from isal import igzip, isal_zlib
 
 from provenance.documents import METADATA_FIELDS, Document, Skipped
 from provenance.errors import ConfigError, InputError
@@ -64,6 +65,7 @@ _ALIASES = {
     "author": ("author", "authors", "byline"),
 }
 _SIDECAR_KEYS = ("file", "filename", "path", "name")
+_GZIP_ERRORS = (OSError, EOFError, zlib.error, isal_zlib.error)  # BadGzipFile is an OSError
 _SAMPLE = 1 << 20  # bytes a CSV's encoding is detected from
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -338,8 +340,7 @@ def _read_file(path: Path, rel: str, st: os.stat_result, meta: dict[str, str], o
     try:
         if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
             gz = path if suffix == ".jsonl.gz" else None
-            with open(path, "rb") as raw:
-                stream = gzip.GzipFile(fileobj=raw) if gz else raw
+            with igzip.open(path, "rb") if gz else open(path, "rb", buffering=1 << 20) as stream:
                 yield from _jsonl(stream, shown, rel, stem + ":", opts, meta, gz)
             return
         if suffix == ".csv":
@@ -413,10 +414,10 @@ def _gzip_damage(path: Path) -> str | None:
     not JSON, this pass (a second handle, 1 MiB at a time, nothing kept) tells whether the file
     is damaged (stop there: one skipped entry for the rest) or the line is merely bad."""
     try:
-        with gzip.open(path, "rb") as f:
+        with igzip.open(path, "rb") as f:
             while f.read(1 << 20):
                 pass
-    except (OSError, EOFError, zlib.error) as exc:
+    except _GZIP_ERRORS as exc:
         return f"{exc.__class__.__name__}: {exc}"
     return None
 
@@ -433,7 +434,7 @@ def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Optio
                 chunk = raw
                 while chunk and not chunk.endswith(b"\n"):
                     chunk = stream.readline(1 << 20)
-        except (OSError, EOFError, zlib.error) as exc:
+        except _GZIP_ERRORS as exc:
             yield Skipped(f"{shown}:{number + 1}", "the file is damaged from line "
                           f"{number + 1} on ({exc.__class__.__name__}: {exc}); the {number:,} "
                           "lines before it were read, the rest was not; restore the file from a "
@@ -584,7 +585,7 @@ def _record(
             return Skipped(where, f"record has the field {repeated!r} twice; keep one (which "
                            "holds the article is not guessed)")
     text = record[key]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():
         return Skipped(where, f"field '{key}' is empty or not a string; nothing to read")
     if sized and len(text) * 4 > opts.max_bytes:
         size = len(text.encode("utf-8", "surrogatepass"))
@@ -623,7 +624,7 @@ def _record(
 def _repeated_keys(raw: bytes, keys: tuple[str, ...]) -> str | None:
     """A key of ``keys`` given twice in the JSON object ``raw`` (parsers keep the last
     silently). Only lines that name a key twice at all are parsed again."""
-    suspects = [k for k in keys if raw.count(b'"' + k.encode() + b'"') > 1]
+    suspects = [k for k in keys if raw.count(_QUOTED.get(k) or b'"%s"' % k.encode()) > 1]
     if not suspects:
         return None
     found: list[str] = []
@@ -641,30 +642,36 @@ def _repeated_keys(raw: bytes, keys: tuple[str, ...]) -> str | None:
 
 
 _ALIAS_KEYS = frozenset(a for aliases in _ALIASES.values() for a in aliases)
+_RANK = {alias: (name, rank) for name, aliases in _ALIASES.items()
+         for rank, alias in enumerate(aliases)}
+_QUOTED = {k: f'"{k}"'.encode() for k in (*TEXT_FIELDS, "id")}
 _EMPTY_META: dict[str, str | None] = dict.fromkeys(METADATA_FIELDS)
 
 
 def _metadata(source: dict[str, Any]) -> tuple[dict[str, str | None], int]:
-    """The metadata fields of a record (first alias present and not empty), as clean text;
-    and how many lone surrogates were replaced."""
-    present = _ALIAS_KEYS.intersection(source)
+    """The metadata fields of a record (for each, the first alias present and not empty), as
+    clean text; and how many lone surrogates were replaced."""
     out = dict(_EMPTY_META)
+    present = _ALIAS_KEYS.intersection(source)
     if not present:
         return out, 0
+    best: dict[str, tuple[int, Any]] = {}
+    for alias in present:
+        value = source[alias]
+        if value is None or value == "":
+            continue
+        name, rank = _RANK[alias]
+        if name not in best or rank < best[name][0]:
+            best[name] = (rank, value)
     bad = 0
-    for name in METADATA_FIELDS:
-        for alias in _ALIASES[name]:
-            if alias not in present:
-                continue
-            value = source[alias]
-            if value is None or value == "":
-                continue
-            if isinstance(value, list):
-                value = ", ".join(str(v) for v in value)
-            value, n = _clean(str(value).strip())
-            out[name] = value
+    for name, (_, value) in best.items():
+        if not isinstance(value, str):
+            value = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        value = value.strip()
+        if not value.isascii():
+            value, n = _clean(value)
             bad += n
-            break
+        out[name] = value
     return out, bad
 
 

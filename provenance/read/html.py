@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
+from provenance.read.clutter import clean_lines, drop_clutter
 from provenance.read.dates import date_from_url
 from provenance.read.jsonsafe import loads
 
@@ -87,7 +88,7 @@ def _depth_bound(html: str) -> int:
     return _floored_max(letter.astype(np.int32) - (after == ord("/")))
 
 
-def extract_html(html: str) -> Page:
+def extract_html(html: str, *, clutter: bool = True) -> Page:
     """The readable text of a page, one block per line, and the metadata it declares.
 
     The text comes from ``<article>``, else ``<main>``, else ``<body>``, without scripts, styles,
@@ -95,7 +96,10 @@ def extract_html(html: str) -> Page:
     Metadata: ``<meta>`` tags (Open Graph, ``article:published_time``, Dublin Core, schema.org
     ``itemprop``), JSON-LD (``NewsArticle`` ``datePublished``, else ``dateModified``; headline,
     author, publisher), ``<time datetime>``, and a date in the page's URL, in that order.
-    Raises :class:`PageError` for markup nested deeper than :data:`MAX_HTML_DEPTH`.
+    With ``clutter`` (the default), share bars, cookie banners, newsletter boxes, related and
+    most-read lists, author boxes, sign-offs and navigation lines are left out
+    (:mod:`provenance.read.clutter`). Raises :class:`PageError` for markup nested deeper than
+    :data:`MAX_HTML_DEPTH`.
     """
     if html.count("<") > MAX_HTML_DEPTH and _depth_bound(html) > MAX_HTML_DEPTH:
         depth = html_depth(html)
@@ -132,9 +136,16 @@ def extract_html(html: str) -> Page:
         return Page("", meta, tuple(notes))
     for node in root.css(_DROP):
         node.decompose()
-    lines = (" ".join(line.split()) for line in root.text(deep=True, separator="",
-                                                             strip=False).split("\n"))
-    return Page("\n".join(line for line in lines if line), meta, tuple(notes))
+    anchors: set[str] = set()
+    if clutter:
+        drop_clutter(root)
+        anchors = {" ".join(a.text(deep=True, strip=False).split()) for a in root.css("a")}
+    lines = [" ".join(line.split()) for line in root.text(deep=True, separator="",
+                                                         strip=False).split("\n")]
+    lines = [line for line in lines if line]
+    if clutter:
+        lines = clean_lines(lines, anchors)
+    return Page("\n".join(lines), meta, tuple(notes))
 
 
 def _meta_tags(tree: LexborHTMLParser) -> dict[str, str]:
