@@ -146,7 +146,7 @@ def test_index_remove_with_invalid_utf8_on_stdin(run, seeds_dir, tmp_path):
     assert "line 2: not UTF-8" in result.output
 
 
-def test_on_duplicate_error_says_what_earlier_batches_committed(run, seeds_dir, tmp_path):
+def test_on_duplicate_error_counts_earlier_batches(run, seeds_dir, tmp_path):
     db = tmp_path / "ix.db"
     run("index", "add", db, seeds_dir, "--include", "004_*", "-q")
     result = run("index", "add", db, seeds_dir, "--batch", "2", "--on-duplicate", "error")
