@@ -53,6 +53,14 @@ class Console:
                 self.note(f"  {s.path}: {s.reason}")
             if len(skipped) > SHOWN:
                 self.note(f"  ... and {len(skipped) - SHOWN} more (all are listed {where})")
+        documents = list(documents)
+        noted = [d for d in documents if d.notes]
+        if noted:
+            self.note(f"note: the reader repaired or decided {len(noted)} documents on its own:")
+            for d in noted[:SHOWN]:
+                self.note(f"  {d.id}: {'; '.join(d.notes)}")
+            if len(noted) > SHOWN:
+                self.note(f"  ... and {len(noted) - SHOWN} more ('notes' in --format json)")
         legacy = [d for d in documents if d.encoding not in (None, "utf-8", "utf-8-sig")]
         if legacy:
             self.note(f"note: {len(legacy)} files were not UTF-8 and were decoded as detected "

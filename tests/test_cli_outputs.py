@@ -170,3 +170,20 @@ def test_bare_shingle_size_is_read_as_words_with_a_note(run, seeds_dir):
     assert "--shingle 5 is read as word:5" in result.stderr
     assert run("dedup", seeds_dir, "--shingle", "word:5").exit_code == 0
     assert run("scan", seeds_dir, "--shingle", "word:3", "-q").exit_code == 0
+
+
+def test_id_field_dayfirst_and_the_readers_notes(run, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"newid": "17", "text": "A tram line opened in the city centre on Monday morning.",
+             "published": "05/04/2023"},
+            {"newid": "17", "text": "Rain is expected across the north of the country tonight.",
+             "published": "05/04/2023"}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("scan", feed, "--id-field", "newid", "--dayfirst", "-f", "json", "--no-passages")
+    assert result.exit_code == 0, result.output
+    docs = json.loads(result.stdout)["documents"]
+    assert [d["published_utc"][:10] for d in docs] == ["2023-04-05", "2023-04-05"]
+    assert sum(bool(d["notes"]) for d in docs) == 1  # the repeated id, renamed and said
+    assert "repaired or decided" in result.stderr
+    unsure = json.loads(run("scan", feed, "--id-field", "newid", "-f", "json", "-q").stdout)
+    assert all(d["date_problem"] for d in unsure["documents"])
