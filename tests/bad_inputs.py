@@ -1,8 +1,8 @@
-"""The catalogue of bad inputs and faults tried, and what the tool does with each (issue 18).
+"""The catalogue of bad inputs and faults tried, and what the tool does with each.
 
 Data, not prose: the README's table is rendered from ``CATALOGUE``. Each row names the test that
 holds it (``module::function``); ``tests/test_read_bad_inputs.py`` fails if a named test does
-not exist. Other stages add their rows here.
+not exist. Other stages add their rows here. ``python -m tests.bad_inputs`` prints the table.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class Case:
 
 
 _R = "test_read_bad_inputs"
+_C = "test_cli_outputs"
 
 CATALOGUE: tuple[Case, ...] = (
     Case("read", "a FIFO (named pipe) in a scanned folder",
@@ -101,4 +102,58 @@ CATALOGUE: tuple[Case, ...] = (
     Case("read", "an ambiguous date `05/04/2023`",
          "refused as ambiguous unless dayfirst says which; `16/03/2023` is read either way",
          "test_read_dates::test_day_month_order"),
+    # --- command line and outputs ------------------------------------------------------------
+    Case("cli", "NaN or infinite share option (--threshold nan, --min-score nan)",
+         "usage error, exit 2", f"{_C}::test_nan_and_out_of_range_options_are_usage_errors"),
+    Case("cli", "index add/query --threshold nan", "usage error, exit 2; no index created",
+         f"{_C}::test_index_thresholds_refuse_nan"),
+    Case("cli", "--seed -1", "usage error, exit 2",
+         f"{_C}::test_nan_and_out_of_range_options_are_usage_errors"),
+    Case("cli", "-o - (standard output)", "written to standard output, no file named -",
+         f"{_C}::test_dash_output_is_standard_output"),
+    Case("cli", "-o names one of the inputs",
+         "usage error before any work; the article is untouched",
+         f"{_C}::test_an_output_that_is_an_input_is_refused"),
+    Case("cli", "-o in a missing or unwritable folder",
+         "exit 1 before the work starts (was: after 95 s on all Reuters)",
+         "test_cli::test_unwritable_output"),
+    Case("cli", "a write that fails half-way (disk full)",
+         "exit 1; yesterday's output left as it was, no temporary file left",
+         f"{_C}::test_a_failed_write_keeps_yesterdays_output"),
+    Case("cli", "matrix --png /dev/full, -o /dev/full",
+         "exit 1, 'cannot write /dev/full' (was: 'wrote', exit 0)",
+         f"{_C}::test_png_to_a_full_device_is_an_error"),
+    Case("cli", "index query piped into head", "quiet (was: 'Error: : Broken pipe')",
+         f"{_C}::test_a_closed_pipe_is_quiet"),
+    Case("cli", "index remove - with invalid UTF-8 on stdin",
+         "exit 1 naming the line (was: a traceback)",
+         f"{_C}::test_index_remove_with_invalid_utf8_on_stdin"),
+    Case("cli", "index add --on-duplicate error after earlier batches committed",
+         "exit 1 saying how many documents earlier batches added",
+         f"{_C}::test_on_duplicate_error_counts_earlier_batches"),
+    Case("cli", "index add --quiet", "prints nothing",
+         f"{_C}::test_index_add_quiet_prints_nothing"),
+    Case("output", "CSV cell starting with = + - @", "prefixed with ' (OWASP), numbers untouched",
+         "test_exports::test_csv_cells_cannot_run_as_formulas"),
+    Case("output", "control characters in an id, GraphML",
+         "well-formed XML, the character as U+FFFD",
+         "test_exports::test_graphml_with_control_characters_is_well_formed_xml"),
+    Case("output", "curly quotes in DOT", "kept as UTF-8 (was \\u201c)",
+         "test_exports::test_dot_keeps_unicode_and_escapes_quotes"),
+    Case("docs", "the README's library example", "runs as written on seeds/ (tested)",
+         "test_readme::test_readme_python_block_runs"),
 )
+
+
+def markdown() -> str:
+    """The README's table."""
+    rows = ["| stage | case | what the tool does | test |", "| --- | --- | --- | --- |"]
+    rows += [f"| {c.stage} | {c.case} | {c.outcome} | `{c.test.split('::')[1]}` |"
+             for c in CATALOGUE]
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(markdown())
