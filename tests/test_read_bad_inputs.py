@@ -15,10 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance import Document, read, read_jsonl
 from provenance.errors import ConfigError
 from provenance.read import jsonsafe
+from provenance.read.files import _bounded_lines
 from provenance.read.html import MAX_HTML_DEPTH, extract_html
 from tests.bad_inputs import CATALOGUE
 
@@ -391,3 +394,16 @@ def test_absurd_dates_are_refused_with_a_reason(tmp_path, write):
 def test_read_jsonl_keeps_its_signature():
     items = list(read_jsonl(io.BytesIO(b'{"text": "a"}\n'), "s", id_prefix="s:", max_bytes=100))
     assert [i.id for i in items] == ["s:1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"x")), max_size=20),
+       st.booleans(), st.integers(1, 30), st.integers(1, 50))
+def test_bounded_lines_equal_the_plain_split(lines, final_newline, limit, chunk):
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    expected = data.split(b"\n")
+    if expected[-1] == b"":  # as iterating over a file: a last, empty piece is no line
+        expected.pop()
+    expected = [line if len(line) <= limit else None for line in expected]
+    got = list(_bounded_lines(io.BytesIO(data), limit, chunk))
+    assert got == expected

@@ -65,6 +65,7 @@ _ALIASES = {
     "author": ("author", "authors", "byline"),
 }
 _SIDECAR_KEYS = ("file", "filename", "path", "name")
+_END = object()  # the end of a stream of lines
 _GZIP_ERRORS = (OSError, EOFError, zlib.error, isal_zlib.error)  # BadGzipFile is an OSError
 _SAMPLE = 1 << 20  # bytes a CSV's encoding is detected from
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -408,6 +409,37 @@ def read_jsonl(
         yield item
 
 
+def _bounded_lines(stream: IO[bytes], limit: int, chunk: int = 1 << 20
+                   ) -> Iterator[bytes | None]:
+    """The lines of ``stream`` (without their line breaks), split in C a chunk at a time;
+    ``None`` for a line over ``limit`` bytes, which is never held: memory stays within
+    ``limit`` + 2 chunks. Errors of the stream (a damaged gzip) propagate."""
+    carry = b""
+    discarding = False
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            if discarding or len(carry) > limit:
+                yield None
+            elif carry:
+                yield carry
+            return
+        parts = data.split(b"\n")
+        if discarding:
+            if len(parts) == 1:
+                continue
+            yield None
+            discarding = False
+            del parts[0]
+        else:
+            parts[0] = carry + parts[0]
+        carry = parts.pop()
+        for line in parts:
+            yield line if len(line) <= limit else None
+        if len(carry) > limit:
+            discarding, carry = True, b""
+
+
 def _gzip_damage(path: Path) -> str | None:
     """Why a gzip file is damaged, or None. Its checksum is only checked at its end, so a bit
     flipped in the middle decompresses to garbage first: at the first line of a ``.gz`` that is
@@ -426,25 +458,22 @@ def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Optio
            defaults: dict[str, str], gz: Path | None = None) -> Iterator[_Item]:
     limit = opts.max_bytes
     number = 0
+    # a failed read of a damaged .gz loses its whole chunk: small chunks keep the lines before
+    lines = _bounded_lines(stream, limit, 1 << 16 if gz is not None else 1 << 20)
     while True:
         try:
-            raw = stream.readline(limit + 1)
-            over = len(raw) > limit and not raw.endswith(b"\n")
-            if over:
-                chunk = raw
-                while chunk and not chunk.endswith(b"\n"):
-                    chunk = stream.readline(1 << 20)
+            raw = next(lines, _END)
         except _GZIP_ERRORS as exc:
             yield Skipped(f"{shown}:{number + 1}", "the file is damaged from line "
                           f"{number + 1} on ({exc.__class__.__name__}: {exc}); the {number:,} "
                           "lines before it were read, the rest was not; restore the file from a "
                           "good copy"), ""
             return
-        if not raw:
+        if raw is _END:
             return
         number += 1
         where = f"{shown}:{number}"
-        if over:
+        if raw is None:
             yield Skipped(where, f"line {number} is over {limit:,} bytes, the limit for one "
                           "article; raise --max-bytes"), ""
             continue
