@@ -11,6 +11,11 @@ as ``.jsonl`` and ``.jsonl.gz``, then times, in one process, each path over the 
 - ``iter_read`` on the ``.jsonl`` and on the ``.jsonl.gz`` (documents with ids, metadata,
   checks: what ``dedup`` and ``index add`` consume).
 
+``--baseline FILE`` also times another version of ``provenance/read/files.py`` (say, the
+one before a change: ``git show REV:provenance/read/files.py > /tmp/files_before.py``) in the
+same process, each reader path of both run alternately, so that the ratio is not the noise of a
+shared machine.
+
 ``--profile`` prints where ``iter_read`` spends its time (cProfile, top 15 by own time).
 
 ``--pages`` measures article extraction instead, on the CMS-style pages of ``tests/pages.py``
@@ -79,7 +84,18 @@ def timed(fn, repeat: int = 2) -> float:
     return best
 
 
-def run(docs: int, work: Path, profile: bool, quick: bool = False) -> dict:
+def load_baseline(path: Path):
+    """``iter_read`` of another version of the reader module, imported under its own name."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("provenance_read_files_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.iter_read
+
+
+def run(docs: int, work: Path, profile: bool, quick: bool = False,
+        baseline: Path | None = None) -> dict:
     path = generate(work, docs)
     gz = path.with_suffix(".jsonl.gz")
     size = path.stat().st_size
@@ -104,18 +120,25 @@ def run(docs: int, work: Path, profile: bool, quick: bool = False) -> dict:
             for line in f:
                 orjson.loads(line)
 
-    def reader(p: Path):
+    def reader(p: Path, fn=iter_read):
         def go() -> None:
-            n = sum(1 for _ in iter_read(p))
+            n = sum(1 for _ in fn(p))
             assert n == docs, n
         return go
+
+    old = load_baseline(baseline) if baseline is not None else None
 
     rows = []
     paths = (("lines only (.jsonl)", lines), ("lines only (.jsonl.gz)", gz_lines),
              ("json.loads per line", stdlib), ("orjson.loads per line", fast),
              ("iter_read .jsonl", reader(path)), ("iter_read .jsonl.gz", reader(gz)))
+    if old is not None:
+        paths += (("baseline iter_read .jsonl", reader(path, old)),
+                  ("iter_read .jsonl (again)", reader(path)),
+                  ("baseline iter_read .jsonl.gz", reader(gz, old)),
+                  ("iter_read .jsonl.gz (again)", reader(gz)))
     if quick:
-        paths = tuple(p for p in paths if p[0].startswith(("json.", "iter_read")))
+        paths = tuple(p for p in paths if p[0].startswith(("json.", "iter_read", "baseline")))
     for name, fn in paths:
         seconds = timed(fn)
         rows.append({"path": name, "seconds": round(seconds, 3),
@@ -179,16 +202,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="only json.loads and the reader (for runs of two trees back to back)")
     parser.add_argument("--out", type=Path, default=RESULTS / "read.json")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another version of provenance/read/files.py to time beside")
     args = parser.parse_args()
     if args.pages:
         write(pages(), RESULTS / "read_pages.json")
         return
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
-        report = run(args.docs, args.work, args.profile, args.quick)
+        report = run(args.docs, args.work, args.profile, args.quick, args.baseline)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            report = run(args.docs, Path(tmp), args.profile, args.quick)
+            report = run(args.docs, Path(tmp), args.profile, args.quick, args.baseline)
     write(report, args.out)
 
 

@@ -407,3 +407,14 @@ def test_bounded_lines_equal_the_plain_split(lines, final_newline, limit, chunk)
     expected = [line if len(line) <= limit else None for line in expected]
     got = list(_bounded_lines(io.BytesIO(data), limit, chunk))
     assert got == expected
+
+
+def test_stdin_lines_are_given_as_they_arrive():
+    """A pipeline's stdin gives its first document before the writer has sent a megabyte."""
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b'{"id": "first", "text": "One."}\n')
+    with os.fdopen(read_fd, "rb") as stream, deadline(10):
+        items = read_jsonl(stream, "<stdin>")
+        assert next(items).id == "first"  # the writer has not closed the pipe
+        os.close(write_fd)
+        assert list(items) == []

@@ -414,10 +414,12 @@ def _bounded_lines(stream: IO[bytes], limit: int, chunk: int = 1 << 20
     """The lines of ``stream`` (without their line breaks), split in C a chunk at a time;
     ``None`` for a line over ``limit`` bytes, which is never held: memory stays within
     ``limit`` + 2 chunks. Errors of the stream (a damaged gzip) propagate."""
+    # read1: what is there (up to a chunk), so a pipe's lines go on as they arrive
+    read = getattr(stream, "read1", stream.read)
     carry = b""
     discarding = False
     while True:
-        data = stream.read(chunk)
+        data = read(chunk)
         if not data:
             if discarding or len(carry) > limit:
                 yield None
