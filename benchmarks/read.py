@@ -87,9 +87,12 @@ def timed(fn, repeat: int = 2) -> float:
 def load_baseline(path: Path):
     """``iter_read`` of another version of the reader module, imported under its own name."""
     import importlib.util
+    import sys
 
-    spec = importlib.util.spec_from_file_location("provenance_read_files_baseline", path)
+    name = "provenance_read_files_baseline"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module.iter_read
 
