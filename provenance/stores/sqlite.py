@@ -384,12 +384,25 @@ class SQLiteStore:
             if everything:
                 return
 
-    @staticmethod
-    def _entries(db, first: int, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    def _entries(self, db, first: int, blocks: int) -> tuple[np.ndarray, np.ndarray]:
         rows = db.execute("SELECT keys, docs FROM blocks WHERE rowid BETWEEN ? AND ? "
                           "ORDER BY rowid", (first, first + blocks - 1)).fetchall()
-        return (np.frombuffer(b"".join(r[0] for r in rows), dtype="<u8"),
-                np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4"))
+        if len(rows) != blocks:
+            raise self._damaged_keys(f"{blocks - len(rows)} blocks of a key run are missing")
+        return self._arrays([r[0] for r in rows], [r[1] for r in rows])
+
+    def _arrays(self, keys: list, docs: list) -> tuple[np.ndarray, np.ndarray]:
+        """Blocks' entries as arrays; a block whose parts disagree -> StoreError."""
+        for k, d in zip(keys, docs, strict=True):
+            if (not isinstance(k, bytes) or not isinstance(d, bytes) or len(k) % 8
+                    or len(d) % 4 or len(k) // 8 != len(d) // 4):
+                raise self._damaged_keys("a block's keys and documents disagree in size")
+        return (np.frombuffer(b"".join(keys), dtype="<u8"),
+                np.frombuffer(b"".join(docs), dtype="<u4"))
+
+    def _damaged_keys(self, detail: str) -> StoreError:
+        return StoreError(f"{self.path}: the key runs are damaged ({detail}); rebuild them from "
+                          f"the stored texts with 'provenance index check {self.path} --repair'")
 
     def remove(self, ids: list[str]) -> list[str]:
         def go():
@@ -416,6 +429,8 @@ class SQLiteStore:
         fence = self._fences.get(run)
         if fence is None:
             blob = self.db.execute("SELECT fence FROM runs WHERE run = ?", (run,)).fetchone()[0]
+            if not isinstance(blob, bytes) or len(blob) % 8:
+                raise self._damaged_keys(f"the fence of run {run} is not whole keys")
             fence = self._fences[run] = np.frombuffer(blob, dtype="<u8")
         return fence
 
@@ -451,8 +466,7 @@ class SQLiteStore:
                                        f"({','.join('?' * len(chunk))})", chunk):
                     keys.append(k)
                     docs.append(d)
-            hit_keys = np.frombuffer(b"".join(keys), dtype="<u8")
-            hit_docs = np.frombuffer(b"".join(docs), dtype="<u4")
+            hit_keys, hit_docs = self._arrays(keys, docs)
             if len(look) == 0 or len(hit_keys) == 0:
                 return set(), {}, {}
             at = np.minimum(np.searchsorted(look, hit_keys), len(look) - 1)
