@@ -51,6 +51,7 @@ refused saying why.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -210,7 +211,8 @@ class Index:
         """Add a stream of documents, ``batch`` a transaction, yielding each batch's result as
         it is committed (a crash loses at most the batch in flight). With
         ``on_duplicate="error"``, the :class:`DuplicateIdsError` raised says in ``committed``
-        how many documents the batches before it had already stored (they stay)."""
+        how many documents the batches before it had already stored (they stay); any other
+        error after a committed batch says so too."""
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise ConfigError(f"batch {batch!r} must be a whole number >= 1; try 1000")
         committed = 0
@@ -224,6 +226,11 @@ class Index:
                 more = (f"; the {committed:,} documents of the batches before it were added "
                         "and stay" if committed else "; nothing was added")
                 raise DuplicateIdsError(f"{exc}{more}", exc.ids, committed) from None
+            except StoreError as exc:
+                if not committed:
+                    raise
+                raise StoreError(f"{exc} (the {committed:,} documents of the batches before "
+                                 "this one were added and stay)") from None
             pending.clear()
             committed += len(result.added) + len(result.replaced)
             return result
@@ -234,6 +241,24 @@ class Index:
                 yield flush()
         if pending:
             yield flush()
+
+    @staticmethod
+    def add_stream(location: str, docs: Iterable[Document], *, batch: int = 1000,
+                   on_duplicate: str = "replace", **settings) -> Iterator[tuple[AddResult, Index]]:
+        """Add a stream of documents to the index at ``location``, ``batch`` documents a
+        transaction, yielding each batch's :class:`AddResult` with the open index. The index
+        is opened (or created, with ``settings``) only when the first document arrives, so an
+        input with no document creates nothing; it is closed when the stream ends. An error in
+        a later batch says how many documents the earlier batches committed (see
+        :meth:`add_all`)."""
+        stream = iter(docs)
+        first = next(stream, None)
+        if first is None:
+            return
+        with Index(location, **settings) as ix:
+            for result in ix.add_all(itertools.chain([first], stream), batch=batch,
+                                     on_duplicate=on_duplicate):
+                yield result, ix
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove documents by id in one transaction; returns the ids that were there."""
