@@ -223,14 +223,14 @@ class Index:
             try:
                 result = self.add(pending, on_duplicate)
             except DuplicateIdsError as exc:
-                more = (f"; the {committed:,} documents of the batches before it were added "
+                more = (f"; the {committed:,} documents of earlier batches were added "
                         "and stay" if committed else "; nothing was added")
                 raise DuplicateIdsError(f"{exc}{more}", exc.ids, committed) from None
             except StoreError as exc:
                 if not committed:
                     raise
-                raise StoreError(f"{exc} (the {committed:,} documents of the batches before "
-                                 "this one were added and stay)") from None
+                raise StoreError(f"{exc} (the {committed:,} documents of earlier batches "
+                                 "were added and stay)") from None
             pending.clear()
             committed += len(result.added) + len(result.replaced)
             return result

@@ -307,7 +307,7 @@ def test_on_duplicate_error_says_what_earlier_batches_committed(tmp_path):
             for result in ix.add_all(docs, batch=2, on_duplicate="error"):
                 results.append(result)
         assert caught.value.ids == ("d5",) and caught.value.committed == 4
-        assert "the 4 documents of the batches before it were added and stay" in str(
+        assert "the 4 documents of earlier batches were added and stay" in str(
             caught.value)
         assert "nothing was added" not in str(caught.value)
         assert len(ix) == 5 and [r.added for r in results] == [("d0", "d1"), ("d2", "d3")]
@@ -455,3 +455,15 @@ def test_redis_settings_are_checked_like_sqlite_ones(redis_server):
             Index(url)
     finally:
         r.flushdb()
+
+
+def test_every_index_case_of_the_catalogue_names_a_test_that_exists():
+    import importlib
+
+    from tests.bad_inputs import CATALOGUE
+
+    rows = [row for row in CATALOGUE if row.stage == "index"]
+    assert len(rows) >= 25
+    for row in rows:
+        module, function = row.test.split("::")
+        assert hasattr(importlib.import_module(f"tests.{module}"), function), row
