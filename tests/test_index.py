@@ -142,6 +142,7 @@ def _worker(tmp_path: Path, *args: str) -> subprocess.Popen:
                             text=True)
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_an_add(location, tmp_path):
     with Index(location) as ix:
         ix.add(synthetic(10, prefix="base"))
@@ -159,6 +160,7 @@ def test_killed_in_the_middle_of_an_add(location, tmp_path):
             assert ix._store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_two_processes_adding_at_once(location, tmp_path):
     procs = [_worker(tmp_path, location, str(seed), f"p{seed}-", "300") for seed in (1, 2)]
     for proc in procs:
@@ -183,6 +185,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_queries_while_another_process_adds_and_merges(location, tmp_path):
     base = synthetic(20, prefix="base")
     with Index(location) as ix:
@@ -207,6 +210,7 @@ def test_queries_while_another_process_adds_and_merges(location, tmp_path):
     assert queries >= 5 and len(seen) >= 2  # the queries overlapped the adds
 
 
+@pytest.mark.slow
 def test_redis_down_or_gone():
     with pytest.raises(IndexError_, match="cannot reach Redis at redis://localhost:1/0"):
         Index("redis://localhost:1/0")

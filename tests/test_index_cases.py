@@ -104,6 +104,7 @@ READ_ONLY_QUERY = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_healthy_index_in_a_read_only_folder_is_queryable(tmp_path):
     """A published archive copy: the file and its folder not writable (WAL needs a write)."""
     folder = tmp_path / "published"
@@ -392,6 +393,7 @@ def _own_redis(tmp_path: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
+@pytest.mark.slow
 def test_a_redis_timeout_says_the_add_may_have_been_applied(tmp_path):
     proc, url = _own_redis(tmp_path)
     try:
