@@ -113,6 +113,9 @@ CATALOGUE: tuple[Case, ...] = (
     Case("index", "queries while another process adds and merges key runs",
          "every query sees one whole snapshot",
          f"{_IX}::test_queries_while_another_process_adds_and_merges"),
+    Case("index", "`index add \"\"`, `:memory:`, `redis:localhost:6379`; `index query --threshold "
+         "nan` (CLI)", "exit 1 with the library's one-line error, no file made; NaN: usage "
+         "error, exit 2", f"{_I}::test_the_cli_refuses_what_the_library_refuses"),
     Case("index", "the tests and a Redis on the default port",
          "tests start their own redis-server on a free port; nothing on 6379 is touched",
          "conftest::redis_server"),

@@ -469,3 +469,23 @@ def test_every_index_case_of_the_catalogue_names_a_test_that_exists():
     for row in rows:
         module, function = row.test.split("::")
         assert hasattr(importlib.import_module(f"tests.{module}"), function), row
+
+
+def test_the_cli_refuses_what_the_library_refuses(tmp_path, seeds_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from provenance_cli.main import cli
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for location in ("", ":memory:", "redis:localhost:6379"):
+        done = runner.invoke(cli, ["index", "add", location, str(seeds_dir), "-q"])
+        assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+        assert "keeps nothing" in done.stderr or "looks like a URL" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    db = str(tmp_path / "archive.db")
+    assert runner.invoke(cli, ["index", "add", db, str(seeds_dir), "-q"]).exit_code == 0
+    nan = runner.invoke(cli, ["index", "query", db, str(seeds_dir), "--threshold", "nan"])
+    assert nan.exit_code == 2 and "outside" in nan.stderr
+    stats = runner.invoke(cli, ["index", "stats", db])
+    assert json.loads(stats.stdout)["read_only"] is False
