@@ -10,30 +10,15 @@ make a local file of that name).
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
 
 from provenance.errors import StoreError
-from provenance.stores.base import Store
+from provenance.stores.base import Store, redact
 
 __all__ = ["REDIS_SCHEMES", "open_store", "redact"]
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters at least: C:\ is a path
-
-
-def redact(location: str) -> str:
-    """``location`` with any password replaced by ``***`` (for messages and stats)."""
-    try:
-        parts = urlsplit(location)
-    except ValueError:
-        return re.sub(r"//[^@/]*@", "//***@", location)
-    if parts.password is None and not parts.username:
-        return location
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}" if parts.password is not None
-                                     else f"{user}@{host}"))
 
 
 def open_store(location: str, settings: dict[str, str], *, create: bool = True,

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import zstandard
@@ -49,6 +51,7 @@ __all__ = [
     "pack_meta",
     "pack_text",
     "read_settings",
+    "redact",
     "signature_bytes",
     "signature_from_bytes",
     "unpack_meta",
@@ -75,6 +78,20 @@ MAX_TEXT_BYTES = 1 << 31
 
 _ZSTD_OUT = zstandard.ZstdCompressor(level=1, write_checksum=True)
 _ZSTD_IN = zstandard.ZstdDecompressor()
+
+
+def redact(location: str) -> str:
+    """``location`` with any password replaced by ``***`` (for messages and stats)."""
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return re.sub(r"//[^@/]*@", "//***@", location)
+    if parts.password is None and not parts.username:
+        return location
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}" if parts.password is not None
+                                     else f"{user}@{host}"))
 
 
 class DamagedRowError(StoreError):

@@ -46,6 +46,7 @@ from provenance.stores.base import (
     Problem,
     StoredRow,
     read_settings,
+    redact,
     signature_bytes,
 )
 
@@ -138,8 +139,6 @@ def _names(kind: bytes, keys: np.ndarray) -> list[bytes]:
 def check_url(url: str) -> None:
     """Refuse a Redis URL that redis-py would read differently from what it says (a database
     that is not a number silently became 0; a port out of range was a traceback)."""
-    from provenance.stores import redact
-
     shown = redact(url)
     try:
         parts = urlsplit(url)
@@ -172,8 +171,6 @@ class RedisStore:
 
     def __init__(self, url: str, settings: dict[str, str], *, create: bool = True,
                  read_only: bool = False) -> None:
-        from provenance.stores import redact
-
         self.location = redact(url)
         check_url(url)
         try:
