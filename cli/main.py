@@ -406,6 +406,7 @@ def index() -> None:
       provenance index stats archive.db
       provenance index remove archive.db wire/2023-04-05
       provenance index compact archive.db
+      provenance index check archive.db --repair
     """
 
 
@@ -553,6 +554,29 @@ def index_compact(location) -> None:
                    f"{after['bytes']:,} bytes", err=True)
     else:
         click.echo(f"{location}: nothing to compact on {after['backend']}", err=True)
+
+
+@index.command("check")
+@click.argument("location", metavar="INDEX")
+@click.option("--repair", is_flag=True,
+              help="Remove the damaged documents (add them again from their sources) and "
+                   "rebuild damaged keys from the stored texts.")
+def index_check(location, repair) -> None:
+    """Walk every stored document of INDEX (text checksums, metadata, signatures) and its key
+    structures; print what is wrong as JSON. Exit code 1 when something is damaged and was not
+    repaired."""
+    with _existing(location) as ix:
+        report = ix.check(repair=repair)
+    click.echo(render_json.line(report.to_dict()), nl=False)
+    for note in report.notes:
+        click.echo(f"{location}: {note}", err=True)
+    if report.ok:
+        click.echo(f"{location}: {report.documents:,} documents checked, nothing damaged",
+                   err=True)
+    elif not (repair and (report.removed or report.rebuilt_keys)):
+        raise click.ClickException(f"{location}: {len(report.problems)} problems found; run "
+                                   "'provenance index check --repair' to remove the damaged "
+                                   "documents")
 
 
 @index.command("upgrade")

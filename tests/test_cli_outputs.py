@@ -187,3 +187,20 @@ def test_id_field_dayfirst_and_the_readers_notes(run, tmp_path):
     assert "repaired or decided" in result.stderr
     unsure = json.loads(run("scan", feed, "--id-field", "newid", "-f", "json", "-q").stdout)
     assert all(d["date_problem"] for d in unsure["documents"])
+
+
+def test_index_check_reports_and_repairs(run, seeds_dir, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "ix.db"
+    run("index", "add", db, seeds_dir, "-q")
+    clean = run("index", "check", db)
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["ok"] is True
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE docs SET meta = '{broken' WHERE id = '002_07e17540711d636a'")
+    damaged = run("index", "check", db)
+    assert damaged.exit_code == 1 and "--repair" in damaged.output
+    repaired = run("index", "check", db, "--repair")
+    assert repaired.exit_code == 0
+    assert json.loads(repaired.stdout)["removed"] == ["002_07e17540711d636a"]
+    assert run("index", "check", db).exit_code == 0
