@@ -240,3 +240,30 @@ def test_hash_set_refuses_zero():
 
     with pytest.raises(ValueError, match="empty slot"):
         hash_set(np.array([0, 5], dtype=np.uint64))
+
+
+# --- exact shingle sets (dedup's checks) -------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(messy, max_size=10), st.integers(1, 5))
+def test_shingle_sets_kernel_equals_the_reference(docs, n):
+    from provenance.signatures import set_jaccard, shingle_sets
+
+    buf, offsets = pack(docs)
+    ref = shingle_sets(buf, offsets[:-1], offsets[1:], n, "numpy")
+    sigs, counts = batch_sign_bytes(buf, offsets, word_table(), n, *permutations(16, 1))
+    for bounds in (None, counts):
+        got = shingle_sets(buf, offsets[:-1], offsets[1:], n, "numba", bounds=bounds)
+        for d, data in enumerate(docs):
+            want = np.unique(shingle_hashes(unit_hashes_reference(data), n))
+            for hashes, offs, sizes in (ref, got):
+                assert hashes[offs[d] : offs[d] + sizes[d]].tolist() == want.tolist()
+    pairs = np.array([(i, j) for i in range(len(docs)) for j in range(len(docs))],
+                     dtype=np.int64).reshape(-1, 2)
+    a = set_jaccard(*ref, pairs[:, 0], pairs[:, 1], "numpy")
+    b = set_jaccard(*got, pairs[:, 0], pairs[:, 1], "numba")
+    np.testing.assert_array_equal(a, b)
+    for (i, j), value in zip(pairs.tolist(), a.tolist(), strict=True):
+        x = set(shingle_hashes(unit_hashes_reference(docs[i]), n).tolist())
+        y = set(shingle_hashes(unit_hashes_reference(docs[j]), n).tolist())
+        assert value == (len(x & y) / len(x | y) if x | y else 0.0)

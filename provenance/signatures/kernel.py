@@ -18,9 +18,11 @@ from provenance.signatures.hashing import P1, P2, P4, SEED
 
 __all__ = [
     "batch_shingle_hashes",
+    "batch_shingle_sets",
     "batch_sign_bytes",
     "batch_signatures",
     "bytes_unit_hashes",
+    "pair_jaccard",
     "shingle_offsets",
 ]
 
@@ -316,6 +318,93 @@ def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
             xs[i] = _U32(_fmix32(_fmix64(h) >> _U64(32)))
         out[d, :] = _min_rows(xs, a, b)
         counts[d] = shingles
+
+
+@nb.njit(cache=True)
+def _sorted_unique(values, out, at):
+    """Sort ``values`` in place and write its distinct values to ``out[at:]``; returns the
+    count written."""
+    values.sort()
+    count = 0
+    for i in range(values.size):
+        if i == 0 or values[i] != values[i - 1]:
+            out[at + count] = values[i]
+            count += 1
+    return count
+
+
+@nb.njit(parallel=True, cache=True)
+def _shingle_sets(buf, starts, ends, table, n, out_offsets, out, sizes):
+    # Document d's distinct 64-bit shingle hashes, sorted, into out[out_offsets[d]:]: the
+    # values _sign_bytes folds into the signature, before the fold (exact Jaccard).
+    for d in nb.prange(starts.size):
+        start, end = starts[d], ends[d]
+        units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
+        m = _unit_hashes(buf, start, end, table, units)
+        k = min(n, m)
+        shingles = m - k + 1 if k > 0 else 0
+        hs = np.empty(shingles, dtype=np.uint64)
+        init = _SEED ^ (_U64(k) * _P1)
+        for i in range(shingles):
+            h = init
+            for j in range(k):
+                h ^= units[i + j] * _P2
+                h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
+            hs[i] = _fmix64(h)
+        sizes[d] = _sorted_unique(hs, out, out_offsets[d])
+
+
+@nb.njit(parallel=True, cache=True)
+def _pair_jaccard(hashes, offsets, sizes, left, right, out):
+    # Exact Jaccard of sorted distinct sets, one merge per pair.
+    for p in nb.prange(left.size):
+        a, b = left[p], right[p]
+        i, i_end = offsets[a], offsets[a] + sizes[a]
+        j, j_end = offsets[b], offsets[b] + sizes[b]
+        common = 0
+        while i < i_end and j < j_end:
+            x, y = hashes[i], hashes[j]
+            if x == y:
+                common += 1
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        union = sizes[a] + sizes[b] - common
+        out[p] = common / union if union > 0 else 0.0
+
+
+def batch_shingle_sets(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, table: np.ndarray,
+                       n: int, bounds: np.ndarray | None = None):
+    """Each document's distinct shingle hashes, sorted: ``(hashes, offsets, sizes)``; document
+    d (``buf[starts[d]:ends[d]]``, prepared bytes) owns ``hashes[offsets[d]:offsets[d] +
+    sizes[d]]``. ``bounds`` (at least each document's shingle count, as ``batch_sign_bytes``
+    returns it) sizes the output; without it, half the document's bytes."""
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    if bounds is None:
+        bounds = (ends - starts) // 2 + 1
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(bounds, out=offsets[1:])
+    out = np.empty(offsets[-1], dtype=np.uint64)
+    sizes = np.zeros(len(starts), dtype=np.int64)
+    _shingle_sets(np.ascontiguousarray(buf, dtype=np.uint8), starts, ends, table, n, offsets,
+                  out, sizes)
+    return out, offsets[:-1], sizes
+
+
+def pair_jaccard(hashes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, left: np.ndarray,
+                 right: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of the sets ``left[p]`` and ``right[p]`` of :func:`batch_shingle_sets`'s
+    output (0.0 for two empty sets)."""
+    out = np.empty(len(left), dtype=np.float64)
+    _pair_jaccard(hashes, np.ascontiguousarray(offsets, dtype=np.int64),
+                  np.ascontiguousarray(sizes, dtype=np.int64),
+                  np.ascontiguousarray(left, dtype=np.int64),
+                  np.ascontiguousarray(right, dtype=np.int64), out)
+    return out
 
 
 @nb.njit(cache=True)
