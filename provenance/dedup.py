@@ -5,14 +5,16 @@ a batch at a time, into one contiguous signature array. Texts are not kept in me
 larger than memory can be deduplicated. Candidate pairs come from LSH band keys grouped by
 sorting (``candidates``).
 
-**Exact decisions (the default).** Each batch's prepared bytes are also appended to a temporary
-spill file (in ``tempfile.gettempdir()``, so ``TMPDIR``; deleted at the end). A candidate is a
-near-duplicate when the exact Jaccard similarity of the two documents' sets of 64-bit shingle
-hashes -- the very values their signatures are MinHashes of -- is at least the threshold:
-the candidates' bytes are read back from the spill file, their shingle sets rebuilt by the
-kernel and intersected (``signatures.shingle_sets``, ``set_jaccard``), in blocks of at most
-:data:`VERIFY_BYTES` of text, so memory stays bounded: the signatures (``num_perm`` x 4 bytes a
-document), 16 bytes of offsets a document, and one block's sets. A false candidate costs one
+**Exact decisions (the default).** Each batch's prepared bytes are kept: the first
+:data:`SPILL_MEMORY` (256 MB) in memory, the rest appended to an unnamed temporary file (in
+``tempfile.gettempdir()``, so ``TMPDIR``; gone at the end). A candidate is a near-duplicate when
+the exact Jaccard similarity of the two documents' sets of 64-bit shingle hashes -- the very
+values their signatures are MinHashes of -- is at least the threshold: the candidates' bytes are
+read back, their shingle sets rebuilt by the kernel and intersected (``signatures.shingle_sets``,
+``set_jaccard``), in blocks of at most :data:`VERIFY_BYTES` (64 MB) of text. Memory stays
+bounded: the signatures (``num_perm`` x 4 bytes a document), 16 bytes of offsets a document,
+256 MB of kept bytes and one block's sets (about 2.5 times its 64 MB of text); the disk holds the
+text past 256 MB. A false candidate costs one
 exact check, a missed one is lost for good, so the bands are tuned for recall: at threshold 0.8
 with 128 permutations, 25 bands of 5 rows catch a pair at Jaccard 0.8 with probability 0.99995
 (measured on Reuters-21578: ``benchmarks/dedup.py``).
@@ -38,6 +40,7 @@ is kept, in a cluster of its own, and compared with nothing (``shingles`` is 0).
 """
 from __future__ import annotations
 
+import bisect
 import os
 import tempfile
 import time
@@ -55,14 +58,15 @@ from provenance.signatures.text_bytes import pack
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
 from provenance.trace.dates import parse_date
 
-__all__ = ["VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult", "Verifier", "decide",
-           "dedup", "exact_pairs", "exact_verifier", "lsh_bands", "near_duplicates"]
+__all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult", "Verifier",
+           "decide", "dedup", "exact_pairs", "exact_verifier", "lsh_bands", "near_duplicates"]
 
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
 _LSH_WEIGHTS = (0.1, 0.9)  # estimates: false positives are cheap to check; false negatives lost
 _EXACT_BANDS = {128: (25, 5)}  # exact checks: (bands, rows) by num_perm, tuned for recall
 _LSH_WEIGHTS_EXACT = (0.01, 0.99)  # other num_perm: lsh_params with these weights
 VERIFY_BYTES = 64 << 20  # document bytes whose shingle sets are rebuilt at a time
+SPILL_MEMORY = 256 << 20  # prepared bytes kept in memory for exact checks; the rest on disk
 
 Verifier = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """Exact similarities of document pairs ``(left[p], right[p])`` (document indices)."""
@@ -131,28 +135,44 @@ class _Signatures:
 
 
 class _Spill:
-    """The prepared bytes of every document, appended to an unnamed temporary file, and read
-    back a block of documents at a time for exact checks."""
+    """The prepared bytes of every document, kept for exact checks: the first
+    :data:`SPILL_MEMORY` bytes as the batches' own buffers (no copy), the rest appended to an
+    unnamed temporary file; read back a block of documents at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self.file = None
+        self.size = 0  # bytes in all
+        self.kept = 0  # bytes in memory (the first ``kept`` of ``size``)
+        self.chunks: list[np.ndarray] = []
+        self.chunk_starts: list[int] = []
+        self.starts: list[np.ndarray] = []
+
+    def _open(self):
         try:
-            self.file = tempfile.TemporaryFile(prefix="provenance-dedup-")
+            return tempfile.TemporaryFile(prefix="provenance-dedup-")
         except OSError as exc:
             raise ProvenanceError(
                 f"cannot create dedup's spill file in {tempfile.gettempdir()} ({exc}); point "
                 "TMPDIR at a writable folder, or decide on estimates (--estimate)") from exc
-        self.size = 0
-        self.starts: list[np.ndarray] = []
 
     def write(self, buf: np.ndarray, offsets: np.ndarray) -> None:
-        try:
-            self.file.write(memoryview(buf))
-        except OSError as exc:
-            raise ProvenanceError(
-                f"cannot write dedup's spill file in {tempfile.gettempdir()} ({exc}; it holds "
-                f"{self.size / 1e9:.1f} GB so far); point TMPDIR at a folder with room for "
-                "the input's text, or decide on estimates (--estimate)") from exc
         self.starts.append(offsets[:-1] + self.size)
+        if self.file is None and self.kept + len(buf) <= self.memory:
+            self.chunks.append(buf)
+            self.chunk_starts.append(self.size)
+            self.kept += len(buf)
+        else:
+            if self.file is None:
+                self.file = self._open()
+            try:
+                self.file.write(memoryview(buf))
+            except OSError as exc:
+                raise ProvenanceError(
+                    f"cannot write dedup's spill file in {tempfile.gettempdir()} ({exc}; it "
+                    f"holds {(self.size - self.kept) / 1e9:.1f} GB so far); point TMPDIR at a "
+                    "folder with room for the input's text, or decide on estimates "
+                    "(--estimate)") from exc
         self.size += len(buf)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -161,33 +181,48 @@ class _Spill:
         ends[:-1] = starts[1:]
         if len(ends):
             ends[-1] = self.size
-        self.file.flush()
+        if self.file is not None:
+            self.file.flush()
         return starts, ends
 
     def read(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """The bytes of documents ``starts[k]:ends[k]`` (ascending), packed; runs of adjacent
-        documents are read with one call."""
-        if not len(starts):
-            return np.empty(0, dtype=np.uint8)
+        documents are copied with one call."""
         out = np.empty(int((ends - starts).sum()), dtype=np.uint8)
+        if not len(starts):
+            return out
         breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
         run_starts = np.r_[0, breaks]
         run_ends = np.r_[breaks, len(starts)]
-        fd, at = self.file.fileno(), 0
+        at = 0
         for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
             lo, hi = int(starts[a]), int(ends[b - 1])
-            view = memoryview(out)[at : at + hi - lo]
-            while len(view):
-                got = os.preadv(fd, [view], lo)
-                if got <= 0:
-                    raise ProvenanceError("dedup's spill file ended early; was the temporary "
-                                          "folder cleaned during the run? Run it again")
-                view, lo = view[got:], lo + got
-            at += hi - int(starts[a])
+            while lo < hi:  # a run may cross batch buffers and the file
+                if lo < self.kept:
+                    c = bisect.bisect_right(self.chunk_starts, lo) - 1
+                    chunk, base = self.chunks[c], self.chunk_starts[c]
+                    stop = min(hi, base + len(chunk))
+                    out[at : at + stop - lo] = chunk[lo - base : stop - base]
+                else:
+                    stop = hi
+                    self._pread(memoryview(out)[at : at + hi - lo], lo - self.kept)
+                at += stop - lo
+                lo = stop
         return out
 
+    def _pread(self, view: memoryview, position: int) -> None:
+        fd = self.file.fileno()
+        while len(view):
+            got = os.preadv(fd, [view], position)
+            if got <= 0:
+                raise ProvenanceError("dedup's spill file ended early; was the temporary "
+                                      "folder cleaned during the run? Run it again")
+            view, position = view[got:], position + got
+
     def close(self) -> None:
-        self.file.close()
+        self.chunks.clear()
+        if self.file is not None:
+            self.file.close()
 
 
 def exact_verifier(spill_read: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -240,7 +275,7 @@ def dedup(
     skipped: list[Skipped] = []
     store = _Signatures(options.num_perm)
     pending: list[bytes] = []
-    spill = _Spill() if options.exact else None
+    spill = _Spill(SPILL_MEMORY) if options.exact else None
     dates: dict[str, str] = {}
 
     def flush() -> None:

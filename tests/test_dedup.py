@@ -206,27 +206,31 @@ def test_exact_decisions_rest_on_exact_jaccard():
     assert len(estimate.decisions) == 4
 
 
-def test_exact_checks_read_back_blocks_within_the_budget(monkeypatch):
-    # a tiny budget forces one document pair per block: same decisions as one block
+@pytest.mark.parametrize("memory", [0, 3500])
+def test_exact_checks_read_back_blocks_within_the_budget(monkeypatch, memory):
+    # one document pair per block, the bytes in memory, on disk or both (batches of 5): the
+    # same decisions as one block in memory
     import provenance.dedup as dedup_module
 
     docs = corpus()
     whole = [d.to_dict() for d in dedup(docs).decisions]
-    monkeypatch.setattr(dedup_module, "VERIFY_BYTES", 1)
+    monkeypatch.setattr(dedup_module, "SPILL_MEMORY", memory)
     original = dedup_module.exact_verifier
 
     def tiny(*args, **kwargs):
         return original(*args, **{**kwargs, "budget": 1})
 
     monkeypatch.setattr(dedup_module, "exact_verifier", tiny)
-    assert [d.to_dict() for d in dedup(docs).decisions] == whole
+    assert [d.to_dict() for d in dedup(docs, DedupOptions(batch=5)).decisions] == whole
 
 
 def test_an_unwritable_spill_folder_is_one_clear_error(monkeypatch, tmp_path):
     import tempfile
 
+    import provenance.dedup as dedup_module
     from provenance.errors import ProvenanceError
 
+    monkeypatch.setattr(dedup_module, "SPILL_MEMORY", 0)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     with pytest.raises(ProvenanceError, match="TMPDIR") as info:
         dedup(corpus())

@@ -74,8 +74,10 @@ __all__ = [
     "sign_texts",
     "sentence_keys",
     "signature_reference",
+    "kernels_cached",
     "to_lean_minhash",
     "unit_hash",
+    "warm_up",
     "word_unit_hashes",
 ]
 
@@ -224,6 +226,23 @@ def sign_texts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sign_bytes` of ``[prepare(t) for t in texts]``."""
     return sign_bytes([prepare(t) for t in texts], n, num_perm, seed, engine)
+
+
+def kernels_cached() -> bool:
+    """Whether the compiled kernels are ready to load from numba's on-disk cache (or loaded):
+    ``False`` means the first compiled call will stall about 10 s to compile them, once per
+    machine -- a front end can say so, then call :func:`warm_up`. Imports numba (~0.5 s)."""
+    from provenance.signatures.kernel import kernels_cached as cached
+
+    return cached()
+
+
+def warm_up() -> int:
+    """Load the compiled kernels now (compiling them, once per machine, when not cached), so no
+    later call stalls; returns how many were compiled."""
+    from provenance.signatures.kernel import warm_up as warm
+
+    return warm()
 
 
 def sentence_keys(chunks: Sequence[bytes], engine: str = "auto") -> list[np.ndarray]:
