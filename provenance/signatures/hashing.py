@@ -30,10 +30,13 @@ __all__ = [
 ]
 
 MASK64 = (1 << 64) - 1
-P1 = 0x9E3779B185EBCA87  # xxh64's primes
+# xxh64's five primes: the one definition (the kernels, sentence keys and band keys use them)
+P1 = 0x9E3779B185EBCA87
 P2 = 0xC2B2AE3D27D4EB4F
+P3 = 0x165667B19E3779F9
 P4 = 0x85EBCA77C2B2AE63
-SEED = 0x27D4EB2F165667C5
+P5 = 0x27D4EB2F165667C5
+SEED = P5
 _U64 = np.uint64
 
 
