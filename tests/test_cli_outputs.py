@@ -204,3 +204,15 @@ def test_index_check_reports_and_repairs(run, seeds_dir, tmp_path):
     assert repaired.exit_code == 0
     assert json.loads(repaired.stdout)["removed"] == ["002_07e17540711d636a"]
     assert run("index", "check", db).exit_code == 0
+
+
+@pytest.mark.slow
+def test_the_first_compile_is_announced_and_never_repeated(seeds_dir, tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    command = [sys.executable, "-m", "provenance_cli.main", "index", "add",
+               str(tmp_path / "ix.db"), str(seeds_dir)]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "compiling the kernels once" in first.stderr
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert second.returncode == 0 and "compiling" not in second.stderr
