@@ -190,7 +190,7 @@ def matrix(inputs, fmt, measure, png, output, quiet, **settings) -> None:
             f"{analysis.config.matrix_limit}; raise the limit, or use 'provenance scan' for the "
             "pair list")
     if picture is not None:
-        picture.write_bytes_from(lambda path: matrix_png(analysis, path, measure))
+        picture.write_with(lambda path: matrix_png(analysis, path, measure))
         console.note(f"wrote {png}")
     render = {"table": matrix_table, "csv": render_csv.matrix_csv,
               "json": render_json.matrix_json}[fmt]
