@@ -94,9 +94,9 @@ class _Unit:
     end: int
     terms: dict[str, float]  # content term -> its share of evidence (names share one)
     numbers: frozenset[str]
-    template: bool = False  # a template line of the corpus (see text.templates)
     weighted: dict[str, float] = field(default_factory=dict)  # term -> share x corpus weight
     total: float = 0.0  # fsum of weighted
+    template: bool = False  # a template line of the corpus (see text.templates)
 
 
 @dataclass(slots=True)
@@ -118,7 +118,8 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
         if terms:
             numbers = frozenset(t for t in terms if _NUMBER.search(t))
             units.append(_Unit(index, s.index, s.index, s.start, s.end, terms, numbers,
-                               templates is not None and templates.is_template(s.text)))
+                               template=templates is not None
+                               and templates.is_template(s.text)))
     if windows:
         # A window of two consecutive sentences matches a sentence that another text split in
         # two (or two that it joined).
@@ -127,7 +128,7 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
                 terms = {t: max(u.terms.get(t, 0.0), v.terms.get(t, 0.0))
                          for t in u.terms.keys() | v.terms.keys()}
                 units.append(_Unit(index, u.first, v.last, u.start, v.end, terms,
-                                   u.numbers | v.numbers, u.template and v.template))
+                                   u.numbers | v.numbers, template=u.template and v.template))
     return _Prepared(doc, units, quote_spans(doc.text, blocks(doc.text)))
 
 
