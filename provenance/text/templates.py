@@ -106,7 +106,9 @@ class Template:
 def shape(text: str) -> tuple[str, int]:
     """``(shape, frame words)`` of a sentence: numbers become ``#``, capitalized words after
     the first become ``N`` (a leading run of capitalized words too, when it is longer than
-    one), repeated slots collapse, and the frame is lower-cased."""
+    one), repeated slots collapse, and the frame is lower-cased. A single capitalized first
+    word stays in the frame ("Shr", "Net", "The"); :func:`_name_first` gives the shape with
+    it masked too ("Arsenal beat ...")."""
     tokens = _WORD.findall(text)
     out: list[str] = []
     frame = 0
@@ -123,6 +125,16 @@ def shape(text: str) -> tuple[str, int]:
         if not out or out[-1] != slot:
             out.append(slot)
     return " ".join(out), frame
+
+
+def _name_first(key: str, text: str) -> str | None:
+    """``key`` with its first token masked as a name when the sentence starts with a
+    capitalized word that :func:`shape` kept in the frame; else None."""
+    first = key.split(" ", 1)
+    stripped = text.lstrip(" \t\"'“‘([-–—•")
+    if len(first) < 2 or first[0] in ("#", "N") or not stripped[:1].isupper():
+        return None
+    return "N " + first[1] if not first[1].startswith("N") else first[1]
 
 
 @dataclass
@@ -151,7 +163,7 @@ class Templates:
         if not self.shapes:
             return False
         key, frame = shape(text)
-        if key in self.shapes:
+        if key in self.shapes or _name_first(key, text) in self.shapes:
             return True
         tokens = key.split()
         slots = len(tokens) - frame
@@ -189,6 +201,7 @@ def learn_templates(
     fillings: dict[str, set[str]] = {}
     examples: dict[str, str] = {}
     grams: dict[tuple[str, str, str], set[int]] = {}
+    firsts: dict[str, set[str]] = {}
     for i, sents in enumerate(sentences_by_doc):
         group = groups[i] if groups is not None else i
         for s in sents:
@@ -204,18 +217,26 @@ def learn_templates(
                     seen_by = grams.setdefault(g, set())
                     if len(seen_by) < options.min_documents:
                         seen_by.add(group)
-            owners.setdefault(key, set()).add(group)
             flat = " ".join(s.text.split())
-            seen = fillings.setdefault(key, set())
-            if len(seen) < options.min_variants:
-                seen.add(flat.lower())
-            if key not in examples or flat < examples[key]:
-                examples[key] = flat
+            named = _name_first(key, s.text)
+            if named is not None and frame - 1 >= options.min_frame:
+                firsts.setdefault(named, set()).add(s.text.split(None, 1)[0].lower())
+            for k in (key,) if named is None or frame - 1 < options.min_frame else (key, named):
+                owners.setdefault(k, set()).add(group)
+                seen = fillings.setdefault(k, set())
+                if len(seen) < options.min_variants:
+                    seen.add(flat.lower())
+                if k not in examples or flat < examples[k]:
+                    examples[k] = flat
     shapes = {
         key: Template(key, len(docs), examples[key])
         for key, docs in owners.items()
         if len(docs) >= options.min_documents and len(fillings[key]) >= options.min_variants
     }
+    # "Arsenal beat N ..." and "Chelsea beat N ...": the shape with its first word masked is
+    # a template only when different first words fill it ("Shr ..." alone is its own shape).
+    shapes = {k: t for k, t in shapes.items()
+              if k not in firsts or len(firsts[k]) >= options.min_variants}
     trigrams = frozenset(g for g, docs in grams.items() if len(docs) >= options.min_documents)
     frame = frozenset(stem(w) for key in shapes for w in key.split() if w not in ("#", "N"))
     frame |= frozenset(stem(w) for g in trigrams for w in g if w not in ("#", "N", "<", ">"))
