@@ -86,7 +86,7 @@ _OFFICE = re.compile(r"\b((?:" + "|".join(sorted(_TITLES)) + r")\s+(?:of|for|at)
 
 # A name: capitalized words, optionally joined by "of", "for", "the", "and", "&".
 _NAME = (r"(?:[Tt]he\s+)?[A-Z][\w’'&./-]*(?:\s+(?:(?:of|for|the|and|&|de|du|in)\s+){0,2}"
-         r"[A-Z][\w’'&./-]*)*")
+         r"[A-Z][\w’'&./-]*){0,7}")  # bounded: a 10,000-word sentence stays linear
 _CUES = [
     ("according to", re.compile(rf"\b[Aa]ccording to\s+(?P<src>{_NAME})")),
     ("reported", re.compile(
@@ -202,7 +202,7 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
                     kind = "outlet"  # the sentence itself says it publishes
                 elif cue == "said" and kind == "organization":
                     kind = "statement"  # "Acme Corp said": an organization's own news
-                office = _OFFICE.search(s.text, 0, m.start("src"))
+                office = _OFFICE.search(s.text, max(0, m.start("src") - 80), m.start("src"))
                 if office and kind in ("organization", "outlet", "statement"):
                     # "the head of NATO warned": a person speaking for NATO, not NATO's text
                     name = f"{office.group(1).lower()} {re.sub('^The ', 'the ', name)}"
