@@ -430,13 +430,15 @@ def test_redis_check_finds_and_repair_removes_a_damaged_document(redis_server):
             ix.add(docs)
             r.hset("provenance:doc:d2", "text", b"\x28\xb5\x2f\xfd garbage")
             r.srem(b"provenance:b:" + r.hget("provenance:doc:d4", "bands")[:8], "d4")
+            r.delete("provenance:doc:d5")  # listed, but its hash is gone
             with pytest.raises(DamagedRowError, match="'d2' is damaged"):
                 ix.get("d2")
             report = ix.check()
-            assert [(p.id, p.part) for p in report.problems] == [("d4", "keys"), ("d2", "text")]
+            assert [(p.id, p.part) for p in report.problems] == [
+                ("d4", "keys"), ("d5", "keys"), ("d2", "text"), ("d5", "signature")]
             fixed = ix.check(repair=True)
-            assert fixed.removed == ("d2",) and fixed.rebuilt_keys
-            assert ix.check().ok and len(ix) == 5
+            assert fixed.removed == ("d2", "d5") and fixed.rebuilt_keys
+            assert ix.check().ok and len(ix) == 4
             assert ix.query(probe(docs[4]), passages=False)[0].id == "d4"
     finally:
         r.flushdb()
