@@ -350,7 +350,7 @@ def _unit_hashes(buf, start, end, table, units):
     return count
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)  # dedup reads the next batch meanwhile
 def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
     for d in nb.prange(offsets.size - 1):
         start, end = offsets[d], offsets[d + 1]
