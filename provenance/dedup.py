@@ -54,10 +54,10 @@ from provenance.documents import Document, Skipped
 from provenance.errors import ProvenanceError
 from provenance.options import DedupOptions
 from provenance.progress import Progress, no_progress
+from provenance.read.dates import parse_date
 from provenance.signatures import EMPTY, prepare, set_jaccard, shingle_sets, sign_packed
 from provenance.signatures.text_bytes import pack
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
-from provenance.trace.dates import parse_date
 
 __all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult", "Verifier",
            "decide", "dedup", "exact_pairs", "exact_verifier", "lsh_bands", "near_duplicates"]

@@ -21,6 +21,7 @@ from importlib import resources
 
 import networkx as nx
 
+from provenance.errors import ConfigError
 from provenance.scan import Analysis
 from provenance.similarity.order import document_order as order_documents
 
@@ -51,7 +52,7 @@ def _layout(edges, documents) -> dict[str, tuple[float, float]]:
 def report_data(analysis: Analysis, by: str = "document", max_edges: int = 300) -> dict:
     """Everything the page shows, as JSON-ready data (see the module's docstring)."""
     if by not in ("document", "outlet"):
-        raise ValueError(f"by must be 'document' or 'outlet', got {by!r}")
+        raise ConfigError(f"by must be 'document' or 'outlet', not {by!r}")
     docs = analysis.documents
     index = {d.id: i for i, d in enumerate(docs)}
     base = analysis.to_dict()

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
+from provenance.errors import ConfigError
+
 __all__ = [
     "MASK64",
     "char_unit_hashes",
@@ -120,7 +122,7 @@ def shingle_hashes(units: np.ndarray, n: int) -> np.ndarray:
     ``len(units) < n`` gives one shingle of all units, and no units give no shingles.
     """
     if n < 1:
-        raise ValueError(f"shingle size must be at least 1, got {n}")
+        raise ConfigError(f"shingle size {n} must be at least 1; try 5")
     units = np.asarray(units, dtype=np.uint64)
     k = min(n, len(units))
     if k == 0:
