@@ -190,8 +190,9 @@ def end_to_end(docs: int) -> dict:
         ours_s, result = ours()
         update_s = ds_update(texts[:300])
         bulk_s = ds_bulk(texts)
-        ours_again, _ = ours()
-        ours_s = min(ours_s, ours_again)
+        ours_again, again = ours()
+        if ours_again < ours_s:
+            ours_s, result = ours_again, again
         t = time.perf_counter()
         cli = subprocess.run([sys.executable, "-m", "provenance_cli.main", "dedup", str(path),
                               "-o", os.devnull], capture_output=True, text=True, check=True)

@@ -207,7 +207,10 @@ def set_jaccard(
     """Exact Jaccard of the shingle sets ``left[p]`` and ``right[p]`` (indices into the output
     of :func:`shingle_sets`); 0.0 for two empty sets."""
     check_engine(engine)
-    if engine == "numba" or (engine == "auto" and len(left) * 64 >= KERNEL_MIN_UNITS):
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    if engine == "numba" or (engine == "auto" and int(np.asarray(sizes)[left].sum()
+                                                      + np.asarray(sizes)[right].sum())
+                             >= KERNEL_MIN_UNITS):
         from provenance.signatures.kernel import pair_jaccard
 
         return pair_jaccard(hashes, offsets, sizes, left, right)
