@@ -72,6 +72,7 @@ class Analysis:
                     "url": d.url,
                     "author": d.author,
                     "encoding": d.encoding,
+                    "notes": list(d.notes),
                     "chars": len(d.text),
                     "sentences": len(s),
                     "boilerplate_sentences": sum(x.boilerplate for x in s),
@@ -157,7 +158,8 @@ def analyze(
                 whole_copies=[(p.a, p.b) for p in pairs if p.jaccard >= NEAR_DUPLICATE])
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
-        dates = {d.id: date_info(d.published, list(s)) for d, s in zip(docs, sents, strict=True)}
+        dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
+                 for d, s in zip(docs, sents, strict=True)}
         edges = build_edges(passages, found, dates, docs, pairs)
     return Analysis(
         config=config,
