@@ -102,10 +102,8 @@ def test_a_10000_word_attribution_sentence_is_read_in_bounded_time(text):
 
 
 def test_audiences_and_quotations_are_not_credits():
-    assert found("Acme Inc told the Securities and Exchange Commission it holds 5 pct.") == [
-        ("Acme Inc", "statement", "said")] or not any(
-        k in ("outlet", "organization") for _, k, _ in
-        found("Acme Inc told the Securities and Exchange Commission it holds 5 pct."))
+    assert not any(k in ("outlet", "organization") for _, k, _ in
+                   found("Acme Inc told the Securities and Exchange Commission it holds 5 pct."))
     assert not any(s == "President Ronald Reagan" and k == "outlet" for s, k, _ in
                    found("President Ronald Reagan's \"trade bill\" was debated."))
     assert ("MCI", "statement", "reported") in found("MCI reported a 448 mln dlr loss.")
