@@ -414,14 +414,23 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
                 runs[-1].append(m)
                 continue
         runs.append([m])
-    return [_passage(pa, pb, run, options) for run in runs]
+    found = (_passage(pa, pb, run, options) for run in runs)
+    return [p for p in found if p is not None]
 
 
-def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage:
+def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage | None:
+    """The passage a run of matches makes, or None when it falls short of the operating point
+    (``options.decision``; see :class:`PassageOptions`)."""
     a_start, a_end = run[0][2].start, run[-1][2].end
     b_start, b_end = run[0][3].start, run[-1][3].end
     toks_a = tokenize(pa.doc.text, a_start, a_end)
     toks_b = tokenize(pb.doc.text, b_start, b_end)
+    total = sum(m[1] for m in run)
+    score = sum(m[0] * m[1] for m in run) / total if total else 0.0
+    decided = (score >= options.decision
+               or len(_figures(pa.doc.text, a_start, a_end)
+                      & _figures(pb.doc.text, b_start, b_end)) >= 2
+               or min(len(toks_a), len(toks_b)) >= options.long_words)
     norm_a, norm_b = [t.norm for t in toks_a], [t.norm for t in toks_b]
     matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
     if norm_a == norm_b:
@@ -430,15 +439,29 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
         kind = "near_verbatim"
     else:
         kind = "rewritten"
-    total = sum(m[1] for m in run)
-    score = sum(m[0] * m[1] for m in run) / total if total else 0.0
     quote = _shared_quote(pa, pb, toks_a, toks_b, matcher)
+    if not decided and quote is None:
+        return None
     return Passage(
         a=pa.doc.id, b=pb.doc.id,
         a_start=a_start, a_end=a_end, b_start=b_start, b_end=b_end,
         a_text=pa.doc.text[a_start:a_end], b_text=pb.doc.text[b_start:b_end],
         score=min(1.0, score), kind=kind, quoted=quote is not None, quote=quote,
     )
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _figures(text: str, start: int, end: int) -> set[str]:
+    """The figures of ``text[start:end]`` from 10 up, as written less thousands separators
+    ("1,000" and "1000" are one figure; "0-10" gives only "10")."""
+    out = set()
+    for m in _FIGURE.finditer(text, start, end):
+        value = m.group().rstrip(",").replace(",", "")
+        if value and (len(value.split(".")[0]) >= 2 or "." in value) and value.strip("0."):
+            out.add(value)
+    return out
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], token: Token) -> int:
