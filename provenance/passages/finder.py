@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from provenance.documents import Document
+from provenance.errors import ConfigError
 from provenance.options import PassageOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
@@ -197,16 +198,60 @@ def find_passages(
     *,
     sentences_by_doc: Sequence[Sequence[Sentence]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    engine: str = "auto",
 ) -> list[Passage]:
     """Passages shared by any two of ``documents`` (ids unique), ``a < b`` by id, sorted by
-    ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed."""
+    ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed.
+
+    ``engine="numba"`` (and ``"auto"``) prepares, weighs, pairs and scores the units in
+    compiled kernels over arrays (:mod:`provenance.passages.prepare`); ``"python"`` is the
+    plain reference road, sentence by sentence. Both give the same passages (tested)."""
     options = options or PassageOptions()
+    if engine not in ("auto", "numba", "python"):
+        raise ConfigError(f"passage engine {engine!r} is not one of auto, numba, python; "
+                          "try auto")
     report = progress or (lambda phase, done, total: None)
-    prepared = [
-        _prepare(i, d, sentences_by_doc[i] if sentences_by_doc is not None else None,
-                 options.windows)
-        for i, d in enumerate(documents)
-    ]
+    if sentences_by_doc is None:
+        sentences_by_doc = [sentences(d.text, d.id) for d in documents]
+    if engine == "python":
+        prepared = [_prepare(i, d, sentences_by_doc[i], options.windows)
+                    for i, d in enumerate(documents)]
+        by_pair = _scored_matches_reference(documents, prepared, options, report)
+    else:
+        by_pair = _scored_matches(documents, sentences_by_doc, options, report)
+        prepared = _PreparedByDoc(documents)
+    return _decide(documents, prepared, by_pair, options)
+
+
+def _decide(documents: Sequence[Document], prepared, by_pair: dict,
+            options: PassageOptions) -> list[Passage]:
+    """Scores -> passages: the decision rules over the matches of each pair of documents
+    (``by_pair[(doc_a, doc_b)]`` lists ``(score, shared, unit_a, unit_b)``)."""
+    by_pair = _drop_templates(by_pair, options)
+    out: list[Passage] = []
+    for (da, db), matches in by_pair.items():
+        out.extend(_passages(prepared[da], prepared[db], matches, options))
+    return sorted(out, key=lambda p: (p.a, p.b, p.a_start, p.b_start))
+
+
+class _PreparedByDoc:
+    """``prepared[d]`` for the decisions of the compiled road: the document and its quotation
+    spans, made when a passage needs them."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._documents = documents
+        self._made: dict[int, _Prepared] = {}
+
+    def __getitem__(self, d: int) -> _Prepared:
+        p = self._made.get(d)
+        if p is None:
+            doc = self._documents[d]
+            p = self._made[d] = _Prepared(doc, [], quote_spans(doc.text, blocks(doc.text)))
+        return p
+
+
+def _scored_matches_reference(documents, prepared, options, report) -> dict:
+    """The Python road: ``{(doc_a, doc_b): [(score, shared, unit_a, unit_b), ...]}``."""
     weights = TermWeights({t for u in p.units for t in u.terms} for p in prepared)
     units = [u for p in prepared for u in p.units]
     _weigh(units, weights)
@@ -224,11 +269,55 @@ def find_passages(
         if k % 8192 == 0:
             report("passages", k, len(candidates))
     report("passages", len(candidates), len(candidates))
-    by_pair = _drop_templates(by_pair, options)
-    out: list[Passage] = []
-    for (da, db), matches in by_pair.items():
-        out.extend(_passages(prepared[da], prepared[db], matches, options))
-    return sorted(out, key=lambda p: (p.a, p.b, p.a_start, p.b_start))
+    return by_pair
+
+
+def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
+    """The compiled road: the same matches as :func:`_scored_matches_reference`."""
+    from provenance.passages import kernel
+    from provenance.passages.prepare import prepare_units
+
+    units = prepare_units([d.text for d in documents], sentences_by_doc, options.windows)
+    report("passages", 0, 1)
+    df = units.document_frequencies(len(documents))
+    weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
+                                           len(documents))
+    term_weight = np.array([weights(t) for t in units.strings], dtype=np.float64)
+    weighted = term_weight[units.terms] * units.shares
+    totals = kernel.fsum_rows(weighted, units.offsets)
+    if len(units) <= EXACT_LIMIT:
+        candidates = kernel.exact_candidates(units.doc, units.offsets, units.terms)
+    else:
+        keys, owners = kernel.rare_keys(units.offsets, units.terms, df)
+        candidates = kernel.group_pairs(keys, owners, len(units), 64)
+        candidates = candidates[units.doc[candidates[:, 0]] != units.doc[candidates[:, 1]]]
+    rank = np.empty(len(documents), dtype=np.int64)
+    rank[sorted(range(len(documents)), key=lambda d: documents[d].id)] = np.arange(len(documents))
+    ua, ub, score, shared = kernel.verify_pairs(
+        candidates, units.doc, rank, units.offsets, units.terms, weighted, totals,
+        units.is_number, options.threshold, options.min_shared, options.number_penalty)
+    report("passages", 1, 1)
+    made: dict[int, _Unit] = {}
+
+    def unit(u: int) -> _Unit:
+        x = made.get(u)
+        if x is None:
+            lo, hi = units.offsets[u], units.offsets[u + 1]
+            names = [units.strings[t] for t in units.terms[lo:hi].tolist()]
+            terms = dict(zip(names, units.shares[lo:hi].tolist(), strict=True))
+            x = made[u] = _Unit(
+                int(units.doc[u]), int(units.first[u]), int(units.last[u]),
+                int(units.start[u]), int(units.end[u]), terms,
+                frozenset(t for t in names if _NUMBER.search(t)),
+                dict(zip(names, weighted[lo:hi].tolist(), strict=True)), float(totals[u]))
+        return x
+
+    by_pair: dict[tuple[int, int], list] = {}
+    for a, b, s, w in zip(ua.tolist(), ub.tolist(), score.tolist(), shared.tolist(),
+                          strict=True):
+        x, y = unit(a), unit(b)
+        by_pair.setdefault((x.doc, y.doc), []).append((s, w, x, y))
+    return by_pair
 
 
 _ROUNDING = 1 + 1e-9  # a plain sum of a few positive floats is within this of their fsum

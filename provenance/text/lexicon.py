@@ -129,6 +129,15 @@ class TermWeights:
         self._norm = math.log((n + 1) / 3) if n >= 3 else 0.0
         self._cache: dict[str, float] = {}
 
+    @classmethod
+    def from_frequencies(cls, df: dict[str, int], documents: int) -> TermWeights:
+        """Weights from document frequencies already counted: ``df[term]`` of ``documents``."""
+        weights = cls()
+        weights.documents = documents
+        weights._df = Counter(df)
+        weights._norm = math.log((documents + 1) / 3) if documents >= 3 else 0.0
+        return weights
+
     def df(self, term: str) -> int:
         """In how many documents ``term`` occurs."""
         return self._df.get(term, 0)
