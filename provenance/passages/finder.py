@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -28,7 +29,7 @@ from provenance.options import PassageOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
 from provenance.text.quotes import quote_spans
-from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize
+from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize, words
 
 __all__ = [
     "KINDS",
@@ -235,8 +236,8 @@ def _decide(documents: Sequence[Document], prepared, by_pair: dict,
 
 
 class _PreparedByDoc:
-    """``prepared[d]`` for the decisions of the compiled road: the document and its quotation
-    spans, made when a passage needs them."""
+    """``prepared[d]`` for the decisions of the compiled road: the document, and its quotation
+    spans when a passage first asks for them."""
 
     def __init__(self, documents: Sequence[Document]) -> None:
         self._documents = documents
@@ -245,9 +246,28 @@ class _PreparedByDoc:
     def __getitem__(self, d: int) -> _Prepared:
         p = self._made.get(d)
         if p is None:
-            doc = self._documents[d]
-            p = self._made[d] = _Prepared(doc, [], quote_spans(doc.text, blocks(doc.text)))
+            p = self._made[d] = _LazyQuotes(self._documents[d], [])
         return p
+
+
+_ACTIVE_MARK = re.compile(r"(?<![^\W_])[“‘«„‚”’»\"']|[“‘«„‚”’»\"'](?![^\W_])")
+"""A quotation mark without a letter or digit on both sides: a text without one has no
+quotation (``quotes.quote_spans`` skips a mark inside a word: "NATO’s")."""
+
+
+class _LazyQuotes(_Prepared):
+    __slots__ = ("_quotes",)
+
+    def __init__(self, doc: Document, units: list) -> None:
+        self.doc, self.units, self._quotes = doc, units, None
+
+    @property
+    def quotes(self) -> list[tuple[int, int]]:
+        if self._quotes is None:
+            text = self.doc.text
+            self._quotes = (quote_spans(text, blocks(text)) if _ACTIVE_MARK.search(text)
+                            else [])
+        return self._quotes
 
 
 def _scored_matches_reference(documents, prepared, options, report) -> dict:
@@ -270,6 +290,60 @@ def _scored_matches_reference(documents, prepared, options, report) -> dict:
             report("passages", k, len(candidates))
     report("passages", len(candidates), len(candidates))
     return by_pair
+
+
+@dataclass(frozen=True, slots=True)
+class _Road:
+    units: object  # prepare.Units
+    weighted: np.ndarray
+    totals: np.ndarray
+
+
+class _ArrayUnit(_Unit):
+    """A unit of the compiled road: its place is copied, its terms are read from the arrays
+    when a decision asks for them (most matched units are never asked)."""
+
+    __slots__ = ("_road", "_u", "_terms", "_weighted")
+
+    def __init__(self, road: _Road, u: int) -> None:
+        units = road.units
+        self.doc = int(units.doc[u])
+        self.first = int(units.first[u])
+        self.last = int(units.last[u])
+        self.start = int(units.start[u])
+        self.end = int(units.end[u])
+        self._road, self._u = road, u
+        self._terms = self._weighted = None
+
+    def _names(self) -> list[str]:
+        units = self._road.units
+        lo, hi = units.offsets[self._u], units.offsets[self._u + 1]
+        return [units.strings[t] for t in units.terms[lo:hi].tolist()]
+
+    @property
+    def terms(self) -> dict[str, float]:
+        if self._terms is None:
+            units = self._road.units
+            lo, hi = units.offsets[self._u], units.offsets[self._u + 1]
+            self._terms = dict(zip(self._names(), units.shares[lo:hi].tolist(), strict=True))
+        return self._terms
+
+    @property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(t for t in self._names() if _NUMBER.search(t))
+
+    @property
+    def weighted(self) -> dict[str, float]:
+        if self._weighted is None:
+            units = self._road.units
+            lo, hi = units.offsets[self._u], units.offsets[self._u + 1]
+            self._weighted = dict(zip(self._names(), self._road.weighted[lo:hi].tolist(),
+                                      strict=True))
+        return self._weighted
+
+    @property
+    def total(self) -> float:
+        return float(self._road.totals[self._u])
 
 
 def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
@@ -297,25 +371,13 @@ def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
         candidates, units.doc, rank, units.offsets, units.terms, weighted, totals,
         units.is_number, options.threshold, options.min_shared, options.number_penalty)
     report("passages", 1, 1)
+    road = _Road(units, weighted, totals)
     made: dict[int, _Unit] = {}
-
-    def unit(u: int) -> _Unit:
-        x = made.get(u)
-        if x is None:
-            lo, hi = units.offsets[u], units.offsets[u + 1]
-            names = [units.strings[t] for t in units.terms[lo:hi].tolist()]
-            terms = dict(zip(names, units.shares[lo:hi].tolist(), strict=True))
-            x = made[u] = _Unit(
-                int(units.doc[u]), int(units.first[u]), int(units.last[u]),
-                int(units.start[u]), int(units.end[u]), terms,
-                frozenset(t for t in names if _NUMBER.search(t)),
-                dict(zip(names, weighted[lo:hi].tolist(), strict=True)), float(totals[u]))
-        return x
-
     by_pair: dict[tuple[int, int], list] = {}
     for a, b, s, w in zip(ua.tolist(), ub.tolist(), score.tolist(), shared.tolist(),
                           strict=True):
-        x, y = unit(a), unit(b)
+        x = made.get(a) or made.setdefault(a, _ArrayUnit(road, a))
+        y = made.get(b) or made.setdefault(b, _ArrayUnit(road, b))
         by_pair.setdefault((x.doc, y.doc), []).append((s, w, x, y))
     return by_pair
 
@@ -450,25 +512,50 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
 def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage:
     a_start, a_end = run[0][2].start, run[-1][2].end
     b_start, b_end = run[0][3].start, run[-1][3].end
-    toks_a = tokenize(pa.doc.text, a_start, a_end)
-    toks_b = tokenize(pb.doc.text, b_start, b_end)
-    norm_a, norm_b = [t.norm for t in toks_a], [t.norm for t in toks_b]
-    matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
+    norm_a, norm_b = words(pa.doc.text, a_start, a_end), words(pb.doc.text, b_start, b_end)
+    matcher = None
     if norm_a == norm_b:
         kind = "verbatim"
-    elif matcher.ratio() >= options.near_verbatim:
+    elif _ratio_bound(norm_a, norm_b) >= options.near_verbatim and (
+            matcher := SequenceMatcher(None, norm_a, norm_b, autojunk=False)).ratio() \
+            >= options.near_verbatim:
         kind = "near_verbatim"
     else:
         kind = "rewritten"
     total = sum(m[1] for m in run)
     score = sum(m[0] * m[1] for m in run) / total if total else 0.0
-    quote = _shared_quote(pa, pb, toks_a, toks_b, matcher)
+    quote = None
+    # a shared quotation needs quoted words on both sides: most passages have none
+    if _quoted_within(pa.quotes, a_start, a_end) and _quoted_within(pb.quotes, b_start, b_end):
+        if matcher is None:
+            matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
+        quote = _shared_quote(pa, pb, tokenize(pa.doc.text, a_start, a_end),
+                              tokenize(pb.doc.text, b_start, b_end), matcher)
     return Passage(
         a=pa.doc.id, b=pb.doc.id,
         a_start=a_start, a_end=a_end, b_start=b_start, b_end=b_end,
         a_text=pa.doc.text[a_start:a_end], b_text=pb.doc.text[b_start:b_end],
         score=min(1.0, score), kind=kind, quoted=quote is not None, quote=quote,
     )
+
+
+def _ratio_bound(a: list[str], b: list[str]) -> float:
+    """An upper bound of ``SequenceMatcher(None, a, b).ratio()``: its ``real_quick_ratio``
+    (the lengths) when that is below 0.8, else its ``quick_ratio`` (the words both have, as
+    multisets, counted in C). When the bound is below a threshold, so is the ratio."""
+    length = len(a) + len(b)
+    if not length:
+        return 1.0
+    quick = 2.0 * min(len(a), len(b)) / length
+    if quick < 0.8:
+        return quick
+    return 2.0 * (Counter(a) & Counter(b)).total() / length
+
+
+def _quoted_within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether a quotation span overlaps ``[start, end)``."""
+    k = bisect.bisect_left(spans, (end,))
+    return k > 0 and spans[k - 1][1] > start
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], token: Token) -> int:

@@ -490,7 +490,8 @@ def group_pairs(keys: np.ndarray, owners: np.ndarray, n_owners: int,
     n = _group_pairs(sk, so, n_owners, max_group, np.empty(0, dtype=np.int64), True)
     codes = np.empty(n, dtype=np.int64)
     _group_pairs(sk, so, n_owners, max_group, codes, False)
-    codes = np.unique(codes)
+    codes = np.sort(codes)
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     return np.stack([codes // n_owners, codes % n_owners], axis=1)
 
 
