@@ -305,13 +305,9 @@ class _ArrayUnit(_Unit):
 
     __slots__ = ("_road", "_u", "_terms", "_weighted")
 
-    def __init__(self, road: _Road, u: int) -> None:
-        units = road.units
-        self.doc = int(units.doc[u])
-        self.first = int(units.first[u])
-        self.last = int(units.last[u])
-        self.start = int(units.start[u])
-        self.end = int(units.end[u])
+    def __init__(self, road: _Road, u: int, doc: int, first: int, last: int, start: int,
+                 end: int) -> None:
+        self.doc, self.first, self.last, self.start, self.end = doc, first, last, start, end
         self._road, self._u = road, u
         self._terms = self._weighted = None
 
@@ -372,12 +368,15 @@ def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
         units.is_number, options.threshold, options.min_shared, options.number_penalty)
     report("passages", 1, 1)
     road = _Road(units, weighted, totals)
-    made: dict[int, _Unit] = {}
+    involved = np.unique(np.concatenate([ua, ub]))
+    made = {u: _ArrayUnit(road, u, *place) for u, *place in zip(
+        involved.tolist(), units.doc[involved].tolist(), units.first[involved].tolist(),
+        units.last[involved].tolist(), units.start[involved].tolist(),
+        units.end[involved].tolist(), strict=True)}
     by_pair: dict[tuple[int, int], list] = {}
     for a, b, s, w in zip(ua.tolist(), ub.tolist(), score.tolist(), shared.tolist(),
                           strict=True):
-        x = made.get(a) or made.setdefault(a, _ArrayUnit(road, a))
-        y = made.get(b) or made.setdefault(b, _ArrayUnit(road, b))
+        x, y = made[a], made[b]
         by_pair.setdefault((x.doc, y.doc), []).append((s, w, x, y))
     return by_pair
 
