@@ -69,6 +69,7 @@ class Analysis:
                     "url": d.url,
                     "author": d.author,
                     "encoding": d.encoding,
+                    "notes": list(d.notes),
                     "chars": len(d.text),
                     "sentences": len(s),
                     "boilerplate_sentences": sum(x.boilerplate for x in s),
@@ -141,7 +142,8 @@ def analyze(
                                      progress=report)
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
-        dates = {d.id: date_info(d.published, list(s)) for d, s in zip(docs, sents, strict=True)}
+        dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
+                 for d, s in zip(docs, sents, strict=True)}
         edges = build_edges(passages, found, dates, docs, pairs)
     return Analysis(
         config=config,
