@@ -303,3 +303,31 @@ def test_quoted_within(raw, start, length):
     end = start + length
     expected = any(s < end and e > start for s, e in spans)
     assert finder._quoted_within(spans, start, end) == expected
+
+
+# --- one document against another (the index query's road) -------------------------------------
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents, st.booleans())
+def test_aligner_roads_agree(texts_, windows):
+    docs = [Document(f"d{i}", t) for i, t in enumerate(texts_)]
+    options = PassageOptions(windows=windows)
+    fast = finder.Aligner(docs[0], options)
+    slow = finder.Aligner(docs[0], options, engine="python")
+    for other in docs[1:]:
+        assert fast(other) == slow(other)
+
+
+def test_aligner_roads_agree_on_the_seeds(seeds_dir):
+    docs = sorted(read(seeds_dir).documents, key=lambda d: d.id)
+    found = 0
+    for doc in docs:
+        fast = finder.Aligner(doc)
+        slow = finder.Aligner(doc, engine="python")
+        for other in docs:
+            if other.id != doc.id:
+                got = fast(other)
+                assert got == slow(other)
+                found += len(got)
+    assert found >= 6

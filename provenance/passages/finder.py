@@ -164,19 +164,67 @@ def align(
     "Russia") count less than the words of one claim ("assault rifles").
     """
     options = options or PassageOptions()
+    if weights is None:
+        return Aligner(doc_a, options)(doc_b)
     return _align(_prepare(0, doc_a, None, options.windows), doc_b, options, weights)
 
 
 class Aligner:
-    """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented,
-    tokenized and stemmed once (an index query aligns the query with each candidate)."""
+    """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented
+    once (an index query aligns the query with each candidate). ``engine``: as for
+    :func:`find_passages`."""
 
-    def __init__(self, doc: Document, options: PassageOptions | None = None) -> None:
+    def __init__(self, doc: Document, options: PassageOptions | None = None, *,
+                 engine: str = "auto") -> None:
         self.options = options or PassageOptions()
-        self._prepared = _prepare(0, doc, None, self.options.windows)
+        _check_engine(engine)
+        self.engine = engine
+        self._doc = doc
+        self._sentences = sentences(doc.text, doc.id)
+        self._prepared_python: _Prepared | None = None
+
+    @property
+    def _prepared(self) -> _Prepared:
+        if self._prepared_python is None:
+            self._prepared_python = _prepare(0, self._doc, self._sentences,
+                                             self.options.windows)
+        return self._prepared_python
 
     def __call__(self, other: Document) -> list[Passage]:
-        return _align(self._prepared, other, self.options, None)
+        if self.engine == "python":
+            return _align(self._prepared, other, self.options, None)
+        return _align_compiled(self._doc, self._sentences, other, self.options)
+
+
+def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Document,
+                    options: PassageOptions) -> list[Passage]:
+    """:func:`_align` on the compiled road: the same passages."""
+    from provenance.passages import kernel
+    from provenance.passages.prepare import prepare_units
+
+    units = prepare_units([doc_a.text, doc_b.text], [sents_a, sentences(doc_b.text, doc_b.id)],
+                          options.windows)
+    if len(units) == 0:
+        return []
+    # sentence frequencies: each sentence unit counts as a document of its own
+    df = units.document_frequencies(units.sentences, by_unit=True)
+    weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
+                                           units.sentences)
+    term_weight = units.term_weights(weights, df)
+    weighted = term_weight[units.terms] * units.shares
+    totals = kernel.fsum_rows(weighted, units.offsets)
+    side_a = np.flatnonzero(units.doc == 0)
+    side_b = np.flatnonzero(units.doc == 1)
+    pairs = np.stack([np.repeat(side_a, len(side_b)), np.tile(side_b, len(side_a))], axis=1)
+    ua, ub, score, shared = kernel.verify_pairs(
+        pairs, units.doc, np.arange(2), units.offsets, units.terms, weighted, totals,
+        units.is_number, options.threshold, options.min_shared, options.number_penalty,
+        need_shared=1)
+    if len(ua) == 0:
+        return []
+    by_pair = _by_pair(units, weighted, totals, ua, ub, score, shared)
+    return _passages(_LazyQuotes(doc_a, []), _LazyQuotes(doc_b, []),
+                     by_pair.get((0, 1), []), options)
 
 
 def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
@@ -208,9 +256,7 @@ def find_passages(
     compiled kernels over arrays (:mod:`provenance.passages.prepare`); ``"python"`` is the
     plain reference road, sentence by sentence. Both give the same passages (tested)."""
     options = options or PassageOptions()
-    if engine not in ("auto", "numba", "python"):
-        raise ConfigError(f"passage engine {engine!r} is not one of auto, numba, python; "
-                          "try auto")
+    _check_engine(engine)
     report = progress or (lambda phase, done, total: None)
     if sentences_by_doc is None:
         sentences_by_doc = [sentences(d.text, d.id) for d in documents]
@@ -222,6 +268,12 @@ def find_passages(
         by_pair = _scored_matches(documents, sentences_by_doc, options, report)
         prepared = _PreparedByDoc(documents)
     return _decide(documents, prepared, by_pair, options)
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ("auto", "numba", "python"):
+        raise ConfigError(f"passage engine {engine!r} is not one of auto, numba, python; "
+                          "try auto")
 
 
 def _decide(documents: Sequence[Document], prepared, by_pair: dict,
@@ -352,7 +404,7 @@ def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
     df = units.document_frequencies(len(documents))
     weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
                                            len(documents))
-    term_weight = np.array([weights(t) for t in units.strings], dtype=np.float64)
+    term_weight = units.term_weights(weights, df)
     weighted = term_weight[units.terms] * units.shares
     totals = kernel.fsum_rows(weighted, units.offsets)
     if len(units) <= EXACT_LIMIT:
@@ -367,6 +419,12 @@ def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
         candidates, units.doc, rank, units.offsets, units.terms, weighted, totals,
         units.is_number, options.threshold, options.min_shared, options.number_penalty)
     report("passages", 1, 1)
+    return _by_pair(units, weighted, totals, ua, ub, score, shared)
+
+
+def _by_pair(units, weighted, totals, ua, ub, score, shared) -> dict:
+    """The matches as the decisions take them: ``{(doc_a, doc_b): [(score, shared, unit_a,
+    unit_b), ...]}``, one record per matched unit."""
     road = _Road(units, weighted, totals)
     involved = np.unique(np.concatenate([ua, ub]))
     made = {u: _ArrayUnit(road, u, *place) for u, *place in zip(

@@ -26,7 +26,7 @@ import numpy as np
 
 from provenance.passages import kernel
 from provenance.signatures.text_bytes import word_table
-from provenance.text.lexicon import STOPWORDS, stem
+from provenance.text.lexicon import STOPWORDS, TermWeights, is_stock, stem
 from provenance.text.sentences import Sentence, normalize_token
 
 __all__ = ["Units", "prepare_units"]
@@ -37,6 +37,15 @@ _WORDS: dict[int, str | None] = {}
 _WORDS_LIMIT = 2_000_000
 _UPPER: dict[int, bool] = {}
 _UNSEEN = object()
+_FLAGS: dict[str, int] = {}
+"""term -> 1 if it has a digit, + 2 if it is a stock word (cached: a dict lookup per term)."""
+
+
+def _flags(term: str) -> int:
+    if len(_FLAGS) > _WORDS_LIMIT:
+        _FLAGS.clear()
+    f = _FLAGS[term] = (_DIGIT.search(term) is not None) + 2 * is_stock(term)
+    return f
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +67,26 @@ class Units:
     sentences: int
     strings: list[str]
     is_number: np.ndarray
+    is_stock: np.ndarray
+
+    def term_weights(self, weights: TermWeights, df: np.ndarray) -> np.ndarray:
+        """Each term's weight, ``weights(strings[t])`` given its frequency ``df[t]``, computed
+        once per distinct (frequency, stock word) rather than once per term."""
+        code = df.astype(np.int64) * 2 + self.is_stock
+        distinct, inverse = np.unique(code, return_inverse=True)
+        values = np.array([weights.of_frequency(c >> 1, bool(c & 1)) for c in distinct.tolist()],
+                          dtype=np.float64)
+        return values[inverse.ravel()] if len(code) else np.zeros(0, dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self.doc)
 
-    def document_frequencies(self, documents: int) -> np.ndarray:
-        """In how many documents each term occurs (over sentences; windows repeat them)."""
+    def document_frequencies(self, documents: int, by_unit: bool = False) -> np.ndarray:
+        """In how many documents each term occurs (over sentences; windows repeat them), or
+        with ``by_unit`` in how many sentences."""
         end = self.offsets[self.sentences]
-        owners = np.repeat(self.doc[: self.sentences], np.diff(self.offsets[: self.sentences + 1]))
+        owners = np.repeat(np.arange(self.sentences) if by_unit else self.doc[: self.sentences],
+                           np.diff(self.offsets[: self.sentences + 1]))
         codes = sorted_unique(owners * max(1, len(self.strings)) + self.terms[:end])
         return np.bincount(codes % max(1, len(self.strings)), minlength=len(self.strings))
 
@@ -177,7 +198,9 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
         first_s = np.concatenate([first_s, first_s[pair]])
         start = np.concatenate([start, start[pair]])
         end = np.concatenate([end, end[pair + 1]])
-    is_number = np.fromiter((_DIGIT.search(t) is not None for t in strings), dtype=np.uint8,
-                            count=len(strings))
+    flags = [_FLAGS.get(t, -1) for t in strings]
+    flags = [f if f >= 0 else _flags(t) for t, f in zip(strings, flags, strict=True)]
+    is_number = np.array([f & 1 for f in flags], dtype=np.uint8)
+    is_stock = np.array([f & 2 for f in flags], dtype=np.bool_)
     return Units(doc, first_s, last, start, end, offsets, terms, shares, n_sent, strings,
-                 is_number)
+                 is_number, is_stock)
