@@ -30,6 +30,7 @@ import numba as nb
 import numpy as np
 
 __all__ = [
+    "document_frequencies",
     "exact_candidates",
     "fsum_reference",
     "fsum_rows",
@@ -296,6 +297,25 @@ def merge_windows(first: np.ndarray, second: np.ndarray, offsets: np.ndarray,
     return out_terms[:end], out_shares[:end], out_offsets
 
 
+@nb.njit(cache=True)
+def _document_frequencies(owners, terms, n_terms):
+    df = np.zeros(n_terms, dtype=np.int64)
+    last = np.full(n_terms, -1, dtype=np.int64)
+    for k in range(terms.size):
+        t = terms[k]
+        if last[t] != owners[k]:
+            last[t] = owners[k]
+            df[t] += 1
+    return df
+
+
+def document_frequencies(owners: np.ndarray, terms: np.ndarray, n_terms: int) -> np.ndarray:
+    """How many distinct owners each term has, ``owners`` ascending (a document's units are
+    together): ``np.bincount(np.unique(owners * n_terms + terms) % n_terms)`` in one pass."""
+    return _document_frequencies(np.ascontiguousarray(owners, dtype=np.int64),
+                                 np.ascontiguousarray(terms), n_terms)
+
+
 # --- exact sums ---------------------------------------------------------------------------------
 
 
@@ -508,6 +528,12 @@ def _verify(pairs, unit_doc, doc_rank, offsets, terms, weighted, totals, is_numb
         a, b = pairs[k, 0], pairs[k, 1]
         if doc_rank[unit_doc[a]] > doc_rank[unit_doc[b]]:
             a, b = b, a
+        # the shared weight is at most the lighter side's total: when that cannot reach
+        # min_shared or the threshold, nothing the merge finds can
+        total = totals[a] + totals[b]
+        light = min(totals[a], totals[b])
+        if light < min_shared or (total != 0.0 and 2 * light / total < threshold):
+            continue
         p, pe = offsets[a], offsets[a + 1]
         q, qe = offsets[b], offsets[b + 1]
         m = 0
@@ -534,7 +560,6 @@ def _verify(pairs, unit_doc, doc_rank, offsets, terms, weighted, totals, is_numb
         if m < need_shared:
             continue
         rough *= ROUNDING
-        total = totals[a] + totals[b]
         if rough < min_shared or (total != 0.0 and 2 * rough / total < threshold):
             continue
         shared = _fsum(mins, 0, m, partials)
@@ -575,7 +600,7 @@ def verify_pairs(pairs: np.ndarray, unit_doc: np.ndarray, doc_rank: np.ndarray,
 # --- the compile cache --------------------------------------------------------------------------
 
 _KERNELS = (_tokenize, _span_terms, _merge_windows, _fsum_rows, _exact_candidates, _rare_keys,
-            _group_pairs, _verify)
+            _group_pairs, _verify, _document_frequencies)
 
 
 def kernels_cached() -> bool:

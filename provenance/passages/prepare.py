@@ -87,8 +87,7 @@ class Units:
         end = self.offsets[self.sentences]
         owners = np.repeat(np.arange(self.sentences) if by_unit else self.doc[: self.sentences],
                            np.diff(self.offsets[: self.sentences + 1]))
-        codes = sorted_unique(owners * max(1, len(self.strings)) + self.terms[:end])
-        return np.bincount(codes % max(1, len(self.strings)), minlength=len(self.strings))
+        return kernel.document_frequencies(owners, self.terms[:end], len(self.strings))
 
 
 def _terms_of(keys: np.ndarray, first_index: np.ndarray, joined: str, tok_start: np.ndarray,
