@@ -36,6 +36,7 @@ from provenance.render.text import (
     passages_table,
     table_report,
 )
+from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
 from provenance.trace.graph import to_dot, to_graphml
 from provenance_cli.console import Console, OutputTarget
 from provenance_cli.options import (
@@ -96,8 +97,20 @@ def _read(console: Console, inputs: Inputs) -> Corpus:
     return corpus
 
 
+def _kernels(console: Console, engine: str = "numba") -> None:
+    """Compile the kernels ahead of their first use, saying so, when they are not cached yet
+    (once per machine, ~10 s), so no command stalls silently."""
+    if engine == "numpy" or kernels_cached():
+        return
+    console.note("compiling the kernels once (about 10 s; later runs load them from the cache)")
+    warm_up()
+
+
 def _scan(console: Console, inputs: Inputs, options: ScanOptions):
     corpus = _read(console, inputs)
+    if options.engine == "numba" or (options.engine == "auto" and sum(
+            len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES):
+        _kernels(console)
     with console:
         return analyze(corpus, options, progress=console.progress)
 
@@ -177,7 +190,7 @@ def matrix(inputs, fmt, measure, png, output, quiet, **settings) -> None:
             f"{analysis.config.matrix_limit}; raise the limit, or use 'provenance scan' for the "
             "pair list")
     if picture is not None:
-        picture.write_bytes_from(lambda path: matrix_png(analysis, path, measure))
+        picture.write_with(lambda path: matrix_png(analysis, path, measure))
         console.note(f"wrote {png}")
     render = {"table": matrix_table, "csv": render_csv.matrix_csv,
               "json": render_json.matrix_json}[fmt]
@@ -333,13 +346,16 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
 @click.option("--threshold", type=Share(), default=_DEDUP.threshold, show_default=True,
               help="Jaccard at or above which two documents are near-duplicates.")
 @minhash_options(shingle_help="word:N (word n-grams; a bare N still means word:N).")
+@click.option("--estimate", is_flag=True,
+              help="Decide on the MinHash estimate alone, without the exact check of each "
+                   "candidate pair (faster, about 1% of decisions off at the threshold).")
 @click.option("--dropped-only", is_flag=True, help="List only the documents to drop.")
 @click.option("--skipped", "skipped_list", type=click.Path(dir_okay=False, allow_dash=False),
               help="Also write the inputs that could not be read, with reasons, as JSONL.")
 @output_options(("jsonl", "csv"), help="One decision per document.",
                 output_help="Write the decisions to this file instead of standard output.")
-def dedup(inputs, threshold, shingle, num_perm, seed, engine, dropped_only, skipped_list, fmt,
-          output, quiet) -> None:
+def dedup(inputs, threshold, shingle, num_perm, seed, engine, estimate, dropped_only,
+          skipped_list, fmt, output, quiet) -> None:
     """Decide which documents in PATHS to keep: one per group of near-duplicates.
 
     Writes one decision per document, in input order: id, keep (true/false), cluster and
@@ -357,8 +373,9 @@ def dedup(inputs, threshold, shingle, num_perm, seed, engine, dropped_only, skip
     skipped_target = OutputTarget(skipped_list, "--skipped", inputs=inputs.paths) if skipped_list \
         else None
     _shingle_note(console)
-    options = DedupOptions(threshold=threshold, minhash=MinHashOptions(
+    options = DedupOptions(threshold=threshold, exact=not estimate, minhash=MinHashOptions(
         shingle=shingle, num_perm=num_perm, seed=seed, engine=engine))
+    _kernels(console, engine)
     items = iter_read(inputs.paths, **inputs.reader_options())
     legacy = []
 
@@ -451,6 +468,7 @@ def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
     """Add the documents of PATHS to INDEX; one JSON line per document on stdout
     ({"id", "status": added | replaced | skipped})."""
     console = Console(quiet)
+    _kernels(console)
     # a repeated id keeps its name, so the later record replaces the earlier one
     docs = _documents(console, inputs, duplicate_ids="keep")
     total = {"added": 0, "replaced": 0, "skipped": 0}
@@ -486,6 +504,7 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
 
     PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
+    _kernels(console)
     lines: list[str] = []
     emit = (lambda text: click.echo(text, nl=False)) if target.path is None else lines.append
     with _existing(location) as ix:

@@ -205,11 +205,14 @@ def ScanConfig(  # noqa: N802 -- the first release's class name, kept as the fla
 class DedupOptions:
     """Deduplication at scale: ``threshold`` is the Jaccard similarity from which two documents
     are near-duplicates; ``minhash`` how they are signed (word shingles only: dedup signs
-    bytes); ``batch`` documents are signed at a time."""
+    bytes); ``batch`` documents are signed at a time; ``exact``: decide on the exact Jaccard of
+    the candidates' shingle sets (the default), or on the MinHash estimate alone (``False``:
+    no spill file, one pass)."""
 
     threshold: float = 0.8
     minhash: MinHashOptions = field(default_factory=MinHashOptions)
     batch: int = 8192
+    exact: bool = True
 
     def __post_init__(self) -> None:
         _share("threshold", self.threshold, 0.8)

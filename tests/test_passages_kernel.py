@@ -334,3 +334,38 @@ def test_aligner_roads_agree_on_the_seeds(seeds_dir):
                 assert got == slow(other)
                 found += len(got)
     assert found >= 6
+
+
+def test_roads_agree_with_templates_learned_from_reuters_like_formulas():
+    """Template matches set aside, whole copies kept: the same on both roads."""
+    from provenance.text.templates import learn_templates
+
+    rng = np.random.default_rng(3)
+    names = [f"Company{k}" for k in range(40)]
+    docs = []
+    for d in range(40):
+        a, b = rng.integers(1, 99, 2)
+        body = (f"{names[d]} Inc said its board declared a quarterly dividend of {a} cts a "
+                f"share, payable June {b}, to holders of record May {b}.\n"
+                f"Qtly div {a} cts vs {a} cts prior.\n"
+                f"The company said {' '.join(rng.choice(WORDS, 10))} profits rose sharply "
+                f"in {names[(d * 7) % 40]} markets.")
+        docs.append(Document(f"t{d:02d}", body))
+    docs.append(Document("t99", docs[5].text))  # a whole copy
+    sents = [sentences(d.text, d.id) for d in docs]
+    learned = learn_templates(sents)
+    out = {}
+    for engine in ("numba", "python"):
+        aside: list = []
+        found = finder.find_passages(docs, sentences_by_doc=sents, templates=learned,
+                                     set_aside=aside, whole_copies=[("t05", "t99")],
+                                     engine=engine)
+        out[engine] = (found, aside)
+    assert out["numba"] == out["python"]
+    assert out["numba"][1], "some template matches are set aside"
+    for doc in docs[:6]:
+        fast = finder.Aligner(doc, templates=learned)
+        slow = finder.Aligner(doc, templates=learned, engine="python")
+        for other in docs[30:]:
+            assert fast(other) == slow(other)
+            assert fast(other, whole_copy=True) == slow(other, whole_copy=True)

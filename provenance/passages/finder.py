@@ -18,7 +18,7 @@ import gc
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -32,6 +32,7 @@ from provenance.similarity.candidates import colliding_pairs
 from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
 from provenance.text.quotes import quote_spans
 from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize, words
+from provenance.text.templates import Templates
 
 __all__ = [
     "KINDS",
@@ -97,6 +98,7 @@ class _Unit:
     end: int
     terms: dict[str, float]  # content term -> its share of evidence (names share one)
     numbers: frozenset[str]
+    template: bool = False  # a template line of the corpus (see text.templates)
     weighted: dict[str, float] = field(default_factory=dict)  # term -> share x corpus weight
     total: float = 0.0  # fsum of weighted
 
@@ -109,7 +111,7 @@ class _Prepared:
 
 
 def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
-             windows: bool = True) -> _Prepared:
+             windows: bool = True, templates: Templates | None = None) -> _Prepared:
     if sents is None:
         sents = sentences(doc.text, doc.id)
     units = []
@@ -119,7 +121,9 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
         terms = sentence_terms(doc.text, tokenize(doc.text, s.start, s.end))
         if terms:
             numbers = frozenset(t for t in terms if _NUMBER.search(t))
-            units.append(_Unit(index, s.index, s.index, s.start, s.end, terms, numbers))
+            units.append(_Unit(index, s.index, s.index, s.start, s.end, terms, numbers,
+                               template=templates is not None
+                               and templates.is_template(s.text)))
     if windows:
         # A window of two consecutive sentences matches a sentence that another text split in
         # two (or two that it joined).
@@ -128,7 +132,7 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
                 terms = {t: max(u.terms.get(t, 0.0), v.terms.get(t, 0.0))
                          for t in u.terms.keys() | v.terms.keys()}
                 units.append(_Unit(index, u.first, v.last, u.start, v.end, terms,
-                                   u.numbers | v.numbers))
+                                   u.numbers | v.numbers, template=u.template and v.template))
     return _Prepared(doc, units, quote_spans(doc.text, blocks(doc.text)))
 
 
@@ -157,29 +161,34 @@ def _weigh(units: list[_Unit], weights: TermWeights) -> None:
 
 def align(
     doc_a: Document, doc_b: Document, options: PassageOptions | None = None, *,
-    weights: TermWeights | None = None,
+    weights: TermWeights | None = None, templates: Templates | None = None,
+    whole_copy: bool = False,
 ) -> list[Passage]:
     """The passages ``doc_a`` shares with ``doc_b``, in ``doc_a``'s order.
 
     Every sentence pair is scored. Without ``weights`` from a corpus, terms are weighted by how
     many sentences of the two documents use them, so the story's topic words ("China",
-    "Russia") count less than the words of one claim ("assault rifles").
+    "Russia") count less than the words of one claim ("assault rifles"). With ``templates``
+    learned from a corpus (:func:`provenance.text.templates.learn_templates`), template matches
+    make no passage unless ``whole_copy`` says the two documents are one story re-issued.
     """
     options = options or PassageOptions()
     if weights is None:
-        return Aligner(doc_a, options)(doc_b)
-    return _align(_prepare(0, doc_a, None, options.windows), doc_b, options, weights)
+        return Aligner(doc_a, options, templates=templates)(doc_b, whole_copy)
+    return _align(_prepare(0, doc_a, None, options.windows, templates), doc_b, options,
+                  weights, templates, whole_copy)
 
 
 class Aligner:
     """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented
-    once (an index query aligns the query with each candidate). ``engine``: as for
-    :func:`find_passages`."""
+    once (an index query aligns the query with each candidate). ``templates``: as for
+    :func:`align`; ``engine``: as for :func:`find_passages`."""
 
     def __init__(self, doc: Document, options: PassageOptions | None = None, *,
-                 engine: str = "auto") -> None:
+                 templates: Templates | None = None, engine: str = "auto") -> None:
         self.options = options or PassageOptions()
         _check_engine(engine)
+        self.templates = templates
         self.engine = engine
         self._doc = doc
         self._sentences = sentences(doc.text, doc.id)
@@ -189,23 +198,26 @@ class Aligner:
     def _prepared(self) -> _Prepared:
         if self._prepared_python is None:
             self._prepared_python = _prepare(0, self._doc, self._sentences,
-                                             self.options.windows)
+                                             self.options.windows, self.templates)
         return self._prepared_python
 
-    def __call__(self, other: Document) -> list[Passage]:
+    def __call__(self, other: Document, whole_copy: bool = False) -> list[Passage]:
         if self.engine == "python":
-            return _align(self._prepared, other, self.options, None)
-        return _align_compiled(self._doc, self._sentences, other, self.options)
+            return _align(self._prepared, other, self.options, None, self.templates,
+                          whole_copy)
+        return _align_compiled(self._doc, self._sentences, other, self.options,
+                               self.templates, whole_copy)
 
 
 def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Document,
-                    options: PassageOptions) -> list[Passage]:
+                    options: PassageOptions, templates: Templates | None = None,
+                    whole_copy: bool = False) -> list[Passage]:
     """:func:`_align` on the compiled road: the same passages."""
     from provenance.passages import kernel
     from provenance.passages.prepare import prepare_units
 
-    units = prepare_units([doc_a.text, doc_b.text], [sents_a, sentences(doc_b.text, doc_b.id)],
-                          options.windows)
+    texts = [doc_a.text, doc_b.text]
+    units = prepare_units(texts, [sents_a, sentences(doc_b.text, doc_b.id)], options.windows)
     if len(units) == 0:
         return []
     # sentence frequencies: each sentence unit counts as a document of its own
@@ -224,14 +236,17 @@ def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Documen
         need_shared=1)
     if len(ua) == 0:
         return []
-    by_pair = _by_pair(units, weighted, totals, ua, ub, score, shared)
-    return _passages(_LazyQuotes(doc_a, []), _LazyQuotes(doc_b, []),
-                     by_pair.get((0, 1), []), options)
+    road = _Road(units, weighted, totals, texts, templates)
+    matches = _by_pair(road, ua, ub, score, shared).get((0, 1), [])
+    if templates is not None and not whole_copy:
+        matches = [m for m in matches if not _template_match(m, templates, options)]
+    return _passages(_LazyQuotes(doc_a, []), _LazyQuotes(doc_b, []), matches, options)
 
 
 def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
-           weights: TermWeights | None) -> list[Passage]:
-    pb = _prepare(1, doc_b, None, options.windows)
+           weights: TermWeights | None, templates: Templates | None = None,
+           whole_copy: bool = False) -> list[Passage]:
+    pb = _prepare(1, doc_b, None, options.windows, templates)
     if weights is None:  # sentence frequencies (windows would count each sentence twice)
         weights = TermWeights(u.terms for u in pa.units + pb.units if u.first == u.last)
     _weigh(pa.units + pb.units, weights)  # pa's weights are rewritten for each pair
@@ -240,6 +255,8 @@ def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
         for ub in pb.units:
             if ua.terms.keys() & ub.terms.keys():
                 matches.extend(_verify(ua, ub, options))
+    if templates is not None and not whole_copy:
+        matches = [m for m in matches if not _template_match(m, templates, options)]
     return _passages(pa, pb, matches, options)
 
 
@@ -249,10 +266,19 @@ def find_passages(
     *,
     sentences_by_doc: Sequence[Sequence[Sentence]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    templates: Templates | None = None,
+    whole_copies: Iterable[tuple[str, str]] = (),
+    set_aside: list[Passage] | None = None,
     engine: str = "auto",
 ) -> list[Passage]:
     """Passages shared by any two of ``documents`` (ids unique), ``a < b`` by id, sorted by
     ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed.
+
+    With ``templates`` learned from the corpus, a match of two template lines, or of two
+    sentences sharing only template frame words and numbers, is a formula of the genre, not
+    evidence: it makes no passage -- except between two documents listed in ``whole_copies``
+    (id pairs of stories re-issued whole, Jaccard >= 0.8), which are one story copied. The
+    passages those matches would have made are appended to ``set_aside`` when it is given.
 
     ``engine="numba"`` (and ``"auto"``) prepares, weighs, pairs and scores the units in
     compiled kernels over arrays (:mod:`provenance.passages.prepare`); ``"python"`` is the
@@ -261,7 +287,8 @@ def find_passages(
     _check_engine(engine)
     with _no_cycle_collection():
         return _find_passages(documents, options, sentences_by_doc,
-                              progress or (lambda phase, done, total: None), engine)
+                              progress or (lambda phase, done, total: None), engine,
+                              templates, whole_copies, set_aside)
 
 
 @contextmanager
@@ -279,17 +306,18 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _find_passages(documents, options, sentences_by_doc, report, engine) -> list[Passage]:
+def _find_passages(documents, options, sentences_by_doc, report, engine, templates,
+                   whole_copies, set_aside) -> list[Passage]:
     if sentences_by_doc is None:
         sentences_by_doc = [sentences(d.text, d.id) for d in documents]
     if engine == "python":
-        prepared = [_prepare(i, d, sentences_by_doc[i], options.windows)
+        prepared = [_prepare(i, d, sentences_by_doc[i], options.windows, templates)
                     for i, d in enumerate(documents)]
         by_pair = _scored_matches_reference(documents, prepared, options, report)
     else:
-        by_pair = _scored_matches(documents, sentences_by_doc, options, report)
+        by_pair = _scored_matches(documents, sentences_by_doc, options, report, templates)
         prepared = _PreparedByDoc(documents)
-    return _decide(documents, prepared, by_pair, options)
+    return _decide(documents, prepared, by_pair, options, templates, whole_copies, set_aside)
 
 
 def _check_engine(engine: str) -> None:
@@ -298,15 +326,51 @@ def _check_engine(engine: str) -> None:
                           "try auto")
 
 
-def _decide(documents: Sequence[Document], prepared, by_pair: dict,
-            options: PassageOptions) -> list[Passage]:
+def _decide(documents: Sequence[Document], prepared, by_pair: dict, options: PassageOptions,
+            templates: Templates | None = None, whole_copies: Iterable[tuple[str, str]] = (),
+            set_aside: list[Passage] | None = None) -> list[Passage]:
     """Scores -> passages: the decision rules over the matches of each pair of documents
     (``by_pair[(doc_a, doc_b)]`` lists ``(score, shared, unit_a, unit_b)``)."""
     by_pair = _drop_templates(by_pair, options)
+    aside: dict[tuple[int, int], list] = {}
+    if templates is not None:
+        whole = {frozenset(p) for p in whole_copies}
+        by_pair, aside = _set_aside(by_pair, templates, whole, documents, options)
     out: list[Passage] = []
     for (da, db), matches in by_pair.items():
         out.extend(_passages(prepared[da], prepared[db], matches, options))
+    if set_aside is not None:
+        for (da, db), matches in sorted(aside.items()):
+            set_aside.extend(_passages(prepared[da], prepared[db], matches, options))
     return sorted(out, key=lambda p: (p.a, p.b, p.a_start, p.b_start))
+
+
+def _template_match(m: tuple, templates: Templates, options: PassageOptions) -> bool:
+    """Both sides template lines, or too little shared evidence once the template frame words
+    and numbers are taken out ("Year Shr loss 13 cts vs profit 52 cts" ~ "Year Shr loss 6.52
+    dlrs vs profit 3.87 dlrs" shares "year" beyond the frame)."""
+    _, _, ua, ub = m
+    if ua.template and ub.template:
+        return True
+    wa, wb = ua.weighted, ub.weighted
+    rest = math.fsum(min(wa[t], wb[t]) for t in wa.keys() & wb.keys()
+                     if not templates.is_frame(t))
+    return rest < options.min_shared
+
+
+def _set_aside(by_pair: dict, templates: Templates, whole: set[frozenset[str]],
+               documents: Sequence[Document], options: PassageOptions) -> tuple[dict, dict]:
+    """``by_pair`` split into the matches kept and the template matches set aside."""
+    kept: dict[tuple[int, int], list] = {}
+    aside: dict[tuple[int, int], list] = {}
+    for key, matches in by_pair.items():
+        if frozenset((documents[key[0]].id, documents[key[1]].id)) in whole:
+            kept[key] = matches
+            continue
+        for m in matches:
+            side = aside if _template_match(m, templates, options) else kept
+            side.setdefault(key, []).append(m)
+    return kept, aside
 
 
 class _PreparedByDoc:
@@ -371,6 +435,8 @@ class _Road:
     units: object  # prepare.Units
     weighted: np.ndarray
     totals: np.ndarray
+    texts: Sequence[str]
+    templates: Templates | None
 
 
 class _ArrayUnit(_Unit):
@@ -415,8 +481,19 @@ class _ArrayUnit(_Unit):
     def total(self) -> float:
         return float(self._road.totals[self._u])
 
+    @property
+    def template(self) -> bool:
+        """A template line of the corpus (a window: both its sentences are)."""
+        road = self._road
+        if road.templates is None:
+            return False
+        text = road.texts[self.doc]
+        parts = road.units.parts(self._u)
+        return all(road.templates.is_template(text[road.units.start[p]:road.units.end[p]])
+                   for p in parts)
 
-def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
+
+def _scored_matches(documents, sentences_by_doc, options, report, templates=None) -> dict:
     """The compiled road: the same matches as :func:`_scored_matches_reference`."""
     from provenance.passages import kernel
     from provenance.passages.prepare import prepare_units
@@ -441,13 +518,14 @@ def _scored_matches(documents, sentences_by_doc, options, report) -> dict:
         candidates, units.doc, rank, units.offsets, units.terms, weighted, totals,
         units.is_number, options.threshold, options.min_shared, options.number_penalty)
     report("passages", 1, 1)
-    return _by_pair(units, weighted, totals, ua, ub, score, shared)
+    road = _Road(units, weighted, totals, [d.text for d in documents], templates)
+    return _by_pair(road, ua, ub, score, shared)
 
 
-def _by_pair(units, weighted, totals, ua, ub, score, shared) -> dict:
+def _by_pair(road: _Road, ua, ub, score, shared) -> dict:
     """The matches as the decisions take them: ``{(doc_a, doc_b): [(score, shared, unit_a,
     unit_b), ...]}``, one record per matched unit."""
-    road = _Road(units, weighted, totals)
+    units = road.units
     involved = np.unique(np.concatenate([ua, ub]))
     made = {u: _ArrayUnit(road, u, *place) for u, *place in zip(
         involved.tolist(), units.doc[involved].tolist(), units.first[involved].tolist(),

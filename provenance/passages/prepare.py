@@ -68,6 +68,14 @@ class Units:
     strings: list[str]
     is_number: np.ndarray
     is_stock: np.ndarray
+    window_first: np.ndarray  # window w = units.sentences + w joins sentence units k, k + 1
+
+    def parts(self, u: int) -> tuple[int, ...]:
+        """The sentence units of unit ``u``: itself, or the two of a window."""
+        if u < self.sentences:
+            return (u,)
+        k = int(self.window_first[u - self.sentences])
+        return (k, k + 1)
 
     def term_weights(self, weights: TermWeights, df: np.ndarray) -> np.ndarray:
         """Each term's weight, ``weights(strings[t])`` given its frequency ``df[t]``, computed
@@ -185,6 +193,7 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
     start, end = span_start[live], span_end[live]
     last = first_s
     n_sent = len(live)
+    pair = np.zeros(0, dtype=np.int64)
     if windows and n_sent > 1:
         pair = np.flatnonzero((doc[1:] == doc[:-1]) & (first_s[1:] == first_s[:-1] + 1))
         w_terms, w_shares, w_offsets = kernel.merge_windows(pair, pair + 1, offsets, terms,
@@ -202,4 +211,4 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
     is_number = np.array([f & 1 for f in flags], dtype=np.uint8)
     is_stock = np.array([f & 2 for f in flags], dtype=np.bool_)
     return Units(doc, first_s, last, start, end, offsets, terms, shares, n_sent, strings,
-                 is_number, is_stock)
+                 is_number, is_stock, pair)
