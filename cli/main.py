@@ -37,7 +37,6 @@ from provenance.render.png import matrix_png
 from provenance.render.text import (
     compare_view,
     decisions_csv,
-    edges_table,
     matrix_csv,
     matrix_json,
     matrix_table,
@@ -46,6 +45,7 @@ from provenance.render.text import (
     passages_table,
     table_report,
     to_json,
+    trace_report,
 )
 from provenance.trace.graph import to_dot, to_graphml
 
@@ -283,8 +283,8 @@ def passages(paths, fmt, output, quiet, **options) -> None:
 @cli.command()
 @_input_options
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table: edges with reasons; json: edges, attributions and "
-                                      "dates.")
+              show_default=True, help="table: families, outlet flows, then edges with "
+                                      "reasons; json: the same with attributions and dates.")
 @click.option("--graphml", type=click.Path(dir_okay=False), help="Also write the graph as "
               "GraphML (for Gephi, yEd, networkx).")
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
@@ -308,13 +308,11 @@ def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
             _emit(render(analysis.documents, analysis.edges), path, quiet)
     if fmt == "json":
         data = analysis.to_dict()
-        text = json.dumps({k: data[k] for k in ("edges", "attributions", "documents")},
+        keys = ("families", "outlet_flows", "edges", "attributions", "documents")
+        text = json.dumps({k: data[k] for k in keys},
                           sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    elif analysis.edges:
-        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n\n"
-                + edges_table(analysis.edges, width=400) + "\n")
     else:
-        text = "No attributions or repeated passages: no provenance edges.\n"
+        text = trace_report(analysis)
     _emit(text, output, quiet)
 
 

@@ -33,7 +33,15 @@ from provenance.similarity.pairs import (
 from provenance.text.sentences import Sentence, sentences, words
 from provenance.trace.attribution import Attribution, attributions
 from provenance.trace.dates import DateInfo, date_info
-from provenance.trace.graph import Edge, build_edges
+from provenance.trace.families import (
+    Churn,
+    Family,
+    OutletFlow,
+    build_families,
+    churnalism,
+    outlet_flows,
+)
+from provenance.trace.graph import NEAR_DUPLICATE, Edge, family_edges
 
 __all__ = ["Analysis", "Progress", "analyze", "document_units"]
 
@@ -57,6 +65,9 @@ class Analysis:
     attributions: tuple[Attribution, ...] = ()
     dates: dict[str, DateInfo] = field(default_factory=dict)
     edges: tuple[Edge, ...] = ()
+    families: tuple[Family, ...] = ()
+    outlet_flows: tuple[OutletFlow, ...] = ()
+    churnalism: tuple[Churn, ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -87,6 +98,9 @@ class Analysis:
             "passages": [p.to_dict() for p in self.passages],
             "attributions": [a.to_dict() for a in self.attributions],
             "edges": [e.to_dict() for e in self.edges],
+            "families": [f.to_dict() for f in self.families],
+            "outlet_flows": [f.to_dict() for f in self.outlet_flows],
+            "churnalism": [c.to_dict() for c in self.churnalism],
             "clusters": [list(c) for c in self.clusters],
             "skipped": [s.to_dict() for s in self.skipped],
         }
@@ -150,15 +164,26 @@ def analyze(
         report("compare", len(docs), len(docs))
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
+    # Near-duplicates (Jaccard >= 0.8) are one story: passages are found between one
+    # representative of each cluster and the rest, and the families are expanded afterwards,
+    # so 3,000 copies of a wire item are one family, not millions of passage pairs.
+    copies = _near_duplicate_copies(pairs)
+    copied = {dup for dups in copies.values() for dup, _ in dups}
     passages: list[Passage] = []
     if config.passages:
         with clock.phase("passages"):
-            passages = find_passages(docs, config.passage_options(), sentences_by_doc=sents,
+            kept = [i for i, d in enumerate(docs) if d.id not in copied]
+            passages = find_passages([docs[i] for i in kept], config.passage_options(),
+                                     sentences_by_doc=[sents[i] for i in kept],
                                      progress=report)
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
         dates = {d.id: date_info(d.published, list(s)) for d, s in zip(docs, sents, strict=True)}
-        edges = build_edges(passages, found, dates, docs, pairs)
+    with clock.phase("families"):
+        families = build_families(docs, passages, found, dates, copies)
+        edges = family_edges(families, passages, found)
+        flows = outlet_flows(families)
+        churn = churnalism(docs, families)
     return Analysis(
         config=config,
         documents=docs,
@@ -172,8 +197,27 @@ def analyze(
         attributions=found,
         dates=dates,
         edges=tuple(edges),
+        families=tuple(families),
+        outlet_flows=tuple(flows),
+        churnalism=tuple(churn),
         timings=clock.timings,
     )
+
+
+def _near_duplicate_copies(pairs) -> dict[str, list[tuple[str, float]]]:
+    """Near-duplicate clusters (Jaccard >= 0.8) as {representative: [(copy, Jaccard with the
+    representative, or the lowest Jaccard linking it)]}; the representative is the first id."""
+    close = [p for p in pairs if p.jaccard >= NEAR_DUPLICATE]
+    if not close:
+        return {}
+    ids = sorted({d for p in close for d in (p.a, p.b)})
+    jaccard = {(p.a, p.b): p.jaccard for p in close}
+    out = {}
+    for group in clusters(ids, close, NEAR_DUPLICATE):
+        rep = group[0]
+        out[rep] = [(d, jaccard.get((rep, d), jaccard.get((d, rep), NEAR_DUPLICATE)))
+                    for d in group[1:]]
+    return out
 
 
 def _date_fields(info: DateInfo | None) -> dict:
