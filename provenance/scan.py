@@ -32,7 +32,7 @@ from provenance.similarity.pairs import (
 )
 from provenance.text.sentences import Sentence, sentences, words
 from provenance.trace.attribution import Attribution, attributions
-from provenance.trace.dates import DateInfo, date_info
+from provenance.trace.dates import DateInfo, date_info, parse_date
 from provenance.trace.families import (
     Churn,
     Family,
@@ -43,7 +43,10 @@ from provenance.trace.families import (
 )
 from provenance.trace.graph import NEAR_DUPLICATE, Edge, family_edges
 
-__all__ = ["Analysis", "Progress", "analyze", "document_units"]
+__all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units"]
+
+COLLAPSE_AT = 20
+"""Near-duplicate clusters larger than this are aligned through one representative."""
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``: called as work advances (for a progress bar)."""
@@ -164,10 +167,11 @@ def analyze(
         report("compare", len(docs), len(docs))
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
-    # Near-duplicates (Jaccard >= 0.8) are one story: passages are found between one
-    # representative of each cluster and the rest, and the families are expanded afterwards,
-    # so 3,000 copies of a wire item are one family, not millions of passage pairs.
-    copies = _near_duplicate_copies(pairs)
+    # Near-duplicates (Jaccard >= 0.8) are one story. A cluster of more than COLLAPSE_AT of
+    # them (one wire item run everywhere) takes part in passage finding through one
+    # representative, and its family is expanded afterwards: 3,000 copies are one family,
+    # not millions of passage pairs. Smaller clusters are aligned like any documents.
+    copies = _near_duplicate_copies(docs, pairs)
     copied = {dup for dups in copies.values() for dup, _ in dups}
     passages: list[Passage] = []
     if config.passages:
@@ -204,19 +208,30 @@ def analyze(
     )
 
 
-def _near_duplicate_copies(pairs) -> dict[str, list[tuple[str, float]]]:
-    """Near-duplicate clusters (Jaccard >= 0.8) as {representative: [(copy, Jaccard with the
-    representative, or the lowest Jaccard linking it)]}; the representative is the first id."""
+def _near_duplicate_copies(docs, pairs) -> dict[str, list[tuple[str, float]]]:
+    """Near-duplicate clusters (Jaccard >= 0.8) of more than COLLAPSE_AT documents as
+    {representative: [(copy, Jaccard with the representative, or the threshold when they are
+    linked through others)]}. The
+    representative is the earliest published, then the longest text, then the first id."""
     close = [p for p in pairs if p.jaccard >= NEAR_DUPLICATE]
     if not close:
         return {}
     ids = sorted({d for p in close for d in (p.a, p.b)})
     jaccard = {(p.a, p.b): p.jaccard for p in close}
+    by_id = {d.id: d for d in docs}
+
+    def rank(doc_id: str):
+        doc = by_id[doc_id]
+        stamp = parse_date(doc.published)[0] if doc.published else None
+        return (stamp is None, stamp or "", -len(doc.text), doc_id)
+
     out = {}
     for group in clusters(ids, close, NEAR_DUPLICATE):
-        rep = group[0]
+        if len(group) <= COLLAPSE_AT:
+            continue
+        rep = min(group, key=rank)
         out[rep] = [(d, jaccard.get((rep, d), jaccard.get((d, rep), NEAR_DUPLICATE)))
-                    for d in group[1:]]
+                    for d in group if d != rep]
     return out
 
 

@@ -261,4 +261,5 @@ def test_trace_cli(seeds_dir, tmp_path):
     assert "Politico" in result.stdout and "without naming it" in result.stdout
     assert graph.read_text().startswith("<?xml") and dot.read_text().startswith("digraph")
     data = json.loads(CliRunner().invoke(cli, ["trace", str(seeds_dir), "-f", "json"]).stdout)
-    assert {"edges", "attributions", "documents"} == set(data)
+    assert {"families", "outlet_flows", "edges", "attributions", "documents"} == set(data)
+    assert data["families"][0]["id"] == "f1"

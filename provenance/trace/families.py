@@ -32,6 +32,7 @@ from the origin, without them the direction is ``undecided``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -199,8 +200,6 @@ def _components(passages: Sequence[Passage]) -> list[tuple[dict[str, tuple[int, 
     parent: dict[tuple[str, int], tuple[str, int]] = {}
 
     def node(doc: str, start: int) -> tuple[str, int]:
-        import bisect
-
         k = bisect.bisect_right(starts[doc], start) - 1
         return (doc, k)
 
@@ -235,7 +234,7 @@ def _components(passages: Sequence[Passage]) -> list[tuple[dict[str, tuple[int, 
 # Evidence per member
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _M:
     doc: str
     start: int
@@ -402,9 +401,8 @@ def _tree(members: list[_M], texts: Mapping[str, str]) -> Origin:
             candidates = [p for p in placed if p.when is not None and p.when < m.when]
         elif dated:
             candidates = list(placed)
-        else:
-            candidates = [p for p in placed
-                          if explain.get(p.doc, 0.0) - explain.get(m.doc, 0.0) >= ORIGIN_MARGIN]
+        else:  # without dates: a parent holds more of the member than the member of it
+            candidates = [p for p in placed if _containment(m, p) > _containment(p, m)]
         _choose_parent(m, candidates, by_doc, origin, small, texts)
         placed.append(m)
     return (Origin("document", origin.doc, None, reason) if origin
@@ -430,7 +428,7 @@ def _choose_parent(m: _M, candidates: list[_M], by_doc: dict[str, _M], origin: _
                      f"too large ({len(by_doc):,} members > {TREE_LIMIT}) to compare members "
                      f"with each other, so it hangs from the origin",)
         return
-    best = max(candidates, key=lambda p: (_containment(m, p), -candidates.index(p)))
+    best = max(enumerate(candidates), key=lambda ip: (_containment(m, ip[1]), -ip[0]))[1]
     chosen = best
     # Siblings: pass over a parent that holds little beyond what its own parent holds.
     while chosen.parent is not None and chosen.parent in by_doc:
@@ -463,7 +461,8 @@ def _choose_parent(m: _M, candidates: list[_M], by_doc: dict[str, _M], origin: _
         reasons.append(f"shares with {best.doc} only what both took from {chosen.doc}: "
                        "siblings, not a copy")
     if m.copy_of:
-        reasons.append(f"a near-duplicate of {m.copy_of} (Jaccard {m.copy_jaccard:.2f})")
+        reasons.append(f"a near-duplicate of {m.copy_of} (Jaccard {m.copy_jaccard:.2f}), "
+                       "its span found through it")
     m.parent, m.relation = chosen.doc, ("copied" if m.copy_of == chosen.doc
                                         else _copy_kind(m, chosen))
     m.confidence, m.reasons = confidence, tuple(reasons)
@@ -482,7 +481,7 @@ def _apply_credits(members: list[_M]) -> None:
             targets = [p for p in outlets[_bare(m.credits)] if p is not m]
             if targets:
                 links[m.doc] = (m, sorted(targets, key=_order_key)[0])
-    for doc, (m, p) in sorted(links.items()):
+    for _doc, (m, p) in sorted(links.items()):
         back = links.get(p.doc)
         if back is not None and back[1] is m:
             m.parent, m.relation, m.confidence = None, "undecided", 0.5
@@ -617,13 +616,14 @@ def _finish(members: list[_M], passages: list[Passage], quotation: bool,
                     kind = _copy_kind(m, p)
                     m.parent, m.relation, m.confidence = None, kind, 0.8
                     m.reasons = (f"gives what {p.doc} credits to {name} without naming "
-                                 f"{name}",)
+                                 "it",)
                 else:
                     m.reasons = m.reasons + (f"{name} is credited by {', '.join(by)}; "
                                              f"{m.doc} does not name it",)
     ordered = sorted(members, key=_order_key)
-    fullest = max(members, key=lambda m: (_content_chars(texts[m.doc], m.start, m.end),
-                                          -ordered.index(m)))
+    fullest = max(enumerate(ordered),
+                  key=lambda im: (_content_chars(texts[im[1].doc], im[1].start, im[1].end),
+                                  -im[0]))[1]
     stamps = [m.published for m in ordered if m.when]
     return Family("", tuple(_freeze(m) for m in ordered),
                   texts[fullest.doc][fullest.start:fullest.end], origin,

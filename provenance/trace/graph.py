@@ -198,10 +198,13 @@ def family_edges(
                      and p.b in holds[f.id]), None)
         family_of.append(home)
     by_pair: dict[tuple[str, str, str], list[int]] = {}
+    by_member: dict[tuple[str, str], list[int]] = {}
     for index, (p, f) in enumerate(zip(passages, family_of, strict=True)):
         if f is not None:
             by_pair.setdefault((f.id, p.a, p.b), []).append(index)
             by_pair.setdefault((f.id, p.b, p.a), []).append(index)
+            by_member.setdefault((f.id, p.a), []).append(index)
+            by_member.setdefault((f.id, p.b), []).append(index)
     for f in families:
         members = {m.doc: m for m in f.members}
         for m in f.members:
@@ -213,7 +216,9 @@ def family_edges(
                         edges.add(m.parent, m.doc, kind, m.confidence, reason, index)
             elif f.origin.kind == "source" and m.relation in ("copied", "rewrote"):
                 for reason in (*m.reasons, tag):
-                    edges.add(f.origin.name, m.doc, m.relation, m.confidence, reason)
+                    for index in by_member.get((f.id, m.doc)) or [None]:
+                        edges.add(f.origin.name, m.doc, m.relation, m.confidence, reason,
+                                  index)
     for index, (p, f) in enumerate(zip(passages, family_of, strict=True)):
         if f is None:
             continue
@@ -233,7 +238,8 @@ def family_edges(
         reason = (f"siblings in family {f.id}: both took it from {common}; they share only "
                   "what each took from it" if common else f"siblings in family {f.id}")
         if f.origin.kind == "speaker":
-            reason = f"both quote {f.origin.name or 'the same speaker'} (family {f.id})"
+            reason = (f"both quote {f.origin.name or 'the same speaker'}: "
+                      f"\u201c{p.quote}\u201d (family {f.id})")
         edges.add(a, b, "common_source", 0.8, reason, index)
     return [Edge(e.source, e.target, e.kind, e.confidence, e.reasons[:max_reasons], e.passages)
             for e in edges.edges()]
