@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 
-from provenance import __version__
+from provenance._version import __version__
 from provenance.documents import Document, Skipped
 from provenance.errors import InputError
-from provenance.options import ScanConfig
+from provenance.options import ScanOptions
 from provenance.passages.finder import Passage, find_passages
+from provenance.progress import Clock, Progress, no_progress
 from provenance.read.files import Corpus
 from provenance.signatures import (
     SignedBatch,
@@ -32,7 +32,7 @@ from provenance.similarity.pairs import (
 )
 from provenance.text.sentences import Sentence, sentences, words
 from provenance.trace.attribution import Attribution, attributions
-from provenance.trace.dates import DateInfo, date_info, parse_date
+from provenance.trace.dates import DateInfo, date_info
 from provenance.trace.families import (
     Churn,
     Family,
@@ -48,15 +48,12 @@ __all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units"]
 COLLAPSE_AT = 20
 """Near-duplicate clusters larger than this are aligned through one representative."""
 
-Progress = Callable[[str, int, int], None]
-"""``progress(phase, done, total)``: called as work advances (for a progress bar)."""
-
 
 @dataclass(frozen=True)
 class Analysis:
     """Everything a scan found, with the configuration that produced it."""
 
-    config: ScanConfig
+    config: ScanOptions
     documents: tuple[Document, ...]
     sentences: tuple[tuple[Sentence, ...], ...]
     shingle_counts: tuple[int, ...]
@@ -88,6 +85,7 @@ class Analysis:
                     "url": d.url,
                     "author": d.author,
                     "encoding": d.encoding,
+                    "notes": list(d.notes),
                     "chars": len(d.text),
                     "sentences": len(s),
                     "boilerplate_sentences": sum(x.boilerplate for x in s),
@@ -109,20 +107,9 @@ class Analysis:
         }
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def phase(self, name: str):
-        start = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - start, 6)
-
-
 def analyze(
     documents: Corpus | Iterable[Document],
-    config: ScanConfig | None = None,
+    config: ScanOptions | None = None,
     *,
     progress: Progress | None = None,
 ) -> Analysis:
@@ -130,9 +117,9 @@ def analyze(
 
     Raises :class:`InputError` when there is no document to compare.
     """
-    config = config or ScanConfig()
-    report = progress or (lambda phase, done, total: None)
-    clock = _Clock()
+    config = config or ScanOptions()
+    report = progress or no_progress
+    clock = Clock()
     skipped: tuple[Skipped, ...] = ()
     if isinstance(documents, Corpus):
         skipped = documents.skipped
@@ -171,18 +158,19 @@ def analyze(
     # them (one wire item run everywhere) takes part in passage finding through one
     # representative, and its family is expanded afterwards: 3,000 copies are one family,
     # not millions of passage pairs. Smaller clusters are aligned like any documents.
-    copies = _near_duplicate_copies(docs, pairs)
-    copied = {dup for dups in copies.values() for dup, _ in dups}
-    passages: list[Passage] = []
-    if config.passages:
-        with clock.phase("passages"):
-            kept = [i for i, d in enumerate(docs) if d.id not in copied]
-            passages = find_passages([docs[i] for i in kept], config.passage_options(),
-                                     sentences_by_doc=[sents[i] for i in kept],
-                                     progress=report)
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
-        dates = {d.id: date_info(d.published, list(s)) for d, s in zip(docs, sents, strict=True)}
+        dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
+                 for d, s in zip(docs, sents, strict=True)}
+    copies = _near_duplicate_copies(docs, pairs, dates)
+    copied = {dup for dups in copies.values() for dup, _ in dups}
+    passages: list[Passage] = []
+    if config.passages is not None:
+        with clock.phase("passages"):
+            kept = [i for i, d in enumerate(docs) if d.id not in copied]
+            passages = find_passages([docs[i] for i in kept], config.passages,
+                                     sentences_by_doc=[sents[i] for i in kept],
+                                     progress=report)
     with clock.phase("families"):
         families = build_families(docs, passages, found, dates, copies)
         edges = family_edges(families, passages, found)
@@ -208,7 +196,7 @@ def analyze(
     )
 
 
-def _near_duplicate_copies(docs, pairs) -> dict[str, list[tuple[str, float]]]:
+def _near_duplicate_copies(docs, pairs, dates) -> dict[str, list[tuple[str, float]]]:
     """Near-duplicate clusters (Jaccard >= 0.8) of more than COLLAPSE_AT documents as
     {representative: [(copy, Jaccard with the representative, or the threshold when they are
     linked through others)]}. The
@@ -221,9 +209,10 @@ def _near_duplicate_copies(docs, pairs) -> dict[str, list[tuple[str, float]]]:
     by_id = {d.id: d for d in docs}
 
     def rank(doc_id: str):
-        doc = by_id[doc_id]
-        stamp = parse_date(doc.published)[0] if doc.published else None
-        return (stamp is None, stamp or "", -len(doc.text), doc_id)
+        info = dates.get(doc_id)
+        stamp = datetime.fromisoformat(info.published) if info and info.published else None
+        return (stamp is None, stamp or datetime.min.replace(tzinfo=UTC),
+                -len(by_id[doc_id].text), doc_id)
 
     out = {}
     for group in clusters(ids, close, NEAR_DUPLICATE):
