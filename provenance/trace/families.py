@@ -67,6 +67,11 @@ SIBLING_MARGIN = 0.05
 """Share of a member's content words a parent must hold beyond its own parent to be chosen."""
 ORIGIN_MARGIN = 0.05
 """Lead in explaining the others a member needs, without dates, to be the origin."""
+FULLER_MARGIN = 0.03
+"""Without dates, between two leaders that explain the others about equally: how much more of
+the other the origin must hold than the other holds of it."""
+MIN_HELD = 0.5
+"""Without dates, a parent must hold at least this share of a member's content words."""
 COPY_JACCARD = 0.8
 """Content-word Jaccard from which a member is a copy (``copied``) of its parent, not a
 rewrite."""
@@ -369,12 +374,21 @@ def _tree(members: list[_M], texts: Mapping[str, str]) -> Origin:
                           "came first")
     elif small and len(members) >= 2:
         ranked = sorted(members, key=lambda m: (-explain[m.doc], m.doc))
-        lead = explain[ranked[0].doc] - explain[ranked[1].doc]
-        if lead >= ORIGIN_MARGIN:
-            origin = ranked[0]
+        first, second = ranked[0], ranked[1]
+        lead = explain[first.doc] - explain[second.doc]
+        # When the two leaders explain the others about equally, the first is the origin if it
+        # is also the fuller of the two (it holds more of the other than the other of it):
+        # two signals agreeing.
+        fuller = _containment(second, first) - _containment(first, second)
+        if lead >= ORIGIN_MARGIN or fuller >= FULLER_MARGIN:
+            origin = first
             reason = (f"no publication dates: {origin.doc}'s version explains the others (holds "
                       f"{explain[origin.doc]:.0%} of what they have and share, vs "
                       f"{explain[ranked[1].doc]:.0%} for {ranked[1].doc})")
+            if lead < ORIGIN_MARGIN:
+                reason += (f"; it holds {_containment(second, first):.0%} of {second.doc}'s "
+                           f"content words, {second.doc} {_containment(first, second):.0%} of "
+                           "its")
         else:
             reason = (f"no publication dates, and no version explains the others clearly "
                       f"({ranked[0].doc} {explain[ranked[0].doc]:.0%}, {ranked[1].doc} "
@@ -441,6 +455,12 @@ def _choose_parent(m: _M, candidates: list[_M], by_doc: dict[str, _M], origin: _
         reasons.append(f"published after {chosen.doc} ({chosen.published} vs {m.published})")
         confidence = 0.85
     else:
+        if _containment(m, chosen) < MIN_HELD:
+            m.parent, m.relation, m.confidence = None, "undecided", 0.5
+            m.reasons = (f"the closest version, {chosen.doc}, holds only "
+                         f"{_containment(m, chosen):.0%} of its content words: too little to "
+                         "say it came from there",)
+            return
         if _containment(chosen, m) >= _containment(m, chosen):
             m.parent, m.relation, m.confidence = None, "undecided", 0.5
             m.reasons = (f"shares text with {chosen.doc}, but neither version holds more of the "
