@@ -312,7 +312,26 @@ def _containment(m: _M, p: _M) -> float:
 def _explains(members: list[_M]) -> dict[str, float]:
     """How well each member's version explains the others: the mean of (a) the share of the
     other members' content words it holds and (b) the share of what any two others share with
-    each other that it holds (when any two others share anything)."""
+    each other that it holds (when any two others share anything). Near-identical members
+    count once."""
+    # Copies are not independent evidence: near-identical members (content-word Jaccard >=
+    # COPY_JACCARD) count once, through the fullest of them, and share its score.
+    reps: list[_M] = []
+    rep_of: dict[str, _M] = {}
+    for m in sorted(members, key=lambda m: (-len(m.terms), m.doc)):
+        for r in reps:
+            union = len(m.terms | r.terms)
+            if union and len(m.terms & r.terms) / union >= COPY_JACCARD:
+                rep_of[m.doc] = r
+                break
+        else:
+            reps.append(m)
+            rep_of[m.doc] = m
+    scores = _explain_scores(reps)
+    return {m.doc: scores[rep_of[m.doc].doc] for m in members}
+
+
+def _explain_scores(members: list[_M]) -> dict[str, float]:
     counts = Counter(t for m in members for t in m.terms)
     total_terms = sum(len(m.terms) for m in members)
     pair_total = sum(c * (c - 1) // 2 for c in counts.values())
@@ -405,7 +424,7 @@ def _tree(members: list[_M], texts: Mapping[str, str]) -> Origin:
     placed: list[_M] = [origin] if origin else []
     rest = sorted((m for m in members if m is not origin),
                   key=lambda m: (m.when is None, m.when or datetime.min,
-                                 -explain.get(m.doc, 0.0), m.doc))
+                                 -explain.get(m.doc, 0.0), -len(m.terms), m.doc))
     for m in rest:
         if not small:  # linear: no member-by-member comparison
             later = origin is not None and m.when is not None and origin.when < m.when
@@ -415,8 +434,10 @@ def _tree(members: list[_M], texts: Mapping[str, str]) -> Origin:
             candidates = [p for p in placed if p.when is not None and p.when < m.when]
         elif dated:
             candidates = list(placed)
-        else:  # without dates: a parent holds more of the member than the member of it
-            candidates = [p for p in placed if _containment(m, p) > _containment(p, m)]
+        else:  # without dates: a parent holds more of the member than the member holds of
+            # it, or explains the family clearly better (a rewrite that adds to its source)
+            candidates = [p for p in placed if _containment(m, p) > _containment(p, m)
+                          or explain[p.doc] - explain[m.doc] >= ORIGIN_MARGIN]
         _choose_parent(m, candidates, by_doc, origin, small, texts)
         placed.append(m)
     return (Origin("document", origin.doc, None, reason) if origin
@@ -461,13 +482,9 @@ def _choose_parent(m: _M, candidates: list[_M], by_doc: dict[str, _M], origin: _
                          f"{_containment(m, chosen):.0%} of its content words: too little to "
                          "say it came from there",)
             return
-        if _containment(chosen, m) >= _containment(m, chosen):
-            m.parent, m.relation, m.confidence = None, "undecided", 0.5
-            m.reasons = (f"shares text with {chosen.doc}, but neither version holds more of the "
-                         f"other ({_containment(m, chosen):.0%} vs {_containment(chosen, m):.0%});"
-                         " undecided",)
-            return
         reasons.append("no publication dates: from the text alone")
+        if _containment(chosen, m) >= _containment(m, chosen):
+            reasons.append(f"{chosen.doc}'s version explains the family better than this one")
         confidence = 0.6
     reasons.append(f"holds {_containment(m, chosen):.0%} of {chosen.doc}'s content words"
                    + (f" (and {_containment(m, origin):.0%} of the origin {origin.doc}'s)"
