@@ -213,6 +213,11 @@ def family_edges(
                 for reason in (*m.reasons, tag):
                     for index in by_pair.get((f.id, m.parent, m.doc)) or [None]:
                         edges.add(m.parent, m.doc, kind, m.confidence, reason, index)
+            elif f.origin.kind == "source" and m.relation == "credited":
+                for index in by_member.get((f.id, m.doc)) or [None]:
+                    edges.add(f.origin.name, m.doc, "attributed", m.confidence,
+                              f"{m.doc} credits {f.origin.name} for the text of family {f.id}",
+                              index)
             elif f.origin.kind == "source" and m.relation in ("copied", "rewrote"):
                 for reason in (*m.reasons, tag):
                     for index in by_member.get((f.id, m.doc)) or [None]:
