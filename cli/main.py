@@ -31,10 +31,10 @@ from provenance.render.html import render_report
 from provenance.render.png import matrix_png
 from provenance.render.text import (
     compare_view,
-    edges_table,
     matrix_table,
     passages_table,
     table_report,
+    trace_report,
 )
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
 from provenance.trace.graph import to_dot, to_graphml
@@ -244,14 +244,19 @@ def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
               "GraphML (for Gephi, yEd, networkx).")
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
               "DOT.")
-@output_options(("table", "json"), help="table: edges with reasons; json: edges, attributions "
+@output_options(("table", "json"), help="table: families (largest first), outlet flows, then "
+                                        "edges with reasons; json: the same with attributions "
                                         "and dates.")
 def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
     """Infer who likely repeated whom among the articles in PATHS, with the evidence.
 
-    Edges run source -> target: attributed (an outlet or organization an article credits),
-    copied / rewrote (a passage repeated, directed by publication times, attributions, the
-    fuller version and containment), common_source (both quote the same speaker), undecided.
+    First the reuse families: each piece of repeated text, its origin (the earliest or fullest
+    version, a credited outside source, or a quoted speaker) and its members in time order with
+    whom each likely took it from. Then the flows between outlets, then the document edges
+    derived from the families. Edges run source -> target: attributed (an outlet or
+    organization an article credits), copied / rewrote (a member and the member it likely took
+    the text from), common_source (siblings: both took it from the same origin, or quote the
+    same speaker), undecided.
 
     \b
     Examples:
@@ -267,11 +272,8 @@ def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
         graph_target.write(render(analysis.documents, analysis.edges), console)
     if fmt == "json":
         text = render_json.trace_json(analysis)
-    elif analysis.edges:
-        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n\n"
-                + edges_table(analysis.edges, width=400) + "\n")
     else:
-        text = "No attributions or repeated passages: no provenance edges.\n"
+        text = trace_report(analysis)
     target.write(text, console)
 
 
