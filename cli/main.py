@@ -362,8 +362,9 @@ def report(paths, by, max_edges, title, output, quiet, **options) -> None:
 def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     """Show the passages two articles share, side by side.
 
-    Content words only FILE_A has are marked [-like this-], those only FILE_B has {+like
-    this+}; a quotation both give is named.
+    Verbatim and near-verbatim passages mark the edits: words FILE_A has that FILE_B dropped
+    or replaced [-like this-], words FILE_B has instead {+like this+}. Rewritten passages mark
+    the content words both use [=like this=]. A quotation both give is named.
 
     \b
     Example:
