@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from provenance.passages.finder import Passage
+from provenance.passages.finder import Passage, PassageOptions
 from provenance.text.lexicon import STOPWORDS, stem
 from provenance.text.sentences import Token, tokenize
 
-__all__ = ["MEANINGS", "Mark", "PassageMarks", "passage_marks"]
+__all__ = ["MEANINGS", "Mark", "PassageMarks", "passage_marks", "span_marks"]
 
 MEANINGS = ("removed", "added", "shared")
 """``removed``: words of ``a`` that ``b`` dropped or replaced; ``added``: words ``b`` has in
@@ -115,3 +115,23 @@ def passage_marks(passage: Passage) -> PassageMarks:
         marks_a = _runs(ta, on_a, "removed", passage.a_start)
         marks_b = _runs(tb, on_b, "added", passage.b_start)
     return PassageMarks(rule, tuple(marks_a), tuple(marks_b))
+
+
+def span_marks(text_a: str, a_start: int, a_end: int, text_b: str, b_start: int, b_end: int,
+               near_verbatim: float | None = None) -> PassageMarks:
+    """The marks between two spans that are not a :class:`Passage` yet (two members of a
+    family): their kind is decided as :func:`provenance.passages.align` decides a passage's
+    (the same words: verbatim; a word-level similarity of ``near_verbatim``, default
+    :class:`PassageOptions`' 0.8: near-verbatim; else rewritten), then :func:`passage_marks`."""
+    limit = PassageOptions().near_verbatim if near_verbatim is None else near_verbatim
+    na = [t.norm for t in tokenize(text_a, a_start, a_end)]
+    nb = [t.norm for t in tokenize(text_b, b_start, b_end)]
+    if na == nb:
+        kind = "verbatim"
+    elif SequenceMatcher(None, na, nb, autojunk=False).ratio() >= limit:
+        kind = "near_verbatim"
+    else:
+        kind = "rewritten"
+    passage = Passage("a", "b", a_start, a_end, b_start, b_end, text_a[a_start:a_end],
+                      text_b[b_start:b_end], 0.0, kind, False, None)
+    return passage_marks(passage)
