@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from provenance import Document, analyze, read
-from provenance.render.html import render_report, report_data
+from provenance.passages.marks import MEANINGS
+from provenance.render.html import Limits, render_report, report_data
 from provenance_cli.main import cli
+from tests.report_families import seed_families
 
 INJECTION = ('</script><script>window.__pwned = 1</script> "><img src=x '
              'onerror="window.__pwned = 2"> <b onmouseover="window.__pwned = 3">bold</b>')
@@ -50,17 +52,75 @@ def test_report_structure_on_the_seeds(seeds_dir):
     assert not re.search(r"<(link|img|iframe)\b|src=\"http|href=\"http", page)  # no fetches
     data = embedded(page)
     assert data == json.loads(json.dumps(report_data(analysis)))
-    assert len(data["items"]) == 5 and {i["label"] for i in data["items"]} == {
-        d.id for d in analysis.documents}
+    assert sorted(i for row in data["rows"] for i in row) == list(range(5))
+    assert data["block"] == 1 and data["row_labels"] is None
     # the pair of 000 and 001 carries its passages (the Politico rewrite, the shared quote)
     [pair] = [p for p in data["pairs"]
               if {data["documents"][p["a"]]["id"][:3], data["documents"][p["b"]]["id"][:3]}
               == {"000", "001"}]
     assert len(pair["passages"]) == 3
-    assert any("historic mistake" in (data["passages"][k]["quote"] or "")
+    assert any("historic mistake" in (data["passages"][str(k)]["quote"] or "")
                for k in pair["passages"])
     assert data["graph"]["total_edges"] == len(analysis.edges)
     assert {n["id"] for n in data["graph"]["nodes"]} >= {"Politico", "000_f9740930b9afea8b"}
+    # one set of counts: the scan's pairs, and the pairs only a passage brings, said apart
+    assert data["counts"] == {"documents": 5, "skipped": 0, "pairs": len(analysis.pairs),
+                              "min_score": 0.01, "passages": len(analysis.passages),
+                              "pairs_with_passages_below_min_score": sum(
+                                  not p["listed"] for p in data["pairs"]),
+                              "families": 0, "edges": len(analysis.edges)}
+    assert sum(p["listed"] for p in data["pairs"]) == len(analysis.pairs)
+    # every passage carries the marks of passages/marks.py (rewrites: shared words)
+    for p in data["passages"].values():
+        assert p["marks"]["rule"] == ("shared" if p["kind"] == "rewritten" else "edits")
+        for start, end, meaning in p["marks"]["a"]:
+            assert 0 <= start < end <= len(p["a_text"]) and meaning in MEANINGS
+
+
+def test_spread_graph_layers_put_origins_first(seeds_dir):
+    analysis = analyze(read(seeds_dir))
+    graph = report_data(analysis)["graph"]
+    layer = {n["id"]: n["layer"] for n in graph["nodes"]}
+    for e in graph["edges"]:
+        if e["kind"] in ("attributed", "copied", "rewrote"):
+            assert layer[e["source"]] < layer[e["target"]], e
+    slots = [(n["layer"], n["order"]) for n in graph["nodes"]]
+    assert len(slots) == len(set(slots))  # one node per slot: labels cannot share a row
+    by_outlet = report_data(analysis, by="outlet")["graph"]
+    assert by_outlet["by"] == "outlet" and all(isinstance(e["passages"], int)
+                                               for e in by_outlet["edges"])
+    with pytest.raises(ValueError, match="layout must be"):
+        report_data(analysis, layout="force")
+
+
+def test_families_become_sentences_timelines_and_marked_members(seeds_dir):
+    analysis = analyze(read(seeds_dir))
+    families, flows, churn = seed_families(analysis)
+    data = report_data(analysis, families=families, outlet_flows=flows, churnalism=churn)
+    f1, f2 = data["families"]
+    ids = [d.id for d in analysis.documents]
+    assert f1["sentence"] == ("This passage appeared in 2 outlets; credited to Politico; first "
+                              "Euronews, 2023-04-05 09:12 UTC; 1 credited Politico, 1 did not.")
+    assert f2["sentence"].endswith("2 quoted Jens Stoltenberg, 0 did not.")
+    assert [m["t"] is None for m in f2["members"]] == [False, True]
+    rewrite = f1["members"][1]
+    assert rewrite["against"] == f1["members"][0]["id"] and rewrite["marks"]["rule"] == "shared"
+    marked = [rewrite["text"][s:e] for s, e, _ in rewrite["marks"]["b"]]
+    assert "1,000 assault rifles" in marked and "Chinese companies" in marked
+    assert data["counts"]["families"] == 2
+    assert data["flows"] == {"outlets": ["Euronews", "Wire B"], "cells": [[0, 1, 1, 0]],
+                             "churnalism": [[ids[1], 0.12, 1], [ids[0], 0.0, 1]]}
+    # (the seeds have no outlet: churnalism is grouped by document id, as the contract says)
+
+
+def test_past_its_limits_the_page_says_what_it_left_out(tmp_path):
+    docs = [Document(f"d{i:02}", f"story {i // 2} about grain convoys and border crossings "
+                     f"number {i // 2} today and more words here") for i in range(30)]
+    data = report_data(analyze(docs), limits=Limits(pairs=3, documents=4))
+    assert len(data["pairs"]) == 3 and "chars" not in data["documents"][4]
+    said = " ".join(data["left_out"])
+    assert "top 3 of" in said and "first 4 of 30 documents" in said
+    assert "provenance scan --format json" in said
 
 
 def test_outlets_and_blocks(tmp_path):
@@ -68,10 +128,10 @@ def test_outlets_and_blocks(tmp_path):
                      f"number {i // 2} today", outlet=["Wire", "Daily", None][i % 3])
             for i in range(12)]
     data = report_data(analyze(docs), by="outlet")
-    assert [i["label"] for i in data["items"]] == ["(no outlet)", "Daily", "Wire"]
-    assert sum(len(i["documents"]) for i in data["items"]) == 12
-    for i, j, value, pairs in data["cells"]:
-        assert i <= j and pairs and value == max(data["pairs"][k]["jaccard"] for k in pairs)
+    assert data["row_labels"] == ["(no outlet)", "Daily", "Wire"]
+    assert sum(len(row) for row in data["rows"]) == 12
+    for i, j, value, count, best in data["cells"]:
+        assert i <= j and count and value == data["pairs"][best]["jaccard"]
     with pytest.raises(ValueError, match="by must be"):
         report_data(analyze(docs), by="author")
 
@@ -83,7 +143,8 @@ def test_article_markup_never_becomes_page_markup(tmp_path):
     outside = page.replace(body, "")
     assert "__pwned" not in outside and "onerror" not in outside
     data = embedded(page)
-    assert any(INJECTION in p["a_text"] or INJECTION in p["b_text"] for p in data["passages"])
+    assert any(INJECTION in p["a_text"] or INJECTION in p["b_text"]
+               for p in data["passages"].values())
     assert data["documents"][1]["outlet"] == "<script>window.__pwned = 4</script>"
 
 
