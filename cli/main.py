@@ -27,10 +27,9 @@ from provenance import (
     analyze,
     read,
 )
-from provenance.dedup import DedupOptions
 from provenance.dedup import dedup as run_dedup
 from provenance.index import Index
-from provenance.options import parse_shingle
+from provenance.options import DedupOptions, MinHashOptions, PassageOptions, parse_shingle
 from provenance.read.files import DEFAULT_MAX_BYTES, iter_read
 from provenance.render.html import render_report
 from provenance.render.png import matrix_png
@@ -97,7 +96,7 @@ def _input_options(func: Callable) -> Callable:
                      default=_DEFAULTS.threshold, show_default=True,
                      help="Jaccard at or above which documents are near-duplicates."),
         click.option("--passage-threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-                     default=_DEFAULTS.passage_threshold, show_default=True,
+                     default=_DEFAULTS.passages.threshold, show_default=True,
                      help="Weighted term overlap at which two sentences match (rewritten or "
                           "closer)."),
         click.option("--engine", type=click.Choice(["auto", "numpy", "numba"]),
@@ -353,7 +352,7 @@ def report(paths, by, max_edges, title, output, quiet, **options) -> None:
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table: side by side; json: the passages.")
 @click.option("--passage-threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-              default=_DEFAULTS.passage_threshold, show_default=True,
+              default=_DEFAULTS.passages.threshold, show_default=True,
               help="Weighted term overlap at which two sentences match.")
 @click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
 @click.option("--width", type=click.IntRange(min=40), default=None,
@@ -381,7 +380,7 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
                 f"it holds {len(corpus.documents)} articles")
             raise click.ClickException(f"{path}: compare needs one article per file ({reason})")
         docs.append(corpus.documents[0])
-    options = ScanConfig(passage_threshold=passage_threshold).passage_options()
+    options = PassageOptions(threshold=passage_threshold)
     found = align(docs[0], docs[1], options)
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in found], sort_keys=True, indent=2,
@@ -459,8 +458,8 @@ def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, nu
             yield item
 
     try:
-        options = DedupOptions(threshold=threshold, shingle_size=shingle, num_perm=num_perm,
-                               seed=seed, engine=engine)
+        options = DedupOptions(threshold=threshold, minhash=MinHashOptions(
+            shingle=f"word:{shingle}", num_perm=num_perm, seed=seed, engine=engine))
         result = run_dedup(items(), options)
     except ProvenanceError as exc:
         raise click.ClickException(str(exc)) from exc

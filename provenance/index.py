@@ -51,9 +51,10 @@ import numpy as np
 import zstandard
 
 from provenance.documents import Document
-from provenance.errors import ProvenanceError
+from provenance.errors import ConfigError, StoreError
+from provenance.options import IndexOptions, MinHashOptions
 from provenance.passages.finder import Aligner, Passage, PassageOptions
-from provenance.signatures import EMPTY, ENGINES, prepare, sentence_keys, sign_bytes
+from provenance.signatures import EMPTY, prepare, sentence_keys, sign_bytes
 from provenance.similarity.candidates import band_keys, lsh_params
 
 __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match",
@@ -64,9 +65,8 @@ COMMON_KEY = 500
 MIN_SHARED_KEYS = 2
 
 
-class IndexError_(ProvenanceError):  # noqa: N801 -- IndexError is a builtin
-    """The index cannot be opened or used: not an index, damaged, another format, or its
-    server is unreachable. The message names the location and what to do."""
+IndexError_ = StoreError
+"""The first release's name of :class:`provenance.errors.StoreError`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +147,16 @@ class Index:
     """
 
     def __init__(self, location: str, *, threshold: float = 0.5, num_perm: int = 128,
-                 seed: int = 1, shingle_size: int = 5, engine: str = "numba") -> None:
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-        self.engine = engine
+                 seed: int = 1, shingle_size: int = 5, engine: str = "numba",
+                 options: IndexOptions | None = None) -> None:
+        if options is None:
+            options = IndexOptions(threshold=threshold, minhash=MinHashOptions(
+                shingle=f"word:{shingle_size}", num_perm=num_perm, seed=seed, engine=engine))
+        self.engine = options.minhash.engine
         self.location = str(location)
-        settings = {"format": FORMAT, "threshold": threshold, "num_perm": num_perm,
-                    "seed": seed, "shingle_size": shingle_size}
+        settings = {"format": FORMAT, "threshold": options.threshold,
+                    "num_perm": options.minhash.num_perm, "seed": options.minhash.seed,
+                    "shingle_size": options.minhash.shingle_size}
         if re.match(r"^(redis|rediss|unix)://", self.location):
             from provenance.stores.redis import RedisStore
 
@@ -193,7 +196,7 @@ class Index:
         """Add documents in one transaction (all or nothing). See the module's docstring for
         ids already in the index."""
         if on_duplicate not in ("replace", "skip", "error"):
-            raise ValueError(f"on_duplicate must be replace, skip or error, got {on_duplicate!r}")
+            raise ConfigError(f"on_duplicate {on_duplicate!r} is not one of replace, skip, error")
         batch: dict[str, Document] = {}
         repeated: list[str] = []
         for d in docs:

@@ -96,7 +96,7 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
                               headers=("cluster", "size", "documents")))
     else:
         parts.append(f"No near-duplicate clusters at Jaccard >= {cfg.threshold:g}.")
-    if analysis.config.passages:
+    if analysis.config.passages is not None:
         parts.append("")
         if analysis.passages:
             shown_passages = _top_passages(analysis.passages, top)
