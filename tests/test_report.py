@@ -195,19 +195,70 @@ def _open(pw, binary, path: Path):
 
 def _click_pair(page, first: str, second: str) -> None:
     data = json.loads(page.eval_on_selector("#provenance-data", "e => e.textContent"))
-    labels = [item["label"] for item in data["items"]]
+    labels = [data["documents"][row[0]]["id"] for row in data["rows"]]
     row, column = labels.index(first), labels.index(second)
     cell = int(page.eval_on_selector("#heatmap", "e => e.dataset.cell"))
     page.click("#heatmap", position={"x": (column + 0.5) * cell, "y": (row + 0.5) * cell})
 
 
+OVERLAPS = """() => {
+  const found = [];
+  const groups = [[...document.querySelectorAll('#graph .node-label')]];
+  for (const t of document.querySelectorAll('svg.timeline'))
+    groups.push([...t.querySelectorAll('.row-label')]);
+  for (const labels of groups) {
+    const boxes = labels.map((l) => l.getBoundingClientRect());
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+          a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+        found.push(labels[i].textContent + ' / ' + labels[j].textContent);
+    }
+  }
+  return {found, labels: groups.reduce((n, g) => n + g.length, 0)};
+}"""
+
+
+def check_page(page) -> dict:
+    """What every report must show in the browser: no overlapping label, one timeline mark per
+    family member shown, a click on a family opening its members."""
+    data = json.loads(page.eval_on_selector("#provenance-data", "e => e.textContent"))
+    result = page.evaluate(OVERLAPS)
+    assert result["found"] == [], result["found"][:5]
+    assert result["labels"] >= len(data["graph"]["nodes"])
+    families = page.locator("#families article.family")
+    assert families.count() == len(data["families"])
+    for k, family in enumerate(data["families"]):
+        marks = families.nth(k).locator("circle.member-mark")
+        assert marks.count() == len(family["members"]), family["id"]
+    if data["families"]:
+        families.first.click()
+        page.wait_for_selector("#family-panel .member", timeout=5_000)
+        assert page.locator("#family-panel .member").count() == len(data["families"][0]["members"])
+    assert "absolute scale from 0 to 1" in page.inner_text("#legend-label")
+    return data
+
+
+@pytest.mark.slow
 def test_browser_click_a_cell_shows_the_passages(seeds_dir, tmp_path):
     sync_playwright, binary = _browser()
     out = tmp_path / "report.html"
-    out.write_text(render_report(analyze(read(seeds_dir))), encoding="utf-8")
+    analysis = analyze(read(seeds_dir))
+    families, flows, churn = seed_families(analysis)
+    out.write_text(render_report(analysis, families=families, outlet_flows=flows,
+                                 churnalism=churn), encoding="utf-8")
     with sync_playwright() as pw:
         browser, page, problems = _open(pw, binary, out)
         try:
+            check_page(page)
+            assert "1 credited Politico, 1 did not" in page.inner_text("#families")
+            panel = page.inner_text("#family-panel")
+            assert "a rewrite: the content words both use are marked" in panel
+            assert page.locator("#family-panel mark.shared").count() >= 3
+            assert page.locator("#families svg.timeline line.tree-arrow").count() == 1
+            page.locator("#graph path.edge").first.hover(force=True)
+            assert not page.locator("#edge-tip").is_hidden()  # edge labels on hover only
+            assert page.locator("#graph path.edge").count() == 17
             page.hover("#heatmap", position={"x": 5, "y": 5})
             _click_pair(page, "000_f9740930b9afea8b", "001_3f6639795f3717d1")
             page.wait_for_selector("#pair-panel .passage", timeout=5_000)
@@ -215,13 +266,86 @@ def test_browser_click_a_cell_shows_the_passages(seeds_dir, tmp_path):
             assert "historic mistake with profound implications" in panel
             assert "quotation both give" in panel
             assert page.locator("#pair-panel .passage").count() == 3
-            assert page.locator("#pair-panel mark").count() > 10  # shared words marked
-            assert page.locator("#graph svg line.edge").count() == 17
+            assert page.locator("#pair-panel mark.shared").count() > 10  # rewrites: shared
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report-seeds.png"), full_page=True)
         finally:
             browser.close()
     assert problems == []
+
+
+@pytest.mark.slow
+def test_browser_by_outlet_labels_do_not_overlap(seeds_dir, tmp_path):
+    sync_playwright, binary = _browser()
+    out = tmp_path / "outlets.html"
+    out.write_text(render_report(analyze(read(seeds_dir)), by="outlet", layout="time"),
+                   encoding="utf-8")
+    with sync_playwright() as pw:
+        browser, page, problems = _open(pw, binary, out)
+        try:
+            data = check_page(page)
+            assert data["graph"]["by"] == "outlet"
+            widths = page.eval_on_selector_all("#graph path.edge",
+                                               "es => es.map(e => +e.getAttribute('stroke-width'))")
+            assert widths and max(widths) > 1
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def _dataset_report(tmp_path, docs, name):
+    sync_playwright, binary = _browser()
+    out = tmp_path / f"{name}.html"
+    analysis = analyze(docs)
+    out.write_text(render_report(analysis), encoding="utf-8")
+    with sync_playwright() as pw:
+        browser, page, problems = _open(pw, binary, out)
+        try:
+            data = check_page(page)
+            if hasattr(analysis, "families") and analysis.families:
+                assert data["families"], "the analysis has families but the story shows none"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"))
+        finally:
+            browser.close()
+    assert problems == []
+    return data
+
+
+def _datasets() -> Path:
+    """PROVENANCE_DATASETS, else ../shared/datasets beside the checkout (or beside the folder
+    of worktrees that holds it)."""
+    if "PROVENANCE_DATASETS" in os.environ:
+        return Path(os.environ["PROVENANCE_DATASETS"])
+    root = Path(__file__).resolve().parents[1]
+    found = [p / "shared" / "datasets" for p in (root.parent, root.parent.parent)]
+    return next((p for p in found if p.is_dir()), found[0])
+
+
+DATASETS = _datasets()
+
+
+@pytest.mark.slow
+def test_browser_on_clough_ab(tmp_path):
+    folder = DATASETS / "clough_stevenson_ab" / "corpus-20090418"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found (set PROVENANCE_DATASETS)")
+    data = _dataset_report(tmp_path, read(folder), "clough")
+    assert data["counts"]["documents"] == len(list(folder.glob("*.txt")))
+
+
+@pytest.mark.slow
+def test_browser_on_2000_reuters_stories(tmp_path):
+    source = DATASETS / "reuters21578" / "reuters21578.jsonl.gz"
+    if not source.is_file():
+        pytest.skip(f"{source} not found (set PROVENANCE_DATASETS)")
+    from itertools import islice
+
+    from provenance.read.files import iter_read
+
+    docs = list(islice((x for x in iter_read(source) if isinstance(x, Document)), 2000))
+    data = _dataset_report(tmp_path, docs, "reuters2000")
+    assert data["left_out"] and len(data["graph"]["edges"]) == 300
 
 
 def test_browser_runs_none_of_the_articles_markup(tmp_path):
