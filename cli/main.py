@@ -31,6 +31,7 @@ from provenance.dedup import dedup as run_dedup
 from provenance.index import Index
 from provenance.options import DedupOptions, MinHashOptions, PassageOptions, parse_shingle
 from provenance.read.files import DEFAULT_MAX_BYTES, iter_read
+from provenance.render.counts import counts_line
 from provenance.render.html import render_report
 from provenance.render.png import matrix_png
 from provenance.render.text import (
@@ -310,7 +311,8 @@ def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
         text = json.dumps({k: data[k] for k in ("edges", "attributions", "documents")},
                           sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     elif analysis.edges:
-        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n\n"
+        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n"
+                f"{counts_line(analysis)}\n\n"
                 + edges_table(analysis.edges, width=400) + "\n")
     else:
         text = "No attributions or repeated passages: no provenance edges.\n"

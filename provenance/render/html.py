@@ -36,6 +36,7 @@ import numpy as np
 from provenance import __version__
 from provenance.errors import ConfigError
 from provenance.passages.marks import passage_marks, span_marks
+from provenance.render.counts import counts
 from provenance.scan import Analysis
 
 __all__ = ["BLOCKS", "LAYOUTS", "Limits", "counts", "document_order", "render_report",
@@ -113,21 +114,6 @@ def _when(value: str | None) -> str:
     if moment.hour == moment.minute == 0:
         return moment.strftime("%Y-%m-%d")
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def counts(analysis: Analysis, families: list[dict] | None = None) -> dict:
-    """The numbers every command reports for one input, and what makes them differ: ``pairs``
-    are document pairs whose Jaccard or a containment reaches ``min_score`` (scan's list);
-    ``pairs_with_passages_below_min_score`` share a passage but not enough shingles;
-    ``passages``, ``families``, ``edges`` as found."""
-    listed = {(p.a, p.b) for p in analysis.pairs} | {(p.b, p.a) for p in analysis.pairs}
-    extra = {tuple(sorted((p.a, p.b))) for p in analysis.passages} - listed
-    fams = families if families is not None else _records(analysis, "families", None)
-    return {"documents": len(analysis.documents), "skipped": len(analysis.skipped),
-            "pairs": len(analysis.pairs), "min_score": analysis.config.min_score,
-            "pairs_with_passages_below_min_score": len(extra),
-            "passages": len(analysis.passages), "families": len(fams),
-            "edges": len(analysis.edges)}
 
 
 # --- families ---------------------------------------------------------------------------------

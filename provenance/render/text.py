@@ -13,6 +13,7 @@ import numpy as np
 from tabulate import tabulate
 
 from provenance.passages.finder import Passage
+from provenance.render.counts import counts_line
 from provenance.scan import Analysis
 from provenance.similarity.pairs import SimilarityMatrix
 
@@ -61,6 +62,7 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
     parts = [
         f"provenance scan: {len(docs)} documents, shingles {cfg.shingle}, "
         f"{cfg.num_perm} permutations, near-duplicate threshold {cfg.threshold:g}",
+        counts_line(analysis),
         "",
         "Documents",
         tabulate(

@@ -72,8 +72,9 @@ const RULE_TEXT = { edits: "edits marked (struck: dropped or replaced; green: pu
 // --- summary: one set of counts --------------------------------------------------------------
 (function summary() {
   const c = DATA.counts;
-  const parts = [num(c.documents) + " documents", num(c.pairs) + " similar pairs (Jaccard or containment ≥ " + c.min_score + ")"];
-  if (c.pairs_with_passages_below_min_score) parts.push("and " + num(c.pairs_with_passages_below_min_score) + " more pairs that share a passage below that score");
+  let pairs = num(c.pairs) + " pairs at Jaccard or containment ≥ " + c.min_score;
+  if (c.pairs_with_passages_below_min_score) pairs += " (and " + num(c.pairs_with_passages_below_min_score) + " more pairs that share only a passage)";
+  const parts = [num(c.documents) + " documents", pairs];
   parts.push(num(c.passages) + " passages", num(c.families) + " families", num(c.edges) + " provenance edges");
   if (c.skipped) parts.push(num(c.skipped) + " inputs skipped");
   document.getElementById("summary").textContent = parts.join(", ") + ". Shingles " + DATA.config.shingle +
