@@ -322,29 +322,34 @@ def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
 @cli.command()
 @_input_options
 @click.option("--by", type=click.Choice(["document", "outlet"]), default="document",
-              show_default=True, help="Heat map rows: documents, or outlets (highest Jaccard "
-                                      "between their articles).")
+              show_default=True, help="Heat map rows and spread graph nodes: documents, or "
+                                      "outlets (edge width = passages taken).")
+@click.option("--layout", type=click.Choice(["depth", "time"]), default="depth",
+              show_default=True, help="Spread graph columns: depth in the spread tree (origins "
+                                      "first) or publication day.")
 @click.option("--max-edges", type=click.IntRange(min=0), default=300, show_default=True,
               help="Most confident provenance edges drawn in the graph.")
 @click.option("--title", default="provenance report", show_default=True,
               help="Title of the page.")
 @_command
-def report(paths, by, max_edges, title, output, quiet, **options) -> None:
+def report(paths, by, layout, max_edges, title, output, quiet, **options) -> None:
     """Write a self-contained HTML report of PATHS (default file: report.html).
 
-    A heat map of the similarity matrix (similar documents next to each other; hover for the
-    numbers, click a cell for the pair's passages side by side with the shared words marked),
-    the most similar pairs, the provenance graph with the reasons on every edge, the documents
-    with their attributions, and the skipped inputs. One file, no network: open it in any
+    First the story: the largest families of repeated text as sentences, each with a timeline
+    (one row per outlet, a dot per publication, arrows of the spread tree; click for the
+    members side by side, edits marked). Then who took from whom (a layered spread graph),
+    outlet flows and churnalism, a heat map of the similarity matrix on an absolute 0-1 scale
+    (click a cell for the pair's passages), the pairs, documents and skipped inputs. Past a
+    size the page summarizes and says what it left out. One file, no network: open it in any
     browser, offline.
 
     \b
     Examples:
       provenance report seeds/ -o report.html
-      provenance report archive/ --by outlet -o outlets.html
+      provenance report archive/ --by outlet --layout time -o outlets.html
     """
     analysis = _run_analysis(paths, quiet=quiet, **options)
-    page = render_report(analysis, by=by, max_edges=max_edges, title=title)
+    page = render_report(analysis, by=by, max_edges=max_edges, title=title, layout=layout)
     _emit(page, output or "report.html", quiet)
 
 
