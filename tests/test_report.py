@@ -144,8 +144,9 @@ def test_article_markup_never_becomes_page_markup(tmp_path):
     outside = page.replace(body, "")
     assert "__pwned" not in outside and "onerror" not in outside
     data = embedded(page)
-    assert any(INJECTION in p["a_text"] or INJECTION in p["b_text"]
-               for p in data["passages"].values())
+    texts = [t for p in data["passages"].values() for t in (p["a_text"], p["b_text"])]
+    texts += [m["text"] for f in data["families"] for m in f["members"]]
+    assert any(INJECTION in t for t in texts)  # the markup is on the page, as data
     assert data["documents"][1]["outlet"] == "<script>window.__pwned = 4</script>"
 
 
