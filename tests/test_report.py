@@ -354,14 +354,27 @@ def test_browser_runs_none_of_the_articles_markup(tmp_path):
     sync_playwright, binary = _browser()
     out = tmp_path / "hostile.html"
     analysis = analyze(read(hostile_corpus(tmp_path)))
-    out.write_text(render_report(analysis), encoding="utf-8")
-    ids = [d.id for d in analysis.documents]
+    docs = analysis.documents
+    ids = [d.id for d in docs]
+    # a family of the two hostile documents, so their text, ids and outlet reach the story,
+    # the timeline and the members' view too
+    members = [{"doc": d.id, "start": 0, "end": len(d.text), "outlet": d.outlet,
+                "published": None, "credits": None, "quoted": False, "speaker": None,
+                "parent": ids[0] if k else None, "relation": "copied" if k else "origin",
+                "confidence": 0.9, "reasons": [INJECTION]} for k, d in enumerate(docs)]
+    family = {"id": "f1", "size": 2, "text": docs[0].text, "first_published": None,
+              "last_published": None, "outlets": sorted(d.outlet or d.id for d in docs),
+              "origin": {"kind": "document", "doc": ids[0], "name": None, "reason": INJECTION},
+              "members": members}
+    out.write_text(render_report(analysis, families=[family]), encoding="utf-8")
     with sync_playwright() as pw:
         browser, page, problems = _open(pw, binary, out)
         try:
+            check_page(page)  # opens the family's members
             _click_pair(page, ids[0], ids[1])
-            page.wait_for_selector("#pair-panel .passage", timeout=5_000)
+            page.wait_for_selector("#pair-panel h3", timeout=5_000)
             page.hover("#pair-panel")
+            page.hover("#families svg.timeline circle.member-mark >> nth=0")
             assert page.evaluate("window.__pwned") is None
             assert page.locator("main img, main script, main b, main svg[onload]").count() == 0
             text = page.inner_text("body")
