@@ -122,11 +122,12 @@ def _family_sentence(family: dict, label) -> str:
     """"This passage appeared in 14 outlets; first Reuters, 2026-03-01 09:12 UTC; 9 credited a
     source, 5 did not." from one family's dict."""
     members = family["members"]
-    outlets = family.get("outlets") or sorted({m["outlet"] or m["doc"] for m in members})
-    if len(outlets) > 1:
-        where = f"{len(outlets)} outlets"
+    named = sorted({m["outlet"] for m in members if m["outlet"]})
+    if len(named) > 1:
+        where = f"{len(named)} outlets" + (
+            f" ({len(members)} documents)" if len(members) > len(named) else "")
     else:
-        where = f"{len(members)} documents" + (f" of {outlets[0]}" if outlets else "")
+        where = f"{len(members)} documents" + (f" of {named[0]}" if named else "")
     parts = [f"This passage appeared in {where}"]
     origin = family.get("origin") or {}
     first = next((m for m in members if m["published"]), None)

@@ -97,9 +97,12 @@ function timeline(family, k) {
   const H = top * 2 + rowH * outlets.length + 16;
   const times = members.filter((m) => m.t !== null).map((m) => m.t);
   const t0 = times.length ? Math.min(...times) : 0, t1 = times.length ? Math.max(...times) : 0;
-  const undated = members.some((m) => m.t === null);
+  const undated = times.length > 0 && members.some((m) => m.t === null);
   const span = W - left - right - (undated ? 60 : 0);
-  const x = (m) => m.t === null ? W - right + 10 : left + (t1 > t0 ? (m.t - t0) / (t1 - t0) * span : span / 2);
+  // Without any date, members stand in the tree's order (the family's member order), evenly.
+  const order = new Map(members.map((m, i) => [m, i]));
+  const x = (m) => !times.length ? left + (members.length > 1 ? order.get(m) / (members.length - 1) * (W - left - right) : 0)
+    : m.t === null ? W - right + 10 : left + (t1 > t0 ? (m.t - t0) / (t1 - t0) * span : span / 2);
   const y = (m) => top + rowH * outlets.indexOf(m.outlet || m.id) + rowH / 2;
   const root = svg("svg", { class: "timeline", viewBox: "0 0 " + W + " " + H, width: W, height: H, "data-family": family.id });
   const defs = svg("defs");
@@ -112,6 +115,7 @@ function timeline(family, k) {
     root.appendChild(titled(svg("text", { x: left - 8, y: top + rowH * r + rowH / 2 + 4, "text-anchor": "end", class: "row-label" }, short(DOC_INDEX.has(o) ? nodeName(o) : o, 28)), o));
   });
   if (undated) root.appendChild(svg("text", { x: W - right + 10, y: H - 4, "text-anchor": "middle", class: "axis" }, "undated"));
+  if (!times.length) root.appendChild(svg("text", { x: left, y: H - 4, class: "axis" }, "no publication dates: members in the order of the spread tree"));
   if (times.length) {
     root.appendChild(svg("text", { x: left, y: H - 4, class: "axis" }, members.find((m) => m.t === t0).when));
     if (t1 > t0) root.appendChild(svg("text", { x: left + span, y: H - 4, "text-anchor": "end", class: "axis" }, members.find((m) => m.t === t1).when));
