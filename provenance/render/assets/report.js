@@ -93,7 +93,7 @@ function timeline(family, k) {
   const members = family.members;
   const outlets = [];
   for (const m of members) { const o = m.outlet || m.id; if (!outlets.includes(o)) outlets.push(o); }
-  const rowH = 22, left = 190, right = 70, top = 8, W = 900;
+  const rowH = outlets.length > 12 ? 14 : 22, left = 190, right = 70, top = 8, W = 900;
   const H = top * 2 + rowH * outlets.length + 16;
   const times = members.filter((m) => m.t !== null).map((m) => m.t);
   const t0 = times.length ? Math.min(...times) : 0, t1 = times.length ? Math.max(...times) : 0;
@@ -112,7 +112,7 @@ function timeline(family, k) {
   root.appendChild(defs);
   outlets.forEach((o, r) => {
     root.appendChild(svg("line", { x1: left, x2: W - right + (undated ? 40 : 0), y1: top + rowH * r + rowH / 2, y2: top + rowH * r + rowH / 2, class: "row-line" }));
-    root.appendChild(titled(svg("text", { x: left - 8, y: top + rowH * r + rowH / 2 + 4, "text-anchor": "end", class: "row-label" }, short(DOC_INDEX.has(o) ? nodeName(o) : o, 28)), o));
+    root.appendChild(titled(svg("text", { x: left - 8, y: top + rowH * r + rowH / 2 + 4, "text-anchor": "end", class: "row-label" + (rowH < 22 ? " small" : "") }, short(DOC_INDEX.has(o) ? nodeName(o) : o, 28)), o));
   });
   if (undated) root.appendChild(svg("text", { x: W - right + 10, y: H - 4, "text-anchor": "middle", class: "axis" }, "undated"));
   if (!times.length) root.appendChild(svg("text", { x: left, y: H - 4, class: "axis" }, "no publication dates: members in the order of the spread tree"));
@@ -128,7 +128,7 @@ function timeline(family, k) {
       (p.outlet || p.id) + " → " + (m.outlet || m.id) + " (" + m.relation + ")"));
   }
   members.forEach((m, i) => {
-    const dot = svg("circle", { cx: x(m), cy: y(m), r: 6, class: "member-mark", fill: RELATION_COLORS[m.relation] || "#888", "data-member": i });
+    const dot = svg("circle", { cx: x(m), cy: y(m), r: rowH < 22 ? 4.5 : 6, class: "member-mark", fill: RELATION_COLORS[m.relation] || "#888", "data-member": i });
     titled(dot, (m.outlet || "") + " " + m.id + "\n" + m.when + "\n" + m.relation + (m.credits ? ", credits " + m.credits : "") + (m.speaker ? ", quotes " + m.speaker : ""));
     root.appendChild(dot);
   });
