@@ -174,7 +174,8 @@ function openFamily(k) {
     const item = el("article", { class: "family", "data-family": family.id, tabindex: 0 },
       el("p", { class: "sentence" }, el("strong", {}, family.id + " "), family.sentence),
       el("p", { class: "excerpt" }, "“" + short(family.text.replace(/\s+/g, " ").trim(), 220) + "”"),
-      timeline(family, k));
+      timeline(family, k),
+      family.members_left_out ? el("p", { class: "hint" }, "The timeline shows the first " + family.members.length + " of " + family.size + " members.") : null);
     item.addEventListener("click", () => openFamily(k));
     item.addEventListener("keydown", (event) => { if (event.key === "Enter") openFamily(k); });
     box.appendChild(item);
