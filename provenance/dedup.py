@@ -35,9 +35,9 @@ import numpy as np
 from provenance.documents import Document, Skipped
 from provenance.options import DedupOptions
 from provenance.progress import Progress, no_progress
+from provenance.read.dates import parse_date
 from provenance.signatures import EMPTY, prepare, sign_bytes
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
-from provenance.trace.dates import parse_date
 
 __all__ = ["Decision", "DedupOptions", "DedupResult", "decide", "dedup", "near_duplicates"]
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,6 +208,44 @@ class Index:
         added, replaced, skipped = self._store.add(self._batch(list(batch.values())),
                                                    on_duplicate)
         return AddResult(tuple(added), tuple(replaced), tuple(skipped) + tuple(repeated))
+
+    @staticmethod
+    def add_stream(location: str, docs: Iterable[Document], *, batch: int = 1000,
+                   on_duplicate: str = "replace", **settings) -> Iterator[tuple[AddResult, Index]]:
+        """Add a stream of documents to the index at ``location``, ``batch`` documents a
+        transaction, yielding each batch's :class:`AddResult` with the open index. The index
+        is opened (or created, with ``settings``) only when the first document arrives, so an
+        input with no document creates nothing; it is closed when the stream ends. An error in
+        a later batch says how many documents the earlier batches committed."""
+        ix: Index | None = None
+        pending: list[Document] = []
+        committed = 0
+
+        def flush() -> AddResult:
+            nonlocal committed
+            try:
+                result = ix.add(pending, on_duplicate=on_duplicate)
+            except StoreError as exc:
+                if committed:
+                    raise StoreError(f"{exc} (this batch was not added; the {committed:,} "
+                                     "documents of earlier batches were)") from exc
+                raise
+            committed += len(result.added) + len(result.replaced)
+            pending.clear()
+            return result
+
+        try:
+            for doc in docs:
+                if ix is None:
+                    ix = Index(location, **settings)
+                pending.append(doc)
+                if len(pending) >= batch:
+                    yield flush(), ix
+            if pending:
+                yield flush(), ix
+        finally:
+            if ix is not None:
+                ix.close()
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove documents by id in one transaction; returns the ids that were there."""

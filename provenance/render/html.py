@@ -31,13 +31,13 @@ from datetime import UTC, datetime
 from importlib import resources
 
 import networkx as nx
-import numpy as np
 
 from provenance import __version__
 from provenance.errors import ConfigError
 from provenance.passages.marks import passage_marks, span_marks
 from provenance.render.counts import counts
 from provenance.scan import Analysis
+from provenance.similarity.order import document_order as order_documents
 
 __all__ = ["BLOCKS", "LAYOUTS", "Limits", "counts", "document_order", "render_report",
            "report_data"]
@@ -66,24 +66,8 @@ class Limits:
 
 def document_order(analysis: Analysis) -> list[int]:
     """Document indices, similar documents next to each other."""
-    n = len(analysis.documents)
-    if n <= 2:
-        return list(range(n))
-    if analysis.matrix is not None:
-        from scipy.cluster.hierarchy import leaves_list, linkage
-        from scipy.spatial.distance import squareform
-
-        distance = 1.0 - analysis.matrix.jaccard()
-        np.fill_diagonal(distance, 0.0)
-        distance = np.clip((distance + distance.T) / 2, 0.0, 1.0)
-        return [int(i) for i in leaves_list(linkage(squareform(distance, checks=False),
-                                                    method="average", optimal_ordering=n <= 300))]
-    index = {d.id: i for i, d in enumerate(analysis.documents)}
-    seen: list[int] = []
-    for group in analysis.clusters:
-        seen.extend(index[x] for x in group)
-    placed = set(seen)
-    return seen + [i for i in range(n) if i not in placed]
+    return order_documents([d.id for d in analysis.documents], analysis.matrix,
+                           analysis.clusters)
 
 
 def _records(analysis: Analysis, name: str, given) -> list[dict]:
@@ -240,6 +224,10 @@ def _layers(g: nx.DiGraph, layout: str, when: dict[str, float | None]) -> dict[s
     return {v: depth[dag.graph["mapping"][v]] for v in g}
 
 
+def _mean(values: list[int]) -> float:
+    return sum(values) / len(values) if values else math.inf
+
+
 def _graph(edges: list[dict], layout: str, when: dict[str, float | None]) -> dict:
     """Nodes with their column (``layer``) and row (``order``, by the mean row of their
     predecessors: fewer crossings), from networkx's ``multipartite_layout``."""
@@ -254,7 +242,7 @@ def _graph(edges: list[dict], layout: str, when: dict[str, float | None]) -> dic
     row: dict[str, float] = {}
     for k in sorted(set(layer.values())):
         column = sorted((v for v in g if layer[v] == k), key=lambda v: (
-            np.mean([row[p] for p in g.predecessors(v) if p in row] or [math.inf]),
+            _mean([row[p] for p in g.predecessors(v) if p in row]),
             -float(pos[v][1]), v))
         for r, v in enumerate(column):
             row[v] = r
@@ -299,9 +287,9 @@ def report_data(analysis: Analysis, by: str = "document", max_edges: int = 300, 
     their ``to_dict()``); pass them to render a report from data computed elsewhere.
     """
     if by not in ("document", "outlet"):
-        raise ConfigError(f"by must be 'document' or 'outlet', got {by!r}")
+        raise ConfigError(f"by must be 'document' or 'outlet', not {by!r}")
     if layout not in LAYOUTS:
-        raise ConfigError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        raise ConfigError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     limits = limits or Limits()
     docs = analysis.documents
     index = {d.id: i for i, d in enumerate(docs)}
