@@ -229,24 +229,31 @@ def _mean(values: list[int]) -> float:
 
 
 def _graph(edges: list[dict], layout: str, when: dict[str, float | None]) -> dict:
-    """Nodes with their column (``layer``) and row (``order``, by the mean row of their
-    predecessors: fewer crossings), from networkx's ``multipartite_layout``."""
+    """Nodes with their column (``layer``) and row (``order``). Rows: a column's nodes sorted by
+    the mean row of their predecessors, then the first column by the mean row of its nodes'
+    successors and the rest again (barycentre sweeps: fewer crossings); ties by id, so the
+    order is deterministic."""
     g = nx.DiGraph()
     for e in edges:
         g.add_edge(e["source"], e["target"], kind=e["kind"])
     if not g:
         return {"nodes": [], "edges": edges}
     layer = _layers(g, layout, when)
-    nx.set_node_attributes(g, layer, "layer")
-    pos = nx.multipartite_layout(g, subset_key="layer", align="vertical")
-    row: dict[str, float] = {}
-    for k in sorted(set(layer.values())):
+    columns = sorted(set(layer.values()))
+    row: dict[str, int] = {}
+
+    def place(k: int, neighbours) -> None:
         column = sorted((v for v in g if layer[v] == k), key=lambda v: (
-            _mean([row[p] for p in g.predecessors(v) if p in row]),
-            -float(pos[v][1]), v))
+            _mean([row[p] for p in neighbours(v) if p in row]), v))
         for r, v in enumerate(column):
             row[v] = r
-    nodes = [{"id": v, "layer": layer[v], "order": int(row[v])} for v in sorted(g)]
+
+    for k in columns:
+        place(k, g.predecessors)
+    place(columns[0], g.successors)
+    for k in columns[1:]:
+        place(k, g.predecessors)
+    nodes = [{"id": v, "layer": layer[v], "order": row[v]} for v in sorted(g)]
     return {"nodes": nodes, "edges": edges}
 
 
