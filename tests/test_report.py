@@ -260,7 +260,7 @@ def test_browser_click_a_cell_shows_the_passages(seeds_dir, tmp_path):
             assert page.locator("#families svg.timeline line.tree-arrow").count() == 1
             page.locator("#graph path.edge").first.hover(force=True)
             assert not page.locator("#edge-tip").is_hidden()  # edge labels on hover only
-            assert page.locator("#graph path.edge").count() == 17
+            assert page.locator("#graph path.edge").count() == 18
             page.hover("#heatmap", position={"x": 5, "y": 5})
             _click_pair(page, "000_f9740930b9afea8b", "001_3f6639795f3717d1")
             page.wait_for_selector("#pair-panel .passage", timeout=5_000)
@@ -269,6 +269,7 @@ def test_browser_click_a_cell_shows_the_passages(seeds_dir, tmp_path):
             assert "quotation both give" in panel
             assert page.locator("#pair-panel .passage").count() == 3
             assert page.locator("#pair-panel mark.shared").count() > 10  # rewrites: shared
+            # credits gained: ISW, Magyar Nemzet, ABC, CNN; statements dropped: NATO, ministry, IISS
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report-seeds.png"), full_page=True)
         finally:
