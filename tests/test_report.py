@@ -117,10 +117,20 @@ def test_families_become_sentences_timelines_and_marked_members(seeds_dir):
 def test_past_its_limits_the_page_says_what_it_left_out(tmp_path):
     docs = [Document(f"d{i:02}", f"story {i // 2} about grain convoys and border crossings "
                      f"number {i // 2} today and more words here") for i in range(30)]
-    data = report_data(analyze(docs), limits=Limits(pairs=3, documents=4))
-    assert len(data["pairs"]) == 3 and "chars" not in data["documents"][4]
+    analysis = analyze(docs)
+    data = report_data(analysis, limits=Limits(pairs=4, documents=4))
+    assert len(data["pairs"]) == 4 and "chars" not in data["documents"][4]
+    # the most similar pairs, and the pairs sharing the most passages
+    top = sorted((p.jaccard for p in analysis.pairs), reverse=True)
+    assert [p["jaccard"] for p in data["pairs"]][:2] == [round(x, 4) for x in top[:2]]
+    with_passages = sorted((len(p["passages"]) for p in report_data(analysis)["pairs"]),
+                           reverse=True)
+    assert sorted((len(p["passages"]) for p in data["pairs"]), reverse=True)[:2] == \
+        with_passages[:2]
     said = " ".join(data["left_out"])
-    assert "top 3 of" in said and "first 4 of 30 documents" in said
+    c = data["counts"]
+    assert f"lists 4 of {c['pairs'] + c['pairs_with_passages_below_min_score']} pairs" in said
+    assert "first 4 of 30 documents" in said
     assert "provenance scan --format json" in said
 
 

@@ -353,14 +353,21 @@ def report_data(analysis: Analysis, by: str = "document", max_edges: int = 300, 
             cell[2], cell[4] = p["jaccard"], k
         cell[3] += 1
 
-    # a cell names its most similar pair when that pair is on the page (-1: in the JSON)
-    shown_pairs = list(range(min(len(pairs), limits.pairs)))
+    # The page lists the most similar pairs and, as many again, the pairs with the most
+    # passages (near-duplicates often have none: they are one story, not a repeated passage).
+    # A cell names its most similar pair when that pair is on the page (-1: in the JSON).
+    half = limits.pairs // 2
+    by_passages = sorted((k for k, p in enumerate(pairs) if p["passages"]),
+                         key=lambda k: (-len(pairs[k]["passages"]), k))
+    shown_pairs = sorted(set(range(min(len(pairs), limits.pairs - min(half, len(by_passages)))))
+                         | set(by_passages[:half]))
+    renumber = {k: n for n, k in enumerate(shown_pairs)}
     for c in cells.values():
-        c[4] = c[4] if c[4] < limits.pairs else -1
-    if len(pairs) > limits.pairs:
-        left_out.append(f"The page lists the top {limits.pairs:,} of {len(pairs):,} pairs "
-                        "(the heat map counts them all); every pair is in "
-                        "`provenance scan --format json`.")
+        c[4] = renumber.get(c[4], -1)
+    if len(pairs) > len(shown_pairs):
+        left_out.append(f"The page lists {len(shown_pairs):,} of {len(pairs):,} pairs (the most "
+                        "similar, and those sharing the most passages; the heat map counts them "
+                        "all); every pair is in `provenance scan --format json`.")
 
     # the spread graph
     edges = sorted(analysis.edges, key=lambda e: (e.kind == "undecided", -e.confidence,
