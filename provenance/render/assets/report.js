@@ -278,12 +278,12 @@ function showEdge(k) {
     const grid = new Map(f.cells.map(([s, t, taken, credited]) => [s + ":" + t, [taken, credited]]));
     const top = Math.max(1, ...f.cells.map((c) => c[2]));
     const shown = f.outlets.slice(0, 40);
-    const table = el("table", { class: "flows" }, el("tr", {}, el("th", {}, "from ↓ / to →"), ...shown.map((o) => el("th", { title: o }, short(o, 14)))));
+    const table = el("table", { class: "flows" }, el("tr", {}, el("th", {}, "from ↓ / to →"), ...shown.map((o) => el("th", { title: o }, short(nodeName(o), 14)))));
     shown.forEach((s, i) => {
-      const tr = el("tr", {}, el("th", { title: s }, short(s, 24)));
+      const tr = el("tr", {}, el("th", { title: s }, short(nodeName(s), 24)));
       shown.forEach((t, j) => {
         const v = grid.get(i + ":" + j);
-        tr.appendChild(v ? el("td", { class: "num flow", title: s + " → " + t + ": " + v[0] + " passages taken, " + v[1] + " credited",
+        tr.appendChild(v ? el("td", { class: "num flow", title: nodeName(s) + " → " + nodeName(t) + ": " + v[0] + " passages taken, " + v[1] + " credited",
           style: "background:" + viridis(v[0] / top, 0.35) }, v[0] + " (" + v[1] + ")") : el("td", {}, ""));
       });
       table.appendChild(tr);
@@ -296,7 +296,7 @@ function showEdge(k) {
   if (!f.churnalism.length) { churn.appendChild(el("p", { class: "hint" }, "No churnalism shares computed.")); return; }
   const table = el("table", {}, el("tr", {}, el("th", {}, "outlet"), el("th", {}, "share of its text found earlier elsewhere"), el("th", {}, "documents")));
   for (const [o, share, n] of f.churnalism.slice(0, 100)) {
-    table.appendChild(el("tr", {}, el("td", {}, o), el("td", { class: "num" }, el("span", { class: "bar", style: "width:" + Math.round(120 * share) + "px" }), " " + pct(share)), el("td", { class: "num" }, n)));
+    table.appendChild(el("tr", {}, el("td", {}, nodeSpan(o)), el("td", { class: "num" }, el("span", { class: "bar", style: "width:" + Math.round(120 * share) + "px" }), " " + pct(share)), el("td", { class: "num" }, n)));
   }
   churn.appendChild(table);
 })();
