@@ -32,7 +32,7 @@ from importlib import resources
 
 import networkx as nx
 
-from provenance import __version__
+from provenance._version import __version__
 from provenance.errors import ConfigError
 from provenance.passages.marks import passage_marks, span_marks
 from provenance.render.counts import counts
