@@ -33,10 +33,10 @@ import numpy as np
 from provenance.dedup import _LSH_WEIGHTS, _STAR_ABOVE, DedupOptions
 from provenance.errors import ConfigError
 from provenance.signatures import EMPTY, prepare, sign_bytes
+from provenance.similarity.candidates import band_keys, lsh_params
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 from provenance.spark.arrow import table as arrow_table
-from provenance.similarity.candidates import band_keys, lsh_params
 
 __all__ = ["DECISION_COLUMNS", "VERIFY", "DedupFrames", "dedup", "shingle_sets",
            "verify_estimate", "verify_exact"]
