@@ -66,7 +66,7 @@ def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None
             where = f"{name}:{number}"
             order = (src << _LINE_BITS) | number
             try:
-                record = json.loads(line)
+                record = json.loads(line + "\n")  # as the local reader sees the line
             except ValueError as exc:
                 out.append(_skip(where, f"line {number} is not valid JSON ({exc}); fix or "
                                  "remove it", order))

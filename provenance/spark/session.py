@@ -12,7 +12,9 @@ import sys
 
 from provenance.errors import ConfigError, ProvenanceError
 
-__all__ = ["SparkUnavailable", "missing", "session"]
+__all__ = ["LOCAL_DRIVER_MEMORY", "SparkUnavailable", "missing", "session"]
+
+LOCAL_DRIVER_MEMORY = "4g"
 
 
 class SparkUnavailable(ProvenanceError):
@@ -40,7 +42,9 @@ def session(master: str | None = None, app: str = "provenance", *,
     ``spark://host:7077``; None leaves it to ``spark-submit``).
 
     Local masters get few shuffle partitions (Spark's default of 200 costs seconds on small
-    data); the executors run this Python (``PYSPARK_PYTHON``) unless it is set already.
+    data) and a 4 GB heap (the JVM decodes a line whole: a 100 MB JSONL line needs about 1 GB
+    to reach the reader, which then skips it with its reason); the executors run this Python
+    (``PYSPARK_PYTHON``) unless it is set already.
     """
     why = missing()
     if why:
@@ -58,6 +62,9 @@ def session(master: str | None = None, app: str = "provenance", *,
     parts = shuffle_partitions or (8 if local else None)
     if parts:
         builder = builder.config("spark.sql.shuffle.partitions", str(parts))
+    if local and not os.environ.get("SPARK_DRIVER_MEMORY") and "spark.driver.memory" not in (
+            conf or {}):
+        builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     builder = builder.config("spark.ui.showConsoleProgress", "false")
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
