@@ -1,60 +1,73 @@
 """The ``provenance`` command: a thin click layer over the library.
 
-Each command parses its options, calls one library function, and renders the result. Library
-errors become one-line messages: exit code 1 for runtime errors, 2 for usage errors (click's).
+Each command parses its options, calls one library function, and renders the result with
+``provenance.render``. Library errors become one-line messages in one place (:class:`_Group`):
+exit code 2 for a setting outside its rule (``ConfigError``, like click's usage errors), 1 for
+everything else that stops a run (nothing readable, an index that cannot be opened, an
+unwritable output).
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import shutil
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
 import click
 
-from provenance import (
-    Analysis,
-    ConfigError,
-    Document,
-    ProvenanceError,
-    ScanConfig,
-    Skipped,
-    __version__,
-    align,
-    analyze,
-    read,
-)
-from provenance.dedup import DedupOptions
+from provenance import Corpus, Document, __version__, align, analyze, read
 from provenance.dedup import dedup as run_dedup
-from provenance.index import Index
-from provenance.options import parse_shingle
-from provenance.read.files import DEFAULT_MAX_BYTES, iter_read
+from provenance.errors import ConfigError, ProvenanceError
+from provenance.index import Index, upgrade
+from provenance.options import (
+    DedupOptions,
+    MinHashOptions,
+    PassageOptions,
+    ScanOptions,
+)
+from provenance.read import iter_read
+from provenance.render import csv as render_csv
+from provenance.render import json as render_json
 from provenance.render.html import render_report
 from provenance.render.png import matrix_png
 from provenance.render.text import (
     compare_view,
-    decisions_csv,
     edges_table,
-    matrix_csv,
-    matrix_json,
     matrix_table,
-    pairs_csv,
-    passages_csv,
     passages_table,
     table_report,
-    to_json,
 )
 from provenance.trace.graph import to_dot, to_graphml
+from provenance_cli.console import Console, OutputTarget
+from provenance_cli.options import (
+    Share,
+    input_options,
+    minhash_options,
+    output_options,
+    scan_options,
+)
 
-_DEFAULTS = ScanConfig()
+_SCAN = ScanOptions()
 _DEDUP = DedupOptions()
-_SKIPPED_SHOWN = 10
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The one error boundary: library errors become one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+            raise  # click reports these itself (a closed pipe quietly)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc), ctx) from exc
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provenance")
 def cli() -> None:
     """Find near-duplicate articles and repeated passages in a folder of news articles.
@@ -63,126 +76,58 @@ def cli() -> None:
     """
 
 
-def _check_shingle(ctx, param, value: str) -> str:
-    try:
-        kind, n = parse_shingle(value)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return f"{kind}:{n}"
+def _shingle_note(console: Console) -> None:
+    note = click.get_current_context().meta.get("shingle_note")
+    if note:
+        console.note(note)
 
 
-def _input_options(func: Callable) -> Callable:
-    """Options shared by every command that reads documents."""
-    options = [
-        click.argument("paths", nargs=-1, required=True,
-                       type=click.Path(exists=True, allow_dash=True)),
-        click.option("--include", multiple=True, metavar="GLOB",
-                     help="Read only files matching GLOB (path relative to the folder, or "
-                          "name). Repeatable."),
-        click.option("--exclude", multiple=True, metavar="GLOB",
-                     help="Leave out files matching GLOB. Repeatable."),
-        click.option("--text-field", metavar="NAME",
-                     help="JSON field or CSV column holding the article text "
-                          "[default: text, body, content, article, maintext, story]."),
-        click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-                     show_default=True, help="Largest article read; larger ones are skipped."),
-        click.option("--shingle", default=_DEFAULTS.shingle, show_default=True,
-                     callback=_check_shingle,
-                     help="Shingles: word:N (word n-grams) or char:N (character n-grams)."),
-        click.option("--num-perm", type=click.IntRange(2, 1024), default=_DEFAULTS.num_perm,
-                     show_default=True, help="MinHash permutations."),
-        click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True,
-                     help="MinHash seed (datasketch-compatible)."),
-        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-                     default=_DEFAULTS.threshold, show_default=True,
-                     help="Jaccard at or above which documents are near-duplicates."),
-        click.option("--passage-threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-                     default=_DEFAULTS.passage_threshold, show_default=True,
-                     help="Weighted term overlap at which two sentences match (rewritten or "
-                          "closer)."),
-        click.option("--engine", type=click.Choice(["auto", "numpy", "numba"]),
-                     default=_DEFAULTS.engine, show_default=True,
-                     help="Hashing core: numba kernel, numpy reference, or auto by size."),
-        click.option("--matrix-limit", type=click.IntRange(min=0),
-                     default=_DEFAULTS.matrix_limit, show_default=True,
-                     help="Compare all pairs exactly up to this many documents; above it, "
-                          "verify LSH candidates only."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the result to this file instead of standard output."),
-        click.option("-q", "--quiet", is_flag=True,
-                     help="No progress or notes on standard error."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _read(console: Console, paths, include=(), exclude=(), text_field=None,
+          max_bytes=None) -> Corpus:
+    """The documents of PATHS, the skipped inputs noted; no document at all is an error."""
+    corpus = read(paths, include=include, exclude=exclude, text_field=text_field,
+                  max_bytes=max_bytes, stdin=sys.stdin.buffer if "-" in paths else None,
+                  on_item=console.on_item)
+    console.done_reading()
+    console.notes_on_inputs(corpus.skipped, corpus.documents)
+    if not corpus.documents:
+        raise click.ClickException(
+            f"no readable documents in {', '.join(paths)}"
+            + (f" ({len(corpus.skipped)} inputs skipped, reasons above)" if corpus.skipped
+               else "; add .txt, .md, .html, .json, .jsonl or .csv articles"))
+    return corpus
 
 
-def _run_analysis(paths, include, exclude, text_field, max_bytes, quiet, **config) -> Analysis:
-    """Read the inputs and analyze them, with progress and skipped-file notes on stderr."""
-    show = not quiet and sys.stderr.isatty()
-    counter = _ReadCounter(show)
-    try:
-        scan_config = ScanConfig(**config)
-        corpus = read(paths, include=include, exclude=exclude, text_field=text_field,
-                      max_bytes=max_bytes, stdin=sys.stdin.buffer if "-" in paths else None,
-                      on_item=counter)
-        counter.close()
-        if not quiet:
-            _note_skipped(corpus.skipped)
-            _note_legacy_encodings(corpus.documents)
-        if not corpus.documents:
-            where = ", ".join(paths)
-            raise click.ClickException(
-                f"no readable documents in {where}"
-                + (f" ({len(corpus.skipped)} inputs skipped, reasons above)" if corpus.skipped
-                   else "; add .txt, .md, .html, .json, .jsonl or .csv articles"))
-        with _PhaseBar(show) as bar:
-            return analyze(corpus, scan_config, progress=bar)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from exc
+def _scan(console: Console, paths, include, exclude, text_field, max_bytes, options):
+    corpus = _read(console, paths, include, exclude, text_field, max_bytes)
+    with console:
+        return analyze(corpus, options, progress=console.progress)
 
 
-def _emit(text: str, output: str | None, quiet: bool) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        with open(output, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}; choose another "
-                                   "--output") from exc
-    if not quiet:
-        click.echo(f"wrote {output}", err=True)
-
-
-def _command(func: Callable) -> Callable:
-    """Turn stray OS errors (a file vanishing mid-read) into one-line errors, not tracebacks."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except OSError as exc:
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
-
-    return wrapper
+def _scan_options(shingle, num_perm, seed, engine, threshold, matrix_limit, min_score=None,
+                  passage_threshold=None, passages=True) -> ScanOptions:
+    return ScanOptions(
+        minhash=MinHashOptions(shingle=shingle, num_perm=num_perm, seed=seed, engine=engine),
+        threshold=threshold, matrix_limit=matrix_limit,
+        min_score=_SCAN.min_score if min_score is None else min_score,
+        passages=PassageOptions(threshold=passage_threshold) if passages else None)
 
 
 @cli.command()
-@_input_options
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True,
-              help="table: a readable report; json: everything; csv: the pair list.")
-@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=_DEFAULTS.min_score,
+@input_options
+@minhash_options
+@scan_options
+@click.option("--min-score", type=Share(closed=True), default=_SCAN.min_score,
               show_default=True,
               help="List a pair when its Jaccard or either containment reaches this.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="Pairs and passages shown in the table report.")
 @click.option("--passages/--no-passages", default=True, show_default=True,
               help="Also find repeated and rewritten passages.")
-@_command
-def scan(paths, fmt, output, top, quiet, **options) -> None:
+@output_options(("table", "json", "csv"),
+                help="table: a readable report; json: everything; csv: the pair list.")
+def scan(paths, include, exclude, text_field, max_bytes, fmt, output, quiet, top,
+         passages, **settings) -> None:
     """Compare every article in PATHS with every other.
 
     PATHS are folders (read recursively), files, or - for JSONL on standard input. Prints the
@@ -195,28 +140,27 @@ def scan(paths, fmt, output, top, quiet, **options) -> None:
       provenance scan archive/ --include '*.html' --format json -o scan.json
       cat articles.jsonl | provenance scan - --threshold 0.8
     """
-    analysis = _run_analysis(paths, quiet=quiet, **options)
-    if fmt == "json":
-        text = to_json(analysis)
-    elif fmt == "csv":
-        text = pairs_csv(analysis)
-    else:
-        text = table_report(analysis, top=top)
-    _emit(text, output, quiet)
+    console, target = Console(quiet), OutputTarget(output, inputs=paths)
+    _shingle_note(console)
+    analysis = _scan(console, paths, include, exclude, text_field, max_bytes,
+                     _scan_options(passages=passages, **settings))
+    render = {"json": render_json.to_json, "csv": render_csv.pairs_csv}.get(fmt)
+    target.write(render(analysis) if render else table_report(analysis, top=top), console)
 
 
 @cli.command()
-@_input_options
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True, help="Output format.")
+@input_options
+@minhash_options
+@scan_options(passages=False)
 @click.option("--measure", type=click.Choice(["jaccard", "containment"]), default="jaccard",
               show_default=True,
               help="jaccard, or containment: row i, column j = share of i found in j.")
 @click.option("--png", type=click.Path(dir_okay=False),
               help="Also draw the matrix as a PNG heat map (needs the 'plot' extra: "
                    "matplotlib).")
-@_command
-def matrix(paths, fmt, measure, png, output, quiet, **options) -> None:
+@output_options(("table", "json", "csv"))
+def matrix(paths, include, exclude, text_field, max_bytes, fmt, measure, png, output, quiet,
+           **settings) -> None:
     """Print the document x document similarity matrix of PATHS.
 
     Exact over shingle sets, for up to --matrix-limit documents.
@@ -227,34 +171,34 @@ def matrix(paths, fmt, measure, png, output, quiet, **options) -> None:
       provenance matrix seeds/ --measure containment --format csv -o matrix.csv
       provenance matrix seeds/ --png matrix.png
     """
+    console, target = Console(quiet), OutputTarget(output, inputs=paths)
+    picture = OutputTarget(png, "--png", inputs=paths) if png else None
+    _shingle_note(console)
     # the matrix needs no pair list and no passages
-    analysis = _run_analysis(paths, quiet=quiet, min_score=1.0, passages=False, **options)
+    analysis = _scan(console, paths, include, exclude, text_field, max_bytes,
+                     _scan_options(min_score=1.0, passages=False, **settings))
     if analysis.matrix is None:
         raise click.ClickException(
             f"{len(analysis.documents)} documents is more than --matrix-limit "
             f"{analysis.config.matrix_limit}; raise the limit, or use 'provenance scan' for the "
             "pair list")
-    if png:
-        try:
-            matrix_png(analysis, png, measure)
-        except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {png}: {exc.strerror}; choose another "
-                                       "--png") from exc
-        if not quiet:
-            click.echo(f"wrote {png}", err=True)
-    render = {"table": matrix_table, "csv": matrix_csv, "json": matrix_json}[fmt]
+    if picture is not None:
+        picture.write_bytes_from(lambda path: matrix_png(analysis, path, measure))
+        console.note(f"wrote {png}")
+    render = {"table": matrix_table, "csv": render_csv.matrix_csv,
+              "json": render_json.matrix_json}[fmt]
     text = render(analysis.matrix, measure)
-    _emit(text if text.endswith("\n") else text + "\n", output, quiet)
+    target.write(text if text.endswith("\n") else text + "\n", console)
 
 
 @cli.command()
-@_input_options
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True, help="Output format.")
-@_command
-def passages(paths, fmt, output, quiet, **options) -> None:
+@input_options
+@click.option("--passage-threshold", type=Share(), default=PassageOptions().threshold,
+              show_default=True,
+              help="Weighted term overlap at which two sentences match (rewritten or closer).")
+@output_options(("table", "json", "csv"))
+def passages(paths, include, exclude, text_field, max_bytes, passage_threshold, fmt, output,
+             quiet) -> None:
     """List the passages repeated or rewritten between the articles in PATHS.
 
     Each passage gives both documents, character spans into each, a score (weighted overlap of
@@ -266,31 +210,32 @@ def passages(paths, fmt, output, quiet, **options) -> None:
       provenance passages seeds/
       provenance passages seeds/ --format json -o passages.json
     """
-    analysis = _run_analysis(paths, quiet=quiet, **options)
-    found = analysis.passages
+    console, target = Console(quiet), OutputTarget(output, inputs=paths)
+    options = ScanOptions(passages=PassageOptions(threshold=passage_threshold))
+    found = _scan(console, paths, include, exclude, text_field, max_bytes, options).passages
     if fmt == "json":
-        text = json.dumps([p.to_dict() for p in found], sort_keys=True, indent=2,
-                          ensure_ascii=False) + "\n"
+        text = render_json.passages_json(found)
     elif fmt == "csv":
-        text = passages_csv(found)
+        text = render_csv.passages_csv(found)
     elif found:
         text = passages_table(found) + "\n"
     else:
         text = "No repeated or rewritten passages found.\n"
-    _emit(text, output, quiet)
+    target.write(text, console)
 
 
 @cli.command()
-@_input_options
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table: edges with reasons; json: edges, attributions and "
-                                      "dates.")
+@input_options
+@minhash_options
+@scan_options
 @click.option("--graphml", type=click.Path(dir_okay=False), help="Also write the graph as "
               "GraphML (for Gephi, yEd, networkx).")
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
               "DOT.")
-@_command
-def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
+@output_options(("table", "json"), help="table: edges with reasons; json: edges, attributions "
+                                        "and dates.")
+def trace(paths, include, exclude, text_field, max_bytes, fmt, graphml, dot, output, quiet,
+          **settings) -> None:
     """Infer who likely repeated whom among the articles in PATHS, with the evidence.
 
     Edges run source -> target: attributed (an outlet or organization an article credits),
@@ -302,24 +247,28 @@ def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
       provenance trace seeds/
       provenance trace archive/ --graphml graph.graphml --dot graph.dot
     """
-    analysis = _run_analysis(paths, quiet=quiet, **options)
-    for path, render in ((graphml, to_graphml), (dot, to_dot)):
-        if path:
-            _emit(render(analysis.documents, analysis.edges), path, quiet)
+    console, target = Console(quiet), OutputTarget(output, inputs=paths)
+    graphs = [(OutputTarget(path, option, inputs=paths), render) for path, option, render in
+              ((graphml, "--graphml", to_graphml), (dot, "--dot", to_dot)) if path]
+    _shingle_note(console)
+    analysis = _scan(console, paths, include, exclude, text_field, max_bytes,
+                     _scan_options(**settings))
+    for graph_target, render in graphs:
+        graph_target.write(render(analysis.documents, analysis.edges), console)
     if fmt == "json":
-        data = analysis.to_dict()
-        text = json.dumps({k: data[k] for k in ("edges", "attributions", "documents")},
-                          sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        text = render_json.trace_json(analysis)
     elif analysis.edges:
         text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n\n"
                 + edges_table(analysis.edges, width=400) + "\n")
     else:
         text = "No attributions or repeated passages: no provenance edges.\n"
-    _emit(text, output, quiet)
+    target.write(text, console)
 
 
 @cli.command()
-@_input_options
+@input_options
+@minhash_options
+@scan_options
 @click.option("--by", type=click.Choice(["document", "outlet"]), default="document",
               show_default=True, help="Heat map rows: documents, or outlets (highest Jaccard "
                                       "between their articles).")
@@ -327,8 +276,9 @@ def trace(paths, fmt, graphml, dot, output, quiet, **options) -> None:
               help="Most confident provenance edges drawn in the graph.")
 @click.option("--title", default="provenance report", show_default=True,
               help="Title of the page.")
-@_command
-def report(paths, by, max_edges, title, output, quiet, **options) -> None:
+@output_options((), output_help="Write the page to this file [default: report.html].")
+def report(paths, include, exclude, text_field, max_bytes, by, max_edges, title, output, quiet,
+           **settings) -> None:
     """Write a self-contained HTML report of PATHS (default file: report.html).
 
     A heat map of the similarity matrix (similar documents next to each other; hover for the
@@ -342,9 +292,12 @@ def report(paths, by, max_edges, title, output, quiet, **options) -> None:
       provenance report seeds/ -o report.html
       provenance report archive/ --by outlet -o outlets.html
     """
-    analysis = _run_analysis(paths, quiet=quiet, **options)
-    page = render_report(analysis, by=by, max_edges=max_edges, title=title)
-    _emit(page, output or "report.html", quiet)
+    console = Console(quiet)
+    target = OutputTarget(output or "report.html", inputs=paths)
+    _shingle_note(console)
+    analysis = _scan(console, paths, include, exclude, text_field, max_bytes,
+                     _scan_options(**settings))
+    target.write(render_report(analysis, by=by, max_edges=max_edges, title=title), console)
 
 
 @cli.command()
@@ -352,13 +305,11 @@ def report(paths, by, max_edges, title, output, quiet, **options) -> None:
 @click.argument("file_b", type=click.Path(exists=True, dir_okay=False))
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table: side by side; json: the passages.")
-@click.option("--passage-threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-              default=_DEFAULTS.passage_threshold, show_default=True,
-              help="Weighted term overlap at which two sentences match.")
+@click.option("--passage-threshold", type=Share(), default=PassageOptions().threshold,
+              show_default=True, help="Weighted term overlap at which two sentences match.")
 @click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
 @click.option("--width", type=click.IntRange(min=40), default=None,
               help="Width of the side-by-side view [default: the terminal's].")
-@_command
 def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     """Show the passages two articles share, side by side.
 
@@ -371,63 +322,35 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     """
     docs = []
     for path in (file_a, file_b):
-        try:
-            corpus = read(path, text_field=text_field)
-        except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
+        corpus = read(path, text_field=text_field)
         if len(corpus.documents) != 1:
             reason = corpus.skipped[0].reason if corpus.skipped else (
                 f"it holds {len(corpus.documents)} articles")
             raise click.ClickException(f"{path}: compare needs one article per file ({reason})")
         docs.append(corpus.documents[0])
-    options = ScanConfig(passage_threshold=passage_threshold).passage_options()
-    found = align(docs[0], docs[1], options)
+    found = align(docs[0], docs[1], PassageOptions(threshold=passage_threshold))
     if fmt == "json":
-        click.echo(json.dumps([p.to_dict() for p in found], sort_keys=True, indent=2,
-                              ensure_ascii=False))
-        return
-    if not found:
+        click.echo(render_json.passages_json(found), nl=False)
+    elif not found:
         click.echo(f"{docs[0].id} and {docs[1].id} share no passage.")
-        return
-    width = width or shutil.get_terminal_size((100, 24)).columns
-    click.echo(f"{len(found)} passages shared by {docs[0].id} and {docs[1].id}\n")
-    click.echo(compare_view(found, docs[0].text, docs[1].text, width=width), nl=False)
+    else:
+        width = width or shutil.get_terminal_size((100, 24)).columns
+        click.echo(f"{len(found)} passages shared by {docs[0].id} and {docs[1].id}\n")
+        click.echo(compare_view(found, docs[0].text, docs[1].text, width=width), nl=False)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
-@click.option("--include", multiple=True, metavar="GLOB",
-              help="Read only files matching GLOB. Repeatable.")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Leave out files matching GLOB. Repeatable.")
-@click.option("--text-field", metavar="NAME",
-              help="JSON field or CSV column holding the article text "
-                   "[default: text, body, content, article, maintext, story].")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-              show_default=True, help="Largest article read; larger ones are skipped.")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-              default=_DEDUP.threshold, show_default=True,
-              help="Estimated Jaccard at or above which two documents are near-duplicates.")
-@click.option("--shingle", type=click.IntRange(1, 64), default=_DEDUP.shingle_size,
-              show_default=True, help="Words per shingle.")
-@click.option("--num-perm", type=click.IntRange(2, 1024), default=_DEDUP.num_perm,
-              show_default=True, help="MinHash permutations.")
-@click.option("--seed", type=int, default=_DEDUP.seed, show_default=True,
-              help="MinHash seed (datasketch-compatible).")
-@click.option("--engine", type=click.Choice(["auto", "numpy", "numba"]),
-              default=_DEDUP.engine, show_default=True,
-              help="Hashing core: numba kernel, numpy reference, or auto by size.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True, help="One decision per document.")
+@input_options
+@click.option("--threshold", type=Share(), default=_DEDUP.threshold, show_default=True,
+              help="Jaccard at or above which two documents are near-duplicates.")
+@minhash_options(shingle_help="word:N (word n-grams; a bare N still means word:N).")
 @click.option("--dropped-only", is_flag=True, help="List only the documents to drop.")
-@click.option("--skipped", "skipped_list", type=click.Path(dir_okay=False, writable=True),
+@click.option("--skipped", "skipped_list", type=click.Path(dir_okay=False, allow_dash=False),
               help="Also write the inputs that could not be read, with reasons, as JSONL.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the decisions to this file instead of standard output.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress or notes on standard error.")
-@_command
+@output_options(("jsonl", "csv"), help="One decision per document.",
+                output_help="Write the decisions to this file instead of standard output.")
 def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, num_perm, seed,
-          engine, fmt, dropped_only, skipped_list, output, quiet) -> None:
+          engine, dropped_only, skipped_list, fmt, output, quiet) -> None:
     """Decide which documents in PATHS to keep: one per group of near-duplicates.
 
     Writes one decision per document, in input order: id, keep (true/false), cluster and
@@ -441,54 +364,46 @@ def dedup(paths, include, exclude, text_field, max_bytes, threshold, shingle, nu
       provenance dedup archive/ -o decisions.jsonl
       zcat articles.jsonl.gz | provenance dedup - --threshold 0.9 --dropped-only
     """
-    show = not quiet and sys.stderr.isatty()
-    counter = _ReadCounter(show)
-    skipped: list[Skipped] = []
-    legacy: list[Document] = []
+    console, target = Console(quiet), OutputTarget(output, inputs=paths)
+    skipped_target = OutputTarget(skipped_list, "--skipped", inputs=paths) if skipped_list \
+        else None
+    _shingle_note(console)
+    options = DedupOptions(threshold=threshold, minhash=MinHashOptions(
+        shingle=shingle, num_perm=num_perm, seed=seed, engine=engine))
+    items = iter_read(paths, include=include, exclude=exclude, text_field=text_field,
+                      max_bytes=max_bytes, stdin=sys.stdin.buffer if "-" in paths else None)
+    legacy = []
 
-    def items():
-        for item in iter_read(paths, include=include, exclude=exclude, text_field=text_field,
-                              max_bytes=max_bytes,
-                              stdin=sys.stdin.buffer if "-" in paths else None):
-            counter(item)
-            if isinstance(item, Skipped):
-                skipped.append(item)
-            elif item.encoding not in (None, "utf-8", "utf-8-sig"):  # noted, text not kept
+    def noted(stream):  # keeps only the encodings to note, not the texts
+        for item in stream:
+            if getattr(item, "encoding", None) not in (None, "utf-8", "utf-8-sig"):
                 legacy.append(Document(item.id, "", path=item.path, encoding=item.encoding))
             yield item
 
-    try:
-        options = DedupOptions(threshold=threshold, shingle_size=shingle, num_perm=num_perm,
-                               seed=seed, engine=engine)
-        result = run_dedup(items(), options)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from exc
-    counter.close()
-    if skipped_list:
-        _emit("".join(json.dumps(x.to_dict(), ensure_ascii=False) + "\n" for x in skipped),
-              skipped_list, quiet)
-    if not quiet:
-        _note_skipped(tuple(skipped), "in --skipped FILE")
-        _note_legacy_encodings(tuple(legacy))
+    with console:
+        result = run_dedup(noted(console.counting(items)), options, progress=console.progress)
+    if skipped_target is not None:
+        skipped_target.write("".join(render_json.line(s.to_dict()) for s in result.skipped),
+                             console)
+    console.notes_on_inputs(result.skipped, legacy, "in --skipped FILE")
     if not result.decisions:
         raise click.ClickException(
             f"no readable documents in {', '.join(paths)}"
-            + (f" ({len(skipped)} inputs skipped, reasons above)" if skipped else ""))
+            + (f" ({len(result.skipped)} inputs skipped, reasons above)" if result.skipped
+               else ""))
     rows = [d for d in result.decisions if not (dropped_only and d.keep)]
-    if fmt == "csv":
-        text = decisions_csv(rows)
-    else:
-        text = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in rows)
-    _emit(text, output, quiet)
-    if not quiet:
-        total = len(result.decisions)
-        seconds = sum(result.timings.values())
-        click.echo(f"{total:,} documents: keep {result.kept:,}, drop {total - result.kept:,} "
-                   f"in {result.clusters:,} groups of near-duplicates; {len(skipped):,} inputs "
-                   f"skipped; {seconds:.1f} s", err=True)
+    target.write(render_csv.decisions_csv(rows) if fmt == "csv" else
+                 "".join(render_json.line(d.to_dict(), sort_keys=False) for d in rows), console)
+    total = len(result.decisions)
+    console.note(f"{total:,} documents: keep {result.kept:,}, drop {total - result.kept:,} in "
+                 f"{result.clusters:,} groups of near-duplicates; {len(result.skipped):,} "
+                 f"inputs skipped; {sum(result.timings.values()):.1f} s")
 
 
-@cli.group()
+# --- the index --------------------------------------------------------------------------------
+
+
+@cli.group(cls=_Group)
 def index() -> None:
     """A persistent index for pipelines: add articles as they arrive, query new ones.
 
@@ -506,178 +421,144 @@ def index() -> None:
     """
 
 
-def _open_index(location: str, **settings) -> Index:
-    try:
-        return Index(location, **settings)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from exc
+def _existing(location: str) -> Index:
+    """An index that must exist already (queries, stats, removals, compaction)."""
+    if "://" not in location:
+        from pathlib import Path
+
+        if not Path(location).exists():
+            raise click.ClickException(f"{location}: no such index; create it with "
+                                       "'provenance index add'")
+    return Index(location)
 
 
-def _documents(paths, text_field, max_bytes, quiet):
-    """Documents from PATHS (folders, files, - for JSONL on stdin), skipped inputs noted."""
-    skipped: list[Skipped] = []
-    for item in iter_read(paths, text_field=text_field, max_bytes=max_bytes,
-                          stdin=sys.stdin.buffer if "-" in paths else None):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            if not quiet:
-                click.echo(f"skipped {item.path}: {item.reason}", err=True)
+def _documents(console: Console, paths, include, exclude, text_field, max_bytes):
+    """Documents from PATHS (folders, files, - for JSONL on stdin), skipped inputs noted as
+    they come (a stream may be endless)."""
+    skipped = 0
+    for item in iter_read(paths, include=include, exclude=exclude, text_field=text_field,
+                          max_bytes=max_bytes, stdin=sys.stdin.buffer if "-" in paths else None):
+        if hasattr(item, "reason"):
+            skipped += 1
+            console.note(f"skipped {item.path}: {item.reason}")
         else:
             yield item
-    if skipped and not quiet:
-        click.echo(f"{len(skipped)} inputs skipped (reasons above)", err=True)
+    if skipped:
+        console.note(f"{skipped} inputs skipped (reasons above)")
 
 
 @index.command("add")
 @click.argument("location", metavar="INDEX")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
-@click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-              show_default=True, help="Largest article read; larger ones are skipped.")
+@input_options
 @click.option("--on-duplicate", type=click.Choice(["replace", "skip", "error"]),
               default="replace", show_default=True, help="An id already in the index.")
 @click.option("--batch", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Documents per transaction: a crash loses at most the batch in flight.")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.5,
-              show_default=True, help="For a new index: similarity its bands are tuned for.")
-@click.option("-q", "--quiet", is_flag=True, help="No per-document lines, no notes.")
-@_command
-def index_add(location, paths, text_field, max_bytes, on_duplicate, batch, threshold,
-              quiet) -> None:
+@click.option("--threshold", type=Share(), default=0.5, show_default=True,
+              help="For a new index: similarity its bands are tuned for.")
+@click.option("-q", "--quiet", is_flag=True, help="No per-document lines, notes or summary.")
+def index_add(location, paths, include, exclude, text_field, max_bytes, on_duplicate, batch,
+              threshold, quiet) -> None:
     """Add the documents of PATHS to INDEX; one JSON line per document on stdout
     ({"id", "status": added | replaced | skipped})."""
+    console = Console(quiet)
+    docs = _documents(console, paths, include, exclude, text_field, max_bytes)
     total = {"added": 0, "replaced": 0, "skipped": 0}
-    pending: list[Document] = []
-    ix: Index | None = None  # opened with the first document, so bad input creates no index
-
-    def flush():
-        nonlocal ix
-        if not pending:
-            return
-        if ix is None:
-            ix = _open_index(location, threshold=threshold)
-        try:
-            result = ix.add(pending, on_duplicate=on_duplicate)
-        except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
-        pending.clear()
-        for status, ids in (("added", result.added), ("replaced", result.replaced),
-                            ("skipped", result.skipped)):
+    size = None
+    for result, ix in Index.add_stream(location, docs, batch=batch, on_duplicate=on_duplicate,
+                                       threshold=threshold):
+        for status in total:
+            ids = getattr(result, status)
             total[status] += len(ids)
             if not quiet:
                 for id_ in ids:
-                    click.echo(json.dumps({"id": id_, "status": status}, ensure_ascii=False))
-
-    try:
-        for doc in _documents(paths, text_field, max_bytes, quiet):
-            pending.append(doc)
-            if len(pending) >= batch:
-                flush()
-        flush()
-        if ix is None:
-            raise click.ClickException(f"no readable documents in {', '.join(paths)}; nothing "
-                                       "was added")
+                    click.echo(render_json.line({"id": id_, "status": status}), nl=False)
         size = len(ix)
-    finally:
-        if ix is not None:
-            ix.close()
-    click.echo(f"{location}: {total['added']:,} added, {total['replaced']:,} replaced, "
-               f"{total['skipped']:,} skipped; {size:,} documents in the index", err=True)
+    if size is None:
+        raise click.ClickException(f"no readable documents in {', '.join(paths)}; nothing "
+                                   "was added")
+    console.note(f"{location}: {total['added']:,} added, {total['replaced']:,} replaced, "
+                 f"{total['skipped']:,} skipped; {size:,} documents in the index")
 
 
 @index.command("query")
 @click.argument("location", metavar="INDEX")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+@input_options
+@click.option("--threshold", type=Share(), default=None,
               help="Similarity for a match without passages [default: the index's].")
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
               help="Matches per query document.")
 @click.option("--passages/--no-passages", default=True, show_default=True,
               help="Also find the passages each match shares with the query.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="json: one line per query document.")
-@click.option("--text-field", metavar="NAME", help="JSON field or CSV column with the text.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-              show_default=True, help="Largest article read; larger ones are skipped.")
-@click.option("-q", "--quiet", is_flag=True, help="No notes on standard error.")
-@_command
-def index_query(location, paths, threshold, k, passages, fmt, text_field, max_bytes,
-                quiet) -> None:
+@output_options(("table", "json"), help="json: one line per query document.")
+def index_query(location, paths, include, exclude, text_field, max_bytes, threshold, k,
+                passages, fmt, output, quiet) -> None:
     """Which indexed documents each document of PATHS repeats, with the passages.
 
     PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
-    if not Path(location).exists() and "://" not in location:
-        raise click.ClickException(f"{location}: no such index; create it with "
-                                   "'provenance index add'")
-    with _open_index(location) as ix:
-        for doc in _documents(paths, text_field, max_bytes, quiet):
-            try:
-                found = ix.query(doc, threshold=threshold, k=k, passages=passages)
-            except ProvenanceError as exc:
-                raise click.ClickException(str(exc)) from exc
+    console, target = Console(quiet), OutputTarget(output, inputs=paths)
+    lines: list[str] = []
+    emit = (lambda text: click.echo(text, nl=False)) if target.path is None else lines.append
+    with _existing(location) as ix:
+        for doc in _documents(console, paths, include, exclude, text_field, max_bytes):
+            found = ix.query(doc, threshold=threshold, k=k, passages=passages)
             if fmt == "json":
-                click.echo(json.dumps({"query": doc.id, "matches": [m.to_dict() for m in found]},
-                                      ensure_ascii=False, sort_keys=True))
+                emit(render_json.line({"query": doc.id,
+                                       "matches": [m.to_dict() for m in found]}))
                 continue
-            click.echo(f"{doc.id}: {len(found)} matches" if found else
-                       f"{doc.id}: no matches")
+            emit(f"{doc.id}: {len(found)} matches\n" if found else f"{doc.id}: no matches\n")
             for m in found:
-                click.echo(f"  {m.id}  similarity {m.similarity:.3f}  {len(m.passages)} "
-                           f"passages" + (f"  ({m.outlet})" if m.outlet else ""))
+                emit(f"  {m.id}  similarity {m.similarity:.3f}  {len(m.passages)} passages"
+                     + (f"  ({m.outlet})" if m.outlet else "") + "\n")
                 for p in m.passages[:3]:
-                    click.echo(f"    {p.kind}: {' '.join(p.b_text.split())[:110]}")
+                    emit(f"    {p.kind}: {' '.join(p.b_text.split())[:110]}\n")
+    if target.path is not None:
+        target.write("".join(lines), console)
 
 
 @index.command("stats")
 @click.argument("location", metavar="INDEX")
-@_command
 def index_stats(location) -> None:
     """Print what INDEX holds, as JSON: documents, format, settings, size on disk and key runs
     (SQLite) or memory and keys (Redis)."""
-    if not Path(location).exists() and "://" not in location:
-        raise click.ClickException(f"{location}: no such index")
-    with _open_index(location) as ix:
-        try:
-            click.echo(json.dumps(ix.stats(), sort_keys=True))
-        except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
+    with _existing(location) as ix:
+        click.echo(render_json.line(ix.stats()), nl=False)
 
 
 @index.command("remove")
 @click.argument("location", metavar="INDEX")
 @click.argument("ids", nargs=-1, required=True)
-@_command
 def index_remove(location, ids) -> None:
     """Remove documents by id from INDEX (- reads ids from stdin, one a line); one JSON line
     per id ({"id", "removed": true | false})."""
-    if not Path(location).exists() and "://" not in location:
-        raise click.ClickException(f"{location}: no such index")
-    wanted = [line.strip() for line in sys.stdin if line.strip()] if ids == ("-",) else list(ids)
-    with _open_index(location) as ix:
-        try:
-            gone = set(ix.remove(wanted))
-        except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
+    if ids == ("-",):
+        wanted = []
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                raise click.ClickException(f"standard input, line {number}: not UTF-8; give one "
+                                           "UTF-8 id a line") from None
+            if line:
+                wanted.append(line)
+    else:
+        wanted = list(ids)
+    with _existing(location) as ix:
+        gone = set(ix.remove(wanted))
         for id_ in wanted:
-            click.echo(json.dumps({"id": id_, "removed": id_ in gone}, ensure_ascii=False))
+            click.echo(render_json.line({"id": id_, "removed": id_ in gone}), nl=False)
         click.echo(f"{location}: {len(gone)} removed; {len(ix):,} documents left", err=True)
 
 
 @index.command("compact")
 @click.argument("location", metavar="INDEX")
-@_command
 def index_compact(location) -> None:
     """Merge INDEX's key runs into one and drop the keys of removed documents (SQLite; adds
     merge as they go, so this is optional: after large removals, or before a read-only copy)."""
-    if not Path(location).exists() and "://" not in location:
-        raise click.ClickException(f"{location}: no such index")
-    with _open_index(location) as ix:
-        try:
-            before = ix.stats()
-            ix.compact()
-            after = ix.stats()
-        except ProvenanceError as exc:
-            raise click.ClickException(str(exc)) from exc
+    with _existing(location) as ix:
+        before = ix.stats()
+        ix.compact()
+        after = ix.stats()
     if "runs" in after:
         click.echo(f"{location}: {before['runs']} runs -> {after['runs']}; key entries "
                    f"{before['key_entries']:,} -> {after['key_entries']:,}; "
@@ -689,92 +570,15 @@ def index_compact(location) -> None:
 @index.command("upgrade")
 @click.argument("source", metavar="OLD_INDEX", type=click.Path(exists=True, dir_okay=False))
 @click.argument("target", metavar="NEW_INDEX")
-@_command
 def index_upgrade(source, target) -> None:
     """Copy a format-1 index (provenance before the key runs) into a new index, NEW_INDEX (a
     file or a Redis URL), with the same settings. OLD_INDEX is only read."""
-    from provenance.index import upgrade
+    from pathlib import Path
 
     if "://" not in target and Path(target).exists():
         raise click.ClickException(f"{target}: exists; give a new file for the upgraded index")
-    try:
-        copied = upgrade(source, target)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from exc
+    copied = upgrade(source, target)
     click.echo(f"{source} -> {target}: {copied:,} documents copied", err=True)
-
-
-def _note_skipped(skipped: tuple[Skipped, ...],
-                  where: str = "under 'skipped' in --format json") -> None:
-    if not skipped:
-        return
-    click.echo(f"skipped {len(skipped)} inputs:", err=True)
-    for s in skipped[:_SKIPPED_SHOWN]:
-        click.echo(f"  {s.path}: {s.reason}", err=True)
-    if len(skipped) > _SKIPPED_SHOWN:
-        click.echo(f"  ... and {len(skipped) - _SKIPPED_SHOWN} more (all are listed {where})",
-                   err=True)
-
-
-def _note_legacy_encodings(documents: tuple[Document, ...]) -> None:
-    legacy = [d for d in documents if d.encoding not in (None, "utf-8", "utf-8-sig")]
-    if not legacy:
-        return
-    click.echo(f"note: {len(legacy)} files were not UTF-8 and were decoded as detected "
-               "(check them, or save them as UTF-8):", err=True)
-    for d in legacy[:_SKIPPED_SHOWN]:
-        click.echo(f"  {d.path}: {d.encoding}", err=True)
-    if len(legacy) > _SKIPPED_SHOWN:
-        click.echo(f"  ... and {len(legacy) - _SKIPPED_SHOWN} more ('encoding' in --format "
-                   "json)", err=True)
-
-
-class _ReadCounter:
-    """Counts documents as they are read, on one updating line of stderr."""
-
-    def __init__(self, show: bool) -> None:
-        self.show, self.docs, self.skipped = show, 0, 0
-
-    def __call__(self, item: Document | Skipped) -> None:
-        if isinstance(item, Document):
-            self.docs += 1
-        else:
-            self.skipped += 1
-        if self.show and (self.docs + self.skipped) % 500 == 0:
-            click.echo(f"\rreading: {self.docs:,} documents, {self.skipped:,} skipped",
-                       err=True, nl=False)
-
-    def close(self) -> None:
-        if self.show and self.docs + self.skipped >= 500:
-            click.echo(f"\rreading: {self.docs:,} documents, {self.skipped:,} skipped", err=True)
-
-
-class _PhaseBar:
-    """A click progress bar per analysis phase, on stderr, for runs long enough to need one."""
-
-    def __init__(self, show: bool) -> None:
-        self.show, self.bar, self.phase = show, None, None
-
-    def __enter__(self) -> _PhaseBar:
-        return self
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        if not self.show or total < 1000:
-            return
-        if phase != self.phase:
-            self._close()
-            self.phase = phase
-            self.bar = click.progressbar(length=total, label=f"{phase:<8}", file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-
-    def _close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-    def __exit__(self, *exc) -> None:
-        self._close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,25 +3,41 @@
 The library never prints or exits; ``provenance_cli`` is the command-line front end.
 """
 
-__version__ = "0.1.0"
-
-from provenance.documents import Document, Skipped  # noqa: E402
-from provenance.errors import ConfigError, InputError, ProvenanceError  # noqa: E402
-from provenance.options import ScanConfig  # noqa: E402
-from provenance.passages.finder import Passage, PassageOptions, align, find_passages  # noqa: E402
-from provenance.read.files import Corpus, iter_read, read, read_jsonl  # noqa: E402
-from provenance.scan import Analysis, analyze, document_units  # noqa: E402
-from provenance.signatures import SignedBatch, sign, sign_bytes, sign_texts, to_lean_minhash  # noqa: E402
-from provenance.similarity.pairs import Pair, SimilarityMatrix, clusters, exact_matrix  # noqa: E402
-from provenance.text.sentences import Sentence, Token, sentences, tokenize  # noqa: E402
-from provenance.trace.attribution import Attribution, attributions  # noqa: E402
-from provenance.trace.dates import DateInfo, date_info, parse_date  # noqa: E402
-from provenance.trace.graph import Edge, build_edges, to_dot, to_graphml, to_networkx  # noqa: E402
+from provenance._version import __version__
+from provenance.documents import Document, Skipped
+from provenance.errors import (
+    ConfigError,
+    DecodeError,
+    InputError,
+    ProvenanceError,
+    StoreError,
+)
+from provenance.options import (
+    DedupOptions,
+    IndexOptions,
+    MinHashOptions,
+    PassageOptions,
+    ScanConfig,
+    ScanOptions,
+)
+from provenance.passages import Passage, align, find_passages
+from provenance.read import Corpus, iter_read, read, read_jsonl
+from provenance.scan import Analysis, analyze, document_units
+from provenance.signatures import SignedBatch, sign, sign_bytes, sign_texts, to_lean_minhash
+from provenance.similarity.pairs import Pair, SimilarityMatrix, clusters, exact_matrix
+from provenance.text.sentences import Sentence, Token, sentences, tokenize
+from provenance.trace.attribution import Attribution, attributions
+from provenance.trace.dates import DateInfo, date_info, parse_date
+from provenance.trace.graph import Edge, build_edges, to_dot, to_graphml, to_networkx
 
 __all__ = [
     "Analysis",
     "Attribution",
     "ConfigError",
+    "DecodeError",
+    "DedupOptions",
+    "IndexOptions",
+    "MinHashOptions",
     "Corpus",
     "DateInfo",
     "Document",
@@ -32,10 +48,12 @@ __all__ = [
     "PassageOptions",
     "ProvenanceError",
     "ScanConfig",
+    "ScanOptions",
     "Sentence",
     "SignedBatch",
     "SimilarityMatrix",
     "Skipped",
+    "StoreError",
     "Token",
     "__version__",
     "align",

@@ -27,48 +27,22 @@ is kept, in a cluster of its own, and compared with nothing (``shingles`` is 0).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from provenance.documents import Document, Skipped
-from provenance.errors import ConfigError
-from provenance.signatures import EMPTY, ENGINES, prepare, sign_bytes
+from provenance.options import DedupOptions
+from provenance.progress import Progress, no_progress
+from provenance.signatures import EMPTY, prepare, sign_bytes
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
 from provenance.trace.dates import parse_date
 
 __all__ = ["Decision", "DedupOptions", "DedupResult", "decide", "dedup", "near_duplicates"]
 
-Progress = Callable[[str, int, int], None]
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
 _LSH_WEIGHTS = (0.1, 0.9)  # false positives are cheap to verify; false negatives are lost
-
-
-@dataclass(frozen=True, slots=True)
-class DedupOptions:
-    """``threshold``: estimated Jaccard similarity from which two documents are near-duplicates;
-    word ``shingle_size``-grams; MinHash with ``num_perm`` permutations and ``seed``; documents
-    signed ``batch`` at a time."""
-
-    threshold: float = 0.8
-    shingle_size: int = 5
-    num_perm: int = 128
-    seed: int = 1
-    engine: str = "auto"
-    batch: int = 8192
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"threshold must be in (0, 1], got {self.threshold}")
-        if self.shingle_size < 1:
-            raise ConfigError(f"shingle size must be at least 1, got {self.shingle_size}")
-        if self.num_perm < 2:
-            raise ConfigError(f"num_perm must be at least 2, got {self.num_perm}")
-        if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
-        if self.batch < 1:
-            raise ConfigError(f"batch must be at least 1, got {self.batch}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +114,7 @@ def dedup(
     """Sign the documents of ``items`` (as from ``read.iter_read``) a batch at a time and
     decide which to keep (see the module's docstring)."""
     options = options or DedupOptions()
-    report = progress or (lambda phase, done, total: None)
+    report = progress or no_progress
     timings: dict[str, float] = {}
     ids: list[str] = []
     paths: list[str | None] = []
@@ -220,7 +194,7 @@ def decide(
     """Decisions (in the order of ``ids``) from the documents' signatures, shingle counts and
     ISO ``published`` dates ("" when unknown); also the counts of candidates and pairs."""
     timings = {} if timings is None else timings
-    report = progress or (lambda phase, done, total: None)
+    report = progress or no_progress
     n = len(ids)
     paths = paths or [None] * n
     start = time.perf_counter()

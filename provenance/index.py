@@ -44,16 +44,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import zstandard
 
 from provenance.documents import Document
-from provenance.errors import ProvenanceError
+from provenance.errors import ConfigError, StoreError
+from provenance.options import IndexOptions, MinHashOptions
 from provenance.passages.finder import Aligner, Passage, PassageOptions
-from provenance.signatures import EMPTY, ENGINES, prepare, sentence_keys, sign_bytes
+from provenance.signatures import EMPTY, prepare, sentence_keys, sign_bytes
 from provenance.similarity.candidates import band_keys, lsh_params
 
 __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match",
@@ -64,9 +65,8 @@ COMMON_KEY = 500
 MIN_SHARED_KEYS = 2
 
 
-class IndexError_(ProvenanceError):  # noqa: N801 -- IndexError is a builtin
-    """The index cannot be opened or used: not an index, damaged, another format, or its
-    server is unreachable. The message names the location and what to do."""
+IndexError_ = StoreError
+"""The first release's name of :class:`provenance.errors.StoreError`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +147,16 @@ class Index:
     """
 
     def __init__(self, location: str, *, threshold: float = 0.5, num_perm: int = 128,
-                 seed: int = 1, shingle_size: int = 5, engine: str = "numba") -> None:
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-        self.engine = engine
+                 seed: int = 1, shingle_size: int = 5, engine: str = "numba",
+                 options: IndexOptions | None = None) -> None:
+        if options is None:
+            options = IndexOptions(threshold=threshold, minhash=MinHashOptions(
+                shingle=f"word:{shingle_size}", num_perm=num_perm, seed=seed, engine=engine))
+        self.engine = options.minhash.engine
         self.location = str(location)
-        settings = {"format": FORMAT, "threshold": threshold, "num_perm": num_perm,
-                    "seed": seed, "shingle_size": shingle_size}
+        settings = {"format": FORMAT, "threshold": options.threshold,
+                    "num_perm": options.minhash.num_perm, "seed": options.minhash.seed,
+                    "shingle_size": options.minhash.shingle_size}
         if re.match(r"^(redis|rediss|unix)://", self.location):
             from provenance.stores.redis import RedisStore
 
@@ -193,7 +196,7 @@ class Index:
         """Add documents in one transaction (all or nothing). See the module's docstring for
         ids already in the index."""
         if on_duplicate not in ("replace", "skip", "error"):
-            raise ValueError(f"on_duplicate must be replace, skip or error, got {on_duplicate!r}")
+            raise ConfigError(f"on_duplicate {on_duplicate!r} is not one of replace, skip, error")
         batch: dict[str, Document] = {}
         repeated: list[str] = []
         for d in docs:
@@ -205,6 +208,44 @@ class Index:
         added, replaced, skipped = self._store.add(self._batch(list(batch.values())),
                                                    on_duplicate)
         return AddResult(tuple(added), tuple(replaced), tuple(skipped) + tuple(repeated))
+
+    @staticmethod
+    def add_stream(location: str, docs: Iterable[Document], *, batch: int = 1000,
+                   on_duplicate: str = "replace", **settings) -> Iterator[tuple[AddResult, Index]]:
+        """Add a stream of documents to the index at ``location``, ``batch`` documents a
+        transaction, yielding each batch's :class:`AddResult` with the open index. The index
+        is opened (or created, with ``settings``) only when the first document arrives, so an
+        input with no document creates nothing; it is closed when the stream ends. An error in
+        a later batch says how many documents the earlier batches committed."""
+        ix: Index | None = None
+        pending: list[Document] = []
+        committed = 0
+
+        def flush() -> AddResult:
+            nonlocal committed
+            try:
+                result = ix.add(pending, on_duplicate=on_duplicate)
+            except StoreError as exc:
+                if committed:
+                    raise StoreError(f"{exc} (this batch was not added; the {committed:,} "
+                                     "documents of earlier batches were)") from exc
+                raise
+            committed += len(result.added) + len(result.replaced)
+            pending.clear()
+            return result
+
+        try:
+            for doc in docs:
+                if ix is None:
+                    ix = Index(location, **settings)
+                pending.append(doc)
+                if len(pending) >= batch:
+                    yield flush(), ix
+            if pending:
+                yield flush(), ix
+        finally:
+            if ix is not None:
+                ix.close()
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove documents by id in one transaction; returns the ids that were there."""

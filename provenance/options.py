@@ -1,20 +1,56 @@
-"""One frozen, validated configuration for a scan."""
+"""Every option record, validated once, composed rather than repeated. Imports no stage.
+
+- :class:`MinHashOptions`: how documents are shingled and signed (``shingle``, ``num_perm``,
+  ``seed``, ``engine``), shared by every road;
+- :class:`PassageOptions`: when two sentences match and how matches join into passages;
+- :class:`ScanOptions` (the scan), :class:`DedupOptions` (dedup) and :class:`IndexOptions` (a new
+  index) each hold a :class:`MinHashOptions` and name their own similarity cut-off.
+
+"threshold" means one thing in each record, said in its docstring: the Jaccard similarity from
+which two documents are near-duplicates (``ScanOptions``, ``DedupOptions``), the similarity an
+index's bands are tuned for (``IndexOptions``), and the weighted term overlap from which two
+sentences match (``PassageOptions``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import dataclass, field
 
 from provenance.errors import ConfigError
-from provenance.passages.finder import PassageOptions
-from provenance.signatures import ENGINES
 
-__all__ = ["ScanConfig", "parse_shingle"]
+__all__ = [
+    "ENGINES",
+    "SHINGLE_KINDS",
+    "DedupOptions",
+    "IndexOptions",
+    "MinHashOptions",
+    "PassageOptions",
+    "ScanConfig",
+    "ScanOptions",
+    "check_engine",
+    "parse_shingle",
+]
+
+ENGINES = ("auto", "numpy", "numba")
+"""``numba``: the compiled kernels; ``numpy``: the plain reference; ``auto``: by batch size."""
 
 SHINGLE_KINDS = ("word", "char")
 
 
-def parse_shingle(spec: str) -> tuple[str, int]:
-    """``"word:5"`` -> ``("word", 5)``; a bare kind takes its default size (word 5, char 5)."""
+def check_engine(engine: str) -> str:
+    """``engine`` if it is one of :data:`ENGINES`, else :class:`ConfigError`."""
+    if engine not in ENGINES:
+        raise ConfigError(f"engine {engine!r} is not one of {', '.join(ENGINES)}; 'auto' picks "
+                          "by size")
+    return engine
+
+
+def parse_shingle(spec: str | int) -> tuple[str, int]:
+    """``"word:5"`` -> ``("word", 5)``; a bare kind takes its default size (word 5, char 5); a
+    bare whole number ``5`` (or ``"5"``) means ``word:5``."""
+    if isinstance(spec, int) or str(spec).strip().isdigit():
+        spec = f"word:{int(spec)}"
     kind, _, size = str(spec).partition(":")
     kind = kind.strip().lower()
     if kind not in SHINGLE_KINDS:
@@ -30,55 +66,41 @@ def parse_shingle(spec: str) -> tuple[str, int]:
     return kind, n
 
 
-@dataclass(frozen=True)
-class ScanConfig:
-    """How documents are compared.
+def _share(name: str, value: float, suggestion: float, *, zero: bool = False) -> None:
+    """A float in (0, 1] (or [0, 1] with ``zero``); NaN is never one."""
+    low_ok = value >= 0.0 if zero else value > 0.0
+    if not isinstance(value, int | float) or math.isnan(value) or not (low_ok and value <= 1.0):
+        interval = "[0, 1]" if zero else "(0, 1]"
+        raise ConfigError(f"{name} {value!r} is outside {interval}; try {suggestion}")
 
-    - ``shingle``: ``"word:N"`` (word n-grams, default ``word:5``) or ``"char:N"``.
-    - ``num_perm``: MinHash permutations (2..1024).
-    - ``seed``: MinHash seed (datasketch's meaning).
-    - ``threshold``: Jaccard at or above which two documents are near-duplicates (clusters), and
-      the similarity the LSH banding is tuned for.
-    - ``min_score``: a pair is listed when its Jaccard or either containment reaches this.
-    - ``matrix_limit``: up to this many documents every pair is compared exactly and the full
-      matrix is kept; above it, LSH candidates are verified and only the pair list is kept.
+
+def _whole(name: str, value: int, low: int, high: int | None, suggestion: int) -> None:
+    if (not isinstance(value, int) or isinstance(value, bool) or value < low
+            or (high is not None and value > high)):
+        rule = f"{low}..{high}" if high is not None else f">= {low}"
+        raise ConfigError(f"{name} {value!r} must be a whole number {rule}; try {suggestion}")
+
+
+@dataclass(frozen=True, slots=True)
+class MinHashOptions:
+    """How documents become MinHash signatures.
+
+    - ``shingle``: ``"word:N"`` (word n-grams) or ``"char:N"`` (character n-grams);
+    - ``num_perm``: permutations (2..1024); ``seed``: datasketch's meaning (0..2**32-1);
     - ``engine``: ``auto``, ``numpy`` (reference) or ``numba`` (compiled kernel).
-    - ``passages``: find repeated and rewritten passages too (see :mod:`provenance.passages`).
-    - ``passage_threshold``: weighted term overlap a sentence pair needs to match (chosen on
-      the MSRP training split; see benchmarks/README.md).
-    - ``passage_gap``: unmatched sentences allowed inside one passage.
     """
 
     shingle: str = "word:5"
     num_perm: int = 128
     seed: int = 1
-    threshold: float = 0.5
-    min_score: float = 0.01
-    matrix_limit: int = 2000
     engine: str = "auto"
-    passages: bool = True
-    passage_threshold: float = 0.37
-    passage_gap: int = 1
 
     def __post_init__(self) -> None:
         kind, n = parse_shingle(self.shingle)
         object.__setattr__(self, "shingle", f"{kind}:{n}")
-        if not isinstance(self.num_perm, int) or not 2 <= self.num_perm <= 1024:
-            raise ConfigError(f"num_perm {self.num_perm!r} is outside 2..1024; 128 is usual")
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"threshold {self.threshold!r} is outside (0, 1]; Jaccard is a "
-                              "share, try 0.5")
-        if not 0.0 <= self.min_score <= 1.0:
-            raise ConfigError(f"min_score {self.min_score!r} is outside [0, 1]; try 0.01")
-        if not isinstance(self.matrix_limit, int) or self.matrix_limit < 0:
-            raise ConfigError(f"matrix_limit {self.matrix_limit!r} must be a whole number >= 0")
-        if not 0.0 < self.passage_threshold <= 1.0:
-            raise ConfigError(f"passage_threshold {self.passage_threshold!r} is outside (0, 1]; "
-                              "try 0.37")
-        if not isinstance(self.passage_gap, int) or not 0 <= self.passage_gap <= 10:
-            raise ConfigError(f"passage_gap {self.passage_gap!r} is outside 0..10; try 1")
-        if self.engine not in ENGINES:
-            raise ConfigError(f"engine {self.engine!r} is not one of {', '.join(ENGINES)}")
+        _whole("num_perm", self.num_perm, 2, 1024, 128)
+        _whole("seed", self.seed, 0, 2**32 - 1, 1)
+        check_engine(self.engine)
 
     @property
     def shingle_kind(self) -> str:
@@ -88,8 +110,129 @@ class ScanConfig:
     def shingle_size(self) -> int:
         return int(self.shingle.partition(":")[2])
 
-    def passage_options(self) -> PassageOptions:
-        return PassageOptions(threshold=self.passage_threshold, gap=self.passage_gap)
+
+@dataclass(frozen=True, slots=True)
+class PassageOptions:
+    """``threshold``: weighted term overlap (0-1) a sentence pair needs to count as a match
+    ("rewritten or closer"); ``min_shared``: the shared term weight it needs (about two
+    informative words); ``gap``: unmatched sentences allowed inside one passage;
+    ``near_verbatim``: word-level similarity from which a passage is near-verbatim;
+    ``template_docs``: a sentence loosely matching sentences of more documents than this is a
+    template of the genre, and its loose matches are dropped; ``windows``: also match windows
+    of two consecutive sentences (a sentence split in two, or two joined)."""
+
+    threshold: float = 0.37
+    min_shared: float = 1.5
+    gap: int = 1
+    near_verbatim: float = 0.8
+    number_penalty: float = 0.2
+    template_docs: int = 20
+    windows: bool = True
+
+    def __post_init__(self) -> None:
+        _share("passage threshold", self.threshold, 0.37)
+        _share("near_verbatim", self.near_verbatim, 0.8)
+        _share("number_penalty", self.number_penalty, 0.2, zero=True)
+        if math.isnan(self.min_shared) or self.min_shared < 0:
+            raise ConfigError(f"min_shared {self.min_shared!r} must be >= 0; try 1.5")
+        _whole("passage gap", self.gap, 0, 10, 1)
+        _whole("template_docs", self.template_docs, 1, None, 20)
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How a scan compares documents.
+
+    - ``minhash``: shingles and signatures (:class:`MinHashOptions`);
+    - ``threshold``: Jaccard at or above which two documents are near-duplicates (clusters), and
+      the similarity the LSH banding is tuned for above ``matrix_limit``;
+    - ``min_score``: a pair is listed when its Jaccard or either containment reaches this;
+    - ``matrix_limit``: up to this many documents every pair is compared exactly and the full
+      matrix is kept; above it, LSH candidates are verified and only the pair list is kept;
+    - ``passages``: :class:`PassageOptions`, or None to find no passages (nor provenance from
+      them).
+
+    :func:`ScanConfig` builds one from the flat keywords of the first release.
+    """
+
+    minhash: MinHashOptions = field(default_factory=MinHashOptions)
+    threshold: float = 0.5
+    min_score: float = 0.01
+    matrix_limit: int = 2000
+    passages: PassageOptions | None = field(default_factory=PassageOptions)
+
+    def __post_init__(self) -> None:
+        _share("threshold", self.threshold, 0.5)
+        _share("min_score", self.min_score, 0.01, zero=True)
+        _whole("matrix_limit", self.matrix_limit, 0, None, 2000)
+
+    # the flat names of the first release, read-only
+    shingle = property(lambda self: self.minhash.shingle)
+    num_perm = property(lambda self: self.minhash.num_perm)
+    seed = property(lambda self: self.minhash.seed)
+    engine = property(lambda self: self.minhash.engine)
+    shingle_kind = property(lambda self: self.minhash.shingle_kind)
+    shingle_size = property(lambda self: self.minhash.shingle_size)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The settings as the JSON output's ``config`` (flat, as since the first release)."""
+        p = self.passages
+        return {"shingle": self.shingle, "num_perm": self.num_perm, "seed": self.seed,
+                "threshold": self.threshold, "min_score": self.min_score,
+                "matrix_limit": self.matrix_limit, "engine": self.engine,
+                "passages": p is not None,
+                "passage_threshold": (p or PassageOptions()).threshold,
+                "passage_gap": (p or PassageOptions()).gap}
+
+
+def ScanConfig(  # noqa: N802 -- the first release's class name, kept as the flat constructor
+    shingle: str = "word:5", num_perm: int = 128, seed: int = 1, threshold: float = 0.5,
+    min_score: float = 0.01, matrix_limit: int = 2000, engine: str = "auto",
+    passages: bool = True, passage_threshold: float = 0.37, passage_gap: int = 1,
+) -> ScanOptions:
+    """:class:`ScanOptions` from flat keywords (the first release's ``ScanConfig``)."""
+    return ScanOptions(
+        minhash=MinHashOptions(shingle=shingle, num_perm=num_perm, seed=seed, engine=engine),
+        threshold=threshold, min_score=min_score, matrix_limit=matrix_limit,
+        passages=PassageOptions(threshold=passage_threshold, gap=passage_gap) if passages
+        else None)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupOptions:
+    """Deduplication at scale: ``threshold`` is the Jaccard similarity from which two documents
+    are near-duplicates; ``minhash`` how they are signed (word shingles only: dedup signs
+    bytes); ``batch`` documents are signed at a time."""
+
+    threshold: float = 0.8
+    minhash: MinHashOptions = field(default_factory=MinHashOptions)
+    batch: int = 8192
+
+    def __post_init__(self) -> None:
+        _share("threshold", self.threshold, 0.8)
+        if self.minhash.shingle_kind != "word":
+            raise ConfigError(f"shingle {self.minhash.shingle!r}: dedup signs word shingles; "
+                              "use 'word:N'")
+        _whole("batch", self.batch, 1, None, 8192)
+
+    shingle_size = property(lambda self: self.minhash.shingle_size)
+    num_perm = property(lambda self: self.minhash.num_perm)
+    seed = property(lambda self: self.minhash.seed)
+    engine = property(lambda self: self.minhash.engine)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOptions:
+    """Settings of a new index (an existing index keeps the ones it was created with):
+    ``threshold`` is the similarity its document bands are tuned for (and the default for a
+    near-duplicate match); ``minhash`` how documents are signed -- the compiled kernel by
+    default, since an index signs one document at a time and the reference costs ~5 ms each."""
+
+    threshold: float = 0.5
+    minhash: MinHashOptions = field(default_factory=lambda: MinHashOptions(engine="numba"))
+
+    def __post_init__(self) -> None:
+        _share("threshold", self.threshold, 0.5)
+        if self.minhash.shingle_kind != "word":
+            raise ConfigError(f"shingle {self.minhash.shingle!r}: an index signs word shingles; "
+                              "use 'word:N'")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from provenance import __version__
+from provenance._version import __version__
 from provenance.documents import Document, Skipped
 from provenance.errors import InputError
-from provenance.options import ScanConfig
+from provenance.options import ScanOptions
 from provenance.passages.finder import Passage, find_passages
+from provenance.progress import Clock, Progress, no_progress
 from provenance.read.files import Corpus
 from provenance.signatures import (
     SignedBatch,
@@ -37,15 +36,11 @@ from provenance.trace.graph import Edge, build_edges
 
 __all__ = ["Analysis", "Progress", "analyze", "document_units"]
 
-Progress = Callable[[str, int, int], None]
-"""``progress(phase, done, total)``: called as work advances (for a progress bar)."""
-
-
 @dataclass(frozen=True)
 class Analysis:
     """Everything a scan found, with the configuration that produced it."""
 
-    config: ScanConfig
+    config: ScanOptions
     documents: tuple[Document, ...]
     sentences: tuple[tuple[Sentence, ...], ...]
     shingle_counts: tuple[int, ...]
@@ -92,20 +87,9 @@ class Analysis:
         }
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def phase(self, name: str):
-        start = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - start, 6)
-
-
 def analyze(
     documents: Corpus | Iterable[Document],
-    config: ScanConfig | None = None,
+    config: ScanOptions | None = None,
     *,
     progress: Progress | None = None,
 ) -> Analysis:
@@ -113,9 +97,9 @@ def analyze(
 
     Raises :class:`InputError` when there is no document to compare.
     """
-    config = config or ScanConfig()
-    report = progress or (lambda phase, done, total: None)
-    clock = _Clock()
+    config = config or ScanOptions()
+    report = progress or no_progress
+    clock = Clock()
     skipped: tuple[Skipped, ...] = ()
     if isinstance(documents, Corpus):
         skipped = documents.skipped
@@ -151,9 +135,9 @@ def analyze(
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
     passages: list[Passage] = []
-    if config.passages:
+    if config.passages is not None:
         with clock.phase("passages"):
-            passages = find_passages(docs, config.passage_options(), sentences_by_doc=sents,
+            passages = find_passages(docs, config.passages, sentences_by_doc=sents,
                                      progress=report)
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from provenance import Document
 from provenance.dedup import DedupOptions, decide, dedup
+from provenance.options import MinHashOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance_cli.main import cli
 
@@ -81,8 +82,11 @@ def test_the_earliest_published_is_the_representative():
 
 def test_engines_give_the_same_decisions():
     docs = corpus()
-    numpy = [d.to_dict() for d in dedup(docs, DedupOptions(engine="numpy")).decisions]
-    numba = [d.to_dict() for d in dedup(docs, DedupOptions(engine="numba")).decisions]
+    def decisions(engine):
+        options = DedupOptions(minhash=MinHashOptions(engine=engine))
+        return [d.to_dict() for d in dedup(docs, options).decisions]
+
+    numpy, numba = decisions("numpy"), decisions("numba")
     assert numpy == numba
 
 

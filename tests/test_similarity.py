@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance import ConfigError, Document, InputError, ScanConfig, analyze, read
-from provenance.render.text import to_json
+from provenance.render.json import to_json
 from provenance.similarity.candidates import candidate_pairs, lsh_params
 from provenance.similarity.pairs import Pair, clusters
 from provenance.text.sentences import tokenize

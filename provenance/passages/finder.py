@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from provenance.documents import Document
+from provenance.options import PassageOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
 from provenance.text.quotes import quote_spans
@@ -44,25 +45,6 @@ EXACT_LIMIT = 2_000
 """Up to this many units (sentences and two-sentence windows), every cross-document pair sharing
 two terms is scored; above it, candidates are pairs sharing two of their rarest terms (see
 _rare_pair_candidates)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PassageOptions:
-    """``threshold``: weighted term overlap (0-1) a sentence pair needs to count as a match
-    ("rewritten or closer"); ``min_shared``: the shared term weight it needs (about two
-    informative words); ``gap``: unmatched sentences allowed inside one passage;
-    ``near_verbatim``: word-level similarity from which a passage is near-verbatim;
-    ``template_docs``: a sentence loosely matching sentences of more documents than this is a
-    template of the genre, and its loose matches are dropped; ``windows``: also match windows
-    of two consecutive sentences (a sentence split in two, or two joined)."""
-
-    threshold: float = 0.37
-    min_shared: float = 1.5
-    gap: int = 1
-    near_verbatim: float = 0.8
-    number_penalty: float = 0.2
-    template_docs: int = 20
-    windows: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,14 @@ import codecs
 
 import charset_normalizer
 
+from provenance.errors import DecodeError
+
 __all__ = ["DecodeError", "decode", "looks_binary"]
 
 # Single-byte Western encodings that charset detection confuses with one another on short texts
 # (the Clough corpus's Windows-1252 curly quotes come back as cp1250 or cp775). For these the
 # WHATWG rule applies: legacy Western text is Windows-1252.
 _WESTERN = ("cp125", "cp775", "cp85", "cp437", "latin", "iso8859", "mac_")
-
-
-class DecodeError(ValueError):
-    """The bytes are not text in any encoding we could detect."""
 
 
 def looks_binary(data: bytes) -> bool:

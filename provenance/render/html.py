@@ -20,9 +20,10 @@ import re
 from importlib import resources
 
 import networkx as nx
-import numpy as np
 
+from provenance.errors import ConfigError
 from provenance.scan import Analysis
+from provenance.similarity.order import document_order as order_documents
 
 __all__ = ["BLOCKS", "document_order", "render_report", "report_data"]
 
@@ -33,24 +34,8 @@ _UNKNOWN_OUTLET = "(no outlet)"
 
 def document_order(analysis: Analysis) -> list[int]:
     """Document indices, similar documents next to each other."""
-    n = len(analysis.documents)
-    if n <= 2:
-        return list(range(n))
-    if analysis.matrix is not None:
-        from scipy.cluster.hierarchy import leaves_list, linkage
-        from scipy.spatial.distance import squareform
-
-        distance = 1.0 - analysis.matrix.jaccard()
-        np.fill_diagonal(distance, 0.0)
-        distance = np.clip((distance + distance.T) / 2, 0.0, 1.0)
-        return [int(i) for i in leaves_list(linkage(squareform(distance, checks=False),
-                                                    method="average", optimal_ordering=n <= 300))]
-    index = {d.id: i for i, d in enumerate(analysis.documents)}
-    seen: list[int] = []
-    for group in analysis.clusters:
-        seen.extend(index[x] for x in group)
-    placed = set(seen)
-    return seen + [i for i in range(n) if i not in placed]
+    return order_documents([d.id for d in analysis.documents], analysis.matrix,
+                           analysis.clusters)
 
 
 def _layout(edges, documents) -> dict[str, tuple[float, float]]:
@@ -67,7 +52,7 @@ def _layout(edges, documents) -> dict[str, tuple[float, float]]:
 def report_data(analysis: Analysis, by: str = "document", max_edges: int = 300) -> dict:
     """Everything the page shows, as JSON-ready data (see the module's docstring)."""
     if by not in ("document", "outlet"):
-        raise ValueError(f"by must be 'document' or 'outlet', got {by!r}")
+        raise ConfigError(f"by must be 'document' or 'outlet', not {by!r}")
     docs = analysis.documents
     index = {d.id: i for i, d in enumerate(docs)}
     base = analysis.to_dict()

@@ -7,8 +7,8 @@ import os
 import numpy as np
 
 from provenance.errors import ConfigError
-from provenance.render.html import document_order
 from provenance.scan import Analysis
+from provenance.similarity.order import document_order
 
 __all__ = ["matrix_png"]
 
@@ -29,7 +29,8 @@ def matrix_png(analysis: Analysis, path: str | os.PathLike, measure: str = "jacc
     if analysis.matrix is None:
         raise ConfigError(f"{len(analysis.documents)} documents is more than the matrix limit "
                           f"{analysis.config.matrix_limit}; raise --matrix-limit")
-    order = document_order(analysis)
+    order = document_order([d.id for d in analysis.documents], analysis.matrix,
+                           analysis.clusters)
     values = analysis.matrix.values(measure)[np.ix_(order, order)]
     n = len(order)
     size = min(14.0, max(5.0, 0.25 * n + 3))

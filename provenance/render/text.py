@@ -1,15 +1,9 @@
-"""Render an :class:`Analysis` as text: a terminal report, JSON, CSV, and the matrix.
-
-Every function returns a string; writing it anywhere is the caller's business.
+"""Results as terminal text: the scan report, tables of passages and edges, the matrix, and
+the side-by-side view of two articles. Every function returns a string.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
-import numpy as np
 from tabulate import tabulate
 
 from provenance.passages.finder import Passage
@@ -19,39 +13,14 @@ from provenance.similarity.pairs import SimilarityMatrix
 __all__ = [
     "MATRIX_TABLE_LIMIT",
     "compare_view",
-    "decisions_csv",
     "edges_table",
-    "passages_csv",
-    "passages_table",
-    "matrix_csv",
-    "matrix_json",
     "matrix_table",
-    "pairs_csv",
+    "passages_table",
     "table_report",
-    "to_json",
 ]
 
 MATRIX_TABLE_LIMIT = 12
 """The terminal report shows the matrix up to this many documents."""
-
-PAIR_COLUMNS = ("a", "b", "jaccard", "jaccard_estimate", "containment_a_in_b",
-                "containment_b_in_a")
-
-
-def to_json(analysis: Analysis) -> str:
-    """The scan as JSON (the contract in ``Analysis.to_dict``), byte-stable."""
-    return json.dumps(analysis.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-def pairs_csv(analysis: Analysis) -> str:
-    """One row per listed pair, most similar first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PAIR_COLUMNS)
-    for p in analysis.pairs:
-        d = p.to_dict()
-        writer.writerow([d[c] for c in PAIR_COLUMNS])
-    return out.getvalue()
 
 
 def table_report(analysis: Analysis, top: int = 20) -> str:
@@ -96,7 +65,7 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
                               headers=("cluster", "size", "documents")))
     else:
         parts.append(f"No near-duplicate clusters at Jaccard >= {cfg.threshold:g}.")
-    if analysis.config.passages:
+    if analysis.config.passages is not None:
         parts.append("")
         if analysis.passages:
             shown_passages = _top_passages(analysis.passages, top)
@@ -127,27 +96,6 @@ def matrix_table(matrix: SimilarityMatrix, measure: str = "jaccard") -> str:
     return tabulate(rows, headers=headers, floatfmt=".3f")
 
 
-def matrix_csv(matrix: SimilarityMatrix, measure: str = "jaccard") -> str:
-    """The matrix as CSV: a header row of ids, then one row per document."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", *matrix.ids])
-    for doc_id, row in zip(matrix.ids, matrix.values(measure), strict=True):
-        writer.writerow([doc_id, *(f"{v:.6f}" for v in row)])
-    return out.getvalue()
-
-
-def matrix_json(matrix: SimilarityMatrix, measure: str = "jaccard") -> str:
-    """``{"ids": [...], "measure": ..., "values": [[...], ...]}``, rounded to 6 places."""
-    values = np.round(matrix.values(measure), 6).tolist()
-    return json.dumps({"ids": list(matrix.ids), "measure": measure, "values": values},
-                      sort_keys=True, ensure_ascii=False) + "\n"
-
-
-PASSAGE_COLUMNS = ("a", "b", "kind", "score", "quoted", "quote", "a_start", "a_end", "b_start",
-                   "b_end", "a_text", "b_text")
-
-
 def _top_passages(passages, top: int) -> list[Passage]:
     return sorted(passages, key=lambda p: (-p.score, p.a, p.b, p.a_start))[:top]
 
@@ -165,17 +113,6 @@ def passages_table(passages, width: int = 48) -> str:
         headers=("a", "b", "kind", "score", "quoted", "a says", "b says"),
         floatfmt=".3f",
     )
-
-
-def passages_csv(passages) -> str:
-    """One row per passage, all fields, texts whole."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PASSAGE_COLUMNS)
-    for p in passages:
-        d = p.to_dict()
-        writer.writerow(["" if d[c] is None else d[c] for c in PASSAGE_COLUMNS])
-    return out.getvalue()
 
 
 def _marked(text: str, start: int, tokens, changed: set[int], left: str, right: str) -> str:
@@ -241,16 +178,3 @@ def edges_table(edges, reasons: int | None = None, width: int = 90) -> str:
                      ",".join(map(str, e.passages)), text))
     return tabulate(rows, headers=("source", "target", "kind", "confidence", "passages",
                                    "reasons"), floatfmt=".2f")
-
-
-def decisions_csv(decisions) -> str:
-    """Dedup decisions as CSV (``near_clusters`` joined by ``|``)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "keep", "cluster", "representative", "similarity", "shingles",
-                     "near_clusters", "path"])
-    for d in decisions:
-        writer.writerow([d.id, "true" if d.keep else "false", d.cluster, d.cluster,
-                         f"{d.similarity:.4f}", d.shingles, "|".join(d.near_clusters),
-                         d.path or ""])
-    return out.getvalue()

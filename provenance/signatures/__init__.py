@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from provenance.errors import ConfigError
+from provenance.options import ENGINES, check_engine
 from provenance.signatures.hashing import (
     char_unit_hashes,
     minhash_input,
@@ -70,7 +72,6 @@ __all__ = [
     "word_unit_hashes",
 ]
 
-ENGINES = ("auto", "numpy", "numba")
 KERNEL_MIN_UNITS = 200_000
 KERNEL_MIN_BYTES = 1_000_000
 
@@ -96,8 +97,7 @@ def sign(
     engine: str = "auto",
 ) -> SignedBatch:
     """Shingle and sign a batch: ``units[d]`` is document d's uint64 unit hashes."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    check_engine(engine)
     total = sum(len(u) for u in units)
     if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_UNITS):
         from provenance.signatures.kernel import batch_shingle_hashes, batch_signatures
@@ -125,10 +125,9 @@ def sign_bytes(
     """Signatures (uint32, one row per document) and shingle counts of documents given as
     prepared bytes (:func:`prepare`). A document without words has no shingles and the empty
     signature (all :data:`EMPTY`)."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    check_engine(engine)
     if n < 1:
-        raise ValueError(f"shingle size must be at least 1, got {n}")
+        raise ConfigError(f"shingle size {n} must be at least 1; try 5")
     a, b = permutations(num_perm, seed)
     total = sum(len(c) for c in chunks)
     if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_BYTES):
@@ -155,8 +154,7 @@ def sign_texts(
 def sentence_keys(chunks: Sequence[bytes], engine: str = "auto") -> list[np.ndarray]:
     """Each prepared document's sentence keys (uint64; see
     ``text_bytes.sentence_keys_reference``): candidates for repeated sentences."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    check_engine(engine)
     total = sum(len(c) for c in chunks)
     if engine == "numba" or (engine == "auto" and total >= KERNEL_MIN_BYTES):
         from provenance.signatures.kernel import batch_sentence_keys

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
+from provenance.errors import ConfigError
+
 __all__ = [
     "MASK64",
     "char_unit_hashes",
@@ -30,10 +32,13 @@ __all__ = [
 ]
 
 MASK64 = (1 << 64) - 1
-P1 = 0x9E3779B185EBCA87  # xxh64's primes
+# xxh64's five primes: the one definition (the kernels, sentence keys and band keys use them)
+P1 = 0x9E3779B185EBCA87
 P2 = 0xC2B2AE3D27D4EB4F
+P3 = 0x165667B19E3779F9
 P4 = 0x85EBCA77C2B2AE63
-SEED = 0x27D4EB2F165667C5
+P5 = 0x27D4EB2F165667C5
+SEED = P5
 _U64 = np.uint64
 
 
@@ -117,7 +122,7 @@ def shingle_hashes(units: np.ndarray, n: int) -> np.ndarray:
     ``len(units) < n`` gives one shingle of all units, and no units give no shingles.
     """
     if n < 1:
-        raise ValueError(f"shingle size must be at least 1, got {n}")
+        raise ConfigError(f"shingle size {n} must be at least 1; try 5")
     units = np.asarray(units, dtype=np.uint64)
     k = min(n, len(units))
     if k == 0:

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
-from provenance.signatures.hashing import P1, P2, P4, SEED
+from provenance.signatures.hashing import P1, P2, P3, P4, P5, SEED
 
 __all__ = [
     "batch_shingle_hashes",
@@ -129,11 +129,7 @@ def batch_signatures(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: 
 
 # --- from bytes: UTF-8 -> words -> xxh64 -> shingles -> signature, one pass per document -------
 
-_X1 = np.uint64(0x9E3779B185EBCA87)  # xxh64's five primes
-_X2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_X3 = np.uint64(0x165667B19E3779F9)
-_X4 = np.uint64(0x85EBCA77C2B2AE63)
-_X5 = np.uint64(0x27D4EB2F165667C5)
+_X1, _X2, _X3, _X4, _X5 = (np.uint64(p) for p in (P1, P2, P3, P4, P5))  # xxh64's primes
 
 
 @nb.njit(cache=True, inline="always")
@@ -344,8 +340,7 @@ def batch_sign_bytes(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray, n:
 
 # --- sentence keys from bytes ------------------------------------------------------------------
 
-_Q1 = np.uint64(0x9E3779B185EBCA87)
-_Q2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_Q1, _Q2 = np.uint64(P1), np.uint64(P2)
 
 
 def hash_set(values: np.ndarray) -> np.ndarray:

@@ -26,6 +26,9 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
+from provenance.signatures.hashing import P1, P2
+from provenance.text.lexicon import STOPWORDS
+
 __all__ = [
     "SENTENCE_MIX",
     "pack",
@@ -87,15 +90,13 @@ def unit_hashes_reference(data: bytes) -> np.ndarray:
 
 SENTENCE_MIX = np.array([0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB,
                          0x8EBC6AF09C88C6E3], dtype=np.uint64)
-_Q1, _Q2 = np.uint64(0x9E3779B185EBCA87), np.uint64(0xC2B2AE3D27D4EB4F)
+_Q1, _Q2 = np.uint64(P1), np.uint64(P2)
 _PIECES = re.compile(r"\w+(?:'\w+)*|[.!?\n]")
 
 
 @lru_cache(maxsize=1)
 def stop_hashes() -> np.ndarray:
     """Sorted xxh64 hashes of the stop words (``lexicon.STOPWORDS``)."""
-    from provenance.text.lexicon import STOPWORDS
-
     out = np.unique(np.array([xxhash.xxh64_intdigest(w.encode("utf-8")) for w in STOPWORDS],
                              dtype=np.uint64))
     out.setflags(write=False)

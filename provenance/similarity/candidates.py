@@ -12,11 +12,11 @@ from functools import lru_cache
 import numpy as np
 
 from provenance.signatures import EMPTY
+from provenance.signatures.hashing import P1, P2
 
 __all__ = ["band_keys", "candidate_pairs", "colliding_pairs", "lsh_params"]
 
-_P1 = np.uint64(0x9E3779B185EBCA87)
-_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_P1, _P2 = np.uint64(P1), np.uint64(P2)
 
 
 @lru_cache(maxsize=64)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from provenance.errors import ConfigError
+
 __all__ = ["Pair", "SimilarityMatrix", "clusters", "exact_matrix", "intersection_size"]
 
 
@@ -71,7 +73,7 @@ class SimilarityMatrix:
             return self.jaccard()
         if measure == "containment":
             return self.containment()
-        raise ValueError(f"measure must be 'jaccard' or 'containment', got {measure!r}")
+        raise ConfigError(f"measure {measure!r} is not 'jaccard' or 'containment'")
 
 
 def exact_matrix(ids: tuple[str, ...], sets: list[np.ndarray]) -> SimilarityMatrix:

@@ -15,7 +15,6 @@ Nodes are documents, their outlets when known, and the named outside sources. Ex
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -211,10 +210,33 @@ def to_networkx(documents: Sequence[Document], edges: Sequence[Edge]) -> nx.Mult
     return g
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab, newline and return; surrogates; U+FFFE/F)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_DOT_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _xml_safe(value):
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def to_graphml(documents: Sequence[Document], edges: Sequence[Edge]) -> str:
-    """The graph as GraphML text."""
-    body = "\n".join(nx.generate_graphml(to_networkx(documents, edges)))
+    """The graph as GraphML text. Characters XML cannot hold (control characters in an id,
+    say) become U+FFFD, so the file is always well-formed XML."""
+    g = to_networkx(documents, edges)
+    clean = nx.relabel_nodes(g, {n: _xml_safe(n) for n in g if _xml_safe(n) != n})
+    for _, data in clean.nodes(data=True):
+        data.update({k: _xml_safe(v) for k, v in data.items()})
+    for _, _, data in clean.edges(data=True):
+        data.update({k: _xml_safe(v) for k, v in data.items()})
+    body = "\n".join(nx.generate_graphml(clean))
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def _dot_string(text: str) -> str:
+    """A DOT quoted string: UTF-8 kept as it is (curly quotes stay curly), quotes and
+    backslashes escaped, control characters as spaces."""
+    text = _DOT_CONTROL.sub(" ", text).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def to_dot(documents: Sequence[Document], edges: Sequence[Edge]) -> str:
@@ -224,13 +246,13 @@ def to_dot(documents: Sequence[Document], edges: Sequence[Edge]) -> str:
     lines = ["digraph provenance {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for node, data in sorted(g.nodes(data=True)):
         shape = "box" if data.get("kind") == "document" else "ellipse"
-        lines.append(f"  {json.dumps(node)} [shape={shape}];")
+        lines.append(f"  {_dot_string(node)} [shape={shape}];")
     styles = {"copied": "solid", "rewrote": "solid", "attributed": "dashed",
               "common_source": "dotted", "undecided": "dotted", "published": "dotted"}
     for u, v, data in sorted(g.edges(data=True), key=lambda x: (x[0], x[1], x[2]["kind"])):
         label = f"{data['kind']} {data['confidence']:.2f}"
-        lines.append(f"  {json.dumps(u)} -> {json.dumps(v)} [label={json.dumps(label)}, "
+        lines.append(f"  {_dot_string(u)} -> {_dot_string(v)} [label={_dot_string(label)}, "
                      f"style={styles.get(data['kind'], 'solid')}, "
-                     f"tooltip={json.dumps(data['reasons'])}];")
+                     f"tooltip={_dot_string(data['reasons'])}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,223 @@
+"""What the command line says on standard error, and how it writes its outputs.
+
+Progress bars (only at a terminal), notes about skipped inputs and legacy encodings, and
+outputs written whole or not at all: to a temporary file beside the target, renamed over it
+when complete, so a failed write never leaves a truncated file where yesterday's output was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+
+from provenance.documents import Document, Skipped
+
+__all__ = ["Console", "OutputTarget", "SHOWN"]
+
+SHOWN = 10
+"""Skipped inputs (and legacy encodings) listed on standard error; the rest are counted."""
+
+
+class Console:
+    """Standard-error reporting for one command: silent with ``quiet``; progress bars only
+    when standard error is a terminal."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.interactive = not quiet and sys.stderr.isatty()
+        self._bar = None
+        self._phase: str | None = None
+        self.read = 0
+        self.skipped = 0
+
+    # --- notes -------------------------------------------------------------------------------
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def notes_on_inputs(self, skipped: Iterable[Skipped], documents: Iterable[Document],
+                        where: str = "under 'skipped' in --format json") -> None:
+        """The skipped inputs with their reasons, and the files decoded from a legacy
+        encoding (the first :data:`SHOWN` of each; the rest counted)."""
+        skipped = list(skipped)
+        if skipped:
+            self.note(f"skipped {len(skipped)} inputs:")
+            for s in skipped[:SHOWN]:
+                self.note(f"  {s.path}: {s.reason}")
+            if len(skipped) > SHOWN:
+                self.note(f"  ... and {len(skipped) - SHOWN} more (all are listed {where})")
+        legacy = [d for d in documents if d.encoding not in (None, "utf-8", "utf-8-sig")]
+        if legacy:
+            self.note(f"note: {len(legacy)} files were not UTF-8 and were decoded as detected "
+                      "(check them, or save them as UTF-8):")
+            for d in legacy[:SHOWN]:
+                self.note(f"  {d.path}: {d.encoding}")
+            if len(legacy) > SHOWN:
+                self.note(f"  ... and {len(legacy) - SHOWN} more ('encoding' in --format json)")
+
+    # --- progress ----------------------------------------------------------------------------
+
+    def counting(self, items: Iterable[Document | Skipped]) -> Iterator[Document | Skipped]:
+        """Pass ``items`` through, counting them on one updating line while reading."""
+        for item in items:
+            self.on_item(item)
+            yield item
+        self.done_reading()
+
+    def on_item(self, item: Document | Skipped) -> None:
+        if isinstance(item, Skipped):
+            self.skipped += 1
+        else:
+            self.read += 1
+        if self.interactive and (self.read + self.skipped) % 500 == 0:
+            click.echo(f"\rreading: {self.read:,} documents, {self.skipped:,} skipped",
+                       err=True, nl=False)
+
+    def done_reading(self) -> None:
+        if self.interactive and self.read + self.skipped >= 500:
+            click.echo(f"\rreading: {self.read:,} documents, {self.skipped:,} skipped", err=True)
+
+    def progress(self, phase: str, done: int, total: int) -> None:
+        """A library progress callback: one click progress bar per phase."""
+        if not self.interactive:
+            return
+        if phase != self._phase:
+            self.close()
+            self._phase = phase
+            if total <= 0:
+                click.echo(f"{phase} ...", err=True)
+                return
+            self._bar = click.progressbar(length=total, label=f"{phase:<10}", file=sys.stderr)
+            self._bar.__enter__()
+        if self._bar is not None and total > 0:
+            self._bar.update(max(0, min(done, total) - self._bar.pos))
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+        self._phase = None
+
+    def __enter__(self) -> Console:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class OutputTarget:
+    """Where a command writes one result: a file (written atomically) or standard output.
+
+    Checked when the command starts, before any work: the folder must exist and be writable, the
+    target must not be a folder, and it must not be one of the inputs (``provenance scan a.txt
+    -o a.txt`` would overwrite an article).
+    """
+
+    def __init__(self, path: str | None, option: str = "--output",
+                 inputs: Iterable[str] = ()) -> None:
+        self.option = option
+        self.path = None if path in (None, "-") else str(path)
+        if self.path is None:
+            return
+        target = Path(self.path)
+        if target.is_dir():
+            raise click.UsageError(f"{option} {self.path}: is a folder; name a file in it")
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise click.ClickException(f"cannot write {self.path}: the folder {folder} does not "
+                                       f"exist; create it or choose another {option}")
+        if not os.access(folder, os.W_OK | os.X_OK) or (target.exists()
+                                                        and not os.access(target, os.W_OK)):
+            raise click.ClickException(f"cannot write {self.path}: permission denied; choose "
+                                       f"another {option}")
+        resolved = target.resolve()
+        for given in inputs:
+            if given == "-":
+                continue
+            source = Path(given).resolve()
+            if source == resolved:
+                raise click.UsageError(f"{option} {self.path}: is one of the inputs; writing it "
+                                       "would overwrite an article; choose another path")
+
+    def write(self, text: str, console: Console | None = None) -> None:
+        """Write ``text`` whole: to standard output, or to a temporary file renamed over the
+        target once complete (a failed write leaves the old file as it was)."""
+        if self.path is None:
+            click.echo(text, nl=False)
+            return
+        if os.path.exists(self.path) and not os.path.isfile(self.path):
+            self._write_in_place(text)  # a device or a pipe: never renamed over
+        else:
+            self._write_atomically(text)
+        if console is not None:
+            console.note(f"wrote {self.path}")
+
+    def _write_in_place(self, text: str) -> None:
+        try:
+            with open(self.path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {self.path}: {exc.strerror or exc}; "
+                                       f"choose another {self.option}") from exc
+
+    def _write_atomically(self, text: str) -> None:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        fd, temp = tempfile.mkstemp(prefix=".provenance-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temp, self.path)
+        except OSError as exc:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise click.ClickException(f"cannot write {self.path}: {exc.strerror or exc}; "
+                                       f"nothing was written there; choose another "
+                                       f"{self.option}") from exc
+
+    def write_bytes_from(self, produce) -> None:
+        """For writers that need a path (a PNG): ``produce(temp_path)``, then the rename."""
+        assert self.path is not None
+        if os.path.exists(self.path) and not os.path.isfile(self.path):
+            # a device or a pipe: draw into a temporary file, then copy, checking every write
+            with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
+                temp = os.path.join(folder, "out" + Path(self.path).suffix)
+                produce(temp)
+                try:
+                    with open(temp, "rb") as source, open(self.path, "wb") as sink:
+                        shutil.copyfileobj(source, sink)
+                except OSError as exc:
+                    raise click.ClickException(f"cannot write {self.path}: "
+                                               f"{exc.strerror or exc}; choose another "
+                                               f"{self.option}") from exc
+            return
+        folder = os.path.dirname(os.path.abspath(self.path))
+        fd, temp = tempfile.mkstemp(prefix=".provenance-", suffix=Path(self.path).suffix,
+                                    dir=folder)
+        os.close(fd)
+        try:
+            produce(temp)
+            os.replace(temp, self.path)
+        except OSError as exc:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise click.ClickException(f"cannot write {self.path}: {exc.strerror or exc}; "
+                                       f"choose another {self.option}") from exc
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise

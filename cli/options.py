@@ -1,0 +1,168 @@
+"""The command line's options, one decorator per concern, declared once.
+
+- :func:`input_options`: what to read (PATHS, --include/--exclude, --text-field, --id-field,
+  --max-bytes);
+- :func:`minhash_options`: how documents are signed (--shingle, --num-perm, --seed, --engine);
+- :func:`scan_options`: what a scan compares (--threshold, --matrix-limit, and, when the command
+  finds passages, --passage-threshold);
+- :func:`output_options`: where and how results go (-f/--format, -o/--output, -q/--quiet).
+
+Every float option goes through :class:`Share`, which refuses NaN (click's FloatRange lets it
+through: every comparison with NaN is false) as a usage error, exit code 2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import click
+
+from provenance.errors import ConfigError
+from provenance.options import (
+    ENGINES,
+    DedupOptions,
+    MinHashOptions,
+    PassageOptions,
+    ScanOptions,
+    parse_shingle,
+)
+from provenance.read import DEFAULT_MAX_BYTES
+
+__all__ = ["Share", "input_options", "minhash_options", "output_options", "scan_options"]
+
+_SCAN = ScanOptions()
+_MINHASH = MinHashOptions()
+_PASSAGES = PassageOptions()
+_DEDUP = DedupOptions()
+
+
+class Share(click.ParamType):
+    """A number in (0, 1] (``closed=True``: [0, 1]); NaN and infinities are refused."""
+
+    name = "share"
+
+    def __init__(self, closed: bool = False) -> None:
+        self.closed = closed
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number; give a share such as 0.5", param, ctx)
+        low_ok = number >= 0.0 if self.closed else number > 0.0
+        if math.isnan(number) or not (low_ok and number <= 1.0):
+            interval = "[0, 1]" if self.closed else "(0, 1]"
+            self.fail(f"{value!r} is outside {interval}; give a share such as 0.5", param, ctx)
+        return number
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[0<=x<=1]" if self.closed else "[0<x<=1]"
+
+
+def _apply(options: list[Callable], func: Callable) -> Callable:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _shingle(ctx, param, value: str) -> str:
+    try:
+        kind, n = parse_shingle(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if str(value).strip().isdigit():
+        ctx.meta["shingle_note"] = (f"note: --shingle {value} is read as word:{n}; write "
+                                    f"--shingle word:{n}")
+    return f"{kind}:{n}"
+
+
+def input_options(func: Callable | None = None, *, paths: bool = True) -> Callable:
+    """PATHS and the options that say what to read from them."""
+
+    def decorate(f: Callable) -> Callable:
+        options = [
+            click.option("--include", multiple=True, metavar="GLOB",
+                         help="Read only files matching GLOB (path relative to the folder, or "
+                              "name). Repeatable."),
+            click.option("--exclude", multiple=True, metavar="GLOB",
+                         help="Leave out files matching GLOB. Repeatable."),
+            click.option("--text-field", metavar="NAME",
+                         help="JSON field or CSV column holding the article text "
+                              "[default: text, body, content, article, maintext, story]."),
+            click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+                         show_default=True, help="Largest article read; larger ones are "
+                                                 "skipped."),
+        ]
+        if paths:
+            options.insert(0, click.argument("paths", nargs=-1, required=True,
+                                             type=click.Path(exists=True, allow_dash=True)))
+        return _apply(options, f)
+
+    return decorate(func) if func is not None else decorate
+
+
+def minhash_options(func: Callable | None = None, *, engine_default: str = _MINHASH.engine,
+                    shingle_help: str = "word:N (word n-grams) or char:N (character n-grams)."
+                    ) -> Callable:
+    """--shingle, --num-perm, --seed, --engine."""
+
+    def decorate(f: Callable) -> Callable:
+        return _apply([
+            click.option("--shingle", default=_MINHASH.shingle, show_default=True,
+                         callback=_shingle, help=f"Shingles: {shingle_help}"),
+            click.option("--num-perm", type=click.IntRange(2, 1024), default=_MINHASH.num_perm,
+                         show_default=True, help="MinHash permutations."),
+            click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=_MINHASH.seed,
+                         show_default=True, help="MinHash seed (datasketch-compatible)."),
+            click.option("--engine", type=click.Choice(ENGINES), default=engine_default,
+                         show_default=True,
+                         help="Hashing core: numba kernel, numpy reference, or auto by size."),
+        ], f)
+
+    return decorate(func) if func is not None else decorate
+
+
+def scan_options(func: Callable | None = None, *, passages: bool = True) -> Callable:
+    """--threshold, --matrix-limit and (for commands that find passages) --passage-threshold."""
+
+    def decorate(f: Callable) -> Callable:
+        options = [
+            click.option("--threshold", type=Share(), default=_SCAN.threshold,
+                         show_default=True,
+                         help="Jaccard at or above which documents are near-duplicates."),
+            click.option("--matrix-limit", type=click.IntRange(min=0),
+                         default=_SCAN.matrix_limit, show_default=True,
+                         help="Compare all pairs exactly up to this many documents; above it, "
+                              "verify LSH candidates only."),
+        ]
+        if passages:
+            options.append(click.option(
+                "--passage-threshold", type=Share(), default=_PASSAGES.threshold,
+                show_default=True, help="Weighted term overlap at which two sentences match "
+                                        "(rewritten or closer)."))
+        return _apply(options, f)
+
+    return decorate(func) if func is not None else decorate
+
+
+def output_options(formats: tuple[str, ...], default: str | None = None, help: str = "",
+                   output_help: str = "Write the result to this file instead of standard "
+                                      "output (- for standard output).") -> Callable:
+    """-f/--format (when there is a choice), -o/--output and -q/--quiet."""
+
+    def decorate(f: Callable) -> Callable:
+        options = [
+            click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                         help=output_help),
+            click.option("-q", "--quiet", is_flag=True,
+                         help="No progress, notes or summary on standard error."),
+        ]
+        if formats:
+            options.insert(0, click.option(
+                "-f", "--format", "fmt", type=click.Choice(formats),
+                default=default or formats[0], show_default=True,
+                help=help or "Output format."))
+        return _apply(options, f)
+
+    return decorate

@@ -1,0 +1,51 @@
+"""Results as JSON: sorted keys and stable order, so the same input gives byte-identical output.
+
+Every function returns a string (a document, or one line for the JSONL ones).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from provenance.scan import Analysis
+from provenance.similarity.pairs import SimilarityMatrix
+
+__all__ = ["dumps", "line", "matrix_json", "passages_json", "to_json", "trace_json"]
+
+TRACE_KEYS = ("edges", "attributions", "documents")
+"""What ``provenance trace --format json`` writes of the analysis."""
+
+
+def dumps(data) -> str:
+    """A whole JSON document: sorted keys, indented, UTF-8 kept, a final newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def line(data, sort_keys: bool = True) -> str:
+    """One JSONL line: sorted keys (or the record's own order), no indentation, a final
+    newline."""
+    return json.dumps(data, sort_keys=sort_keys, ensure_ascii=False) + "\n"
+
+
+def to_json(analysis: Analysis) -> str:
+    """The scan as JSON (the contract in ``Analysis.to_dict``)."""
+    return dumps(analysis.to_dict())
+
+
+def trace_json(analysis: Analysis) -> str:
+    """What ``trace`` reports: the keys of :data:`TRACE_KEYS` of the analysis."""
+    data = analysis.to_dict()
+    return dumps({k: data[k] for k in TRACE_KEYS if k in data})
+
+
+def passages_json(passages) -> str:
+    return dumps([p.to_dict() for p in passages])
+
+
+def matrix_json(matrix: SimilarityMatrix, measure: str = "jaccard") -> str:
+    """``{"ids": [...], "measure": ..., "values": [[...], ...]}``, rounded to 6 places."""
+    values = np.round(matrix.values(measure), 6).tolist()
+    return json.dumps({"ids": list(matrix.ids), "measure": measure, "values": values},
+                      sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,34 @@
+"""Graph exports stay valid whatever the ids and reasons hold."""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+
+import networkx as nx
+
+from provenance import Document
+from provenance.trace.graph import Edge, to_dot, to_graphml
+
+
+def _graph():
+    docs = [Document("wire\x01story", "x", outlet="Wire"), Document("copy\u202e", "y")]
+    edges = [Edge(source="wire\x01story", target="copy\u202e", kind="copied", confidence=0.8,
+                  reasons=("copy\u202e repeats “historic mistake” \"as is\" \\ here",),
+                  passages=())]
+    return docs, edges
+
+
+def test_graphml_with_control_characters_is_well_formed_xml(tmp_path):
+    text = to_graphml(*_graph())
+    xml.dom.minidom.parseString(text.encode("utf-8"))
+    path = tmp_path / "g.graphml"
+    path.write_text(text, encoding="utf-8")
+    g = nx.read_graphml(path)
+    assert "wire\ufffdstory" in g and g.number_of_nodes() == 3
+
+
+def test_dot_keeps_unicode_and_escapes_quotes():
+    text = to_dot(*_graph())
+    assert "“historic mistake”" in text and "\\u201c" not in text
+    assert '\\"as is\\"' in text and "\\\\ here" in text
+    assert "\x01" not in text
