@@ -43,6 +43,7 @@ __all__ = ["Decision", "DedupOptions", "DedupResult", "decide", "dedup", "near_d
 
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
 _LSH_WEIGHTS = (0.1, 0.9)  # false positives are cheap to verify; false negatives are lost
+STAR_ABOVE, LSH_WEIGHTS = _STAR_ABOVE, _LSH_WEIGHTS  # the same rules on Spark (provenance.spark)
 
 
 @dataclass(frozen=True, slots=True)

@@ -367,3 +367,7 @@ def _unique_id(doc: Document, seen: set[str]) -> Document:
         new, n = f"{doc.id}~{n}", n + 1
     seen.add(new)
     return doc if new == doc.id else Document(**{**doc.to_dict(), "id": new})
+
+
+# The record rule and id parts, for readers running elsewhere (provenance.spark's partitions).
+parse_record, id_stem, file_suffix = _record, _stem, _suffix

@@ -1,6 +1,6 @@
 """One library function per command of the Spark engine: read the input, run, write a folder.
 
-``run_dedup``, ``run_passages`` and ``run_trace`` are what ``python -m provenance.spark`` and
+``run_dedup``, ``run_passages`` and ``run_trace`` are what ``python -m provenance_cli.spark`` and
 ``provenance dedup|passages|trace --engine spark`` call. Each writes JSONL (part files, as
 Spark writes them) or Parquet under ``output``:
 
@@ -18,10 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from provenance.dedup import DedupOptions
 from provenance.errors import ConfigError
-from provenance.options import ScanConfig
-from provenance.passages.finder import PassageOptions
+from provenance.options import DedupOptions, PassageOptions, ScanOptions
 from provenance.read.files import DEFAULT_MAX_BYTES
 
 __all__ = ["OUTPUT_FORMATS", "run_dedup", "run_passages", "run_trace"]
@@ -120,18 +118,18 @@ def run_passages(inputs: str | Sequence[str], output: str, *, master: str | None
 
 
 def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = None,
-              config: ScanConfig | None = None, input_format: str = "jsonl",
+              config: ScanOptions | None = None, input_format: str = "jsonl",
               output_format: str = "jsonl", text_field: str | None = None,
               max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
     """The evidence ``trace`` builds on, on Spark: passages and document pairs of ``inputs``
     into ``output``/passages, ``output``/pairs and ``output``/skipped."""
     from provenance.spark.passages import PAIR_COLUMNS, pairs, passages
 
-    config = config or ScanConfig()
+    config = config or ScanOptions()
     start = time.perf_counter()
     spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
                          "provenance trace")
-    frames = passages(read, config.passage_options())
+    frames = passages(read, config.passages or PassageOptions())
     n = _write_passages(frames, output, output_format)
     found, _ = pairs(read, config)
     found = found.persist()

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from provenance.dedup import _LSH_WEIGHTS, _STAR_ABOVE, DedupOptions
+from provenance.dedup import LSH_WEIGHTS, STAR_ABOVE
 from provenance.errors import ConfigError
+from provenance.options import DedupOptions
 from provenance.signatures import EMPTY, prepare, sign_bytes
 from provenance.similarity.candidates import band_keys, lsh_params
 from provenance.spark.arrow import batches as arrow_batches
@@ -211,7 +212,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str = "estimate",
         else:
             inputs = documents(df, text_field=text_field)
     docs = inputs.documents
-    bands, rows = lsh_params(options.threshold, options.num_perm, *_LSH_WEIGHTS)
+    bands, rows = lsh_params(options.threshold, options.num_perm, *LSH_WEIGHTS)
 
     fields = [T.StructField("id", T.StringType()), T.StructField("path", T.StringType()),
               T.StructField("order", T.LongType()), T.StructField("shingles", T.LongType()),
@@ -238,7 +239,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str = "estimate",
     every = F.flatten(F.transform(F.sequence(F.lit(0), F.size("ms") - 2), lambda i: F.transform(
         F.slice("ms", i + 2, F.size("ms")), lambda x: F.struct(
             F.element_at("ms", i + 1).alias("p"), x.alias("q")))))
-    pairs = groups.select(F.explode(F.when(F.size("ms") > _STAR_ABOVE, star)
+    pairs = groups.select(F.explode(F.when(F.size("ms") > STAR_ABOVE, star)
                                     .otherwise(every)).alias("pq"))
     pairs = pairs.select(F.col("pq.p.id").alias("a"), F.col("pq.q.id").alias("b"),
                          F.col("pq.p.rank").alias("a_rank"),

@@ -1,10 +1,10 @@
 """Stage 1 on Spark: JSONL or Parquet (any Hadoop-compatible path), or a DataFrame -> a
 DataFrame of documents and a DataFrame of skipped rows with their reasons.
 
-Every row goes through the local reader's own record rule (``read.files._record``), inside the
+Every row goes through the local reader's own record rule (``read.files.parse_record``), inside the
 partitions: a malformed JSONL line, a row without text, a text over ``max_bytes`` become
 skipped rows (``path``, ``reason``), never a failed job. Ids are made unique as the local
-reader does (``read.files._unique_id``): the first row in read order keeps its id, a later one
+reader does (the local reader): the first row in read order keeps its id, a later one
 becomes ``id`` + the file's suffix, then ``id~2``, ``id~3``... A renamed id that collides with
 another row's id is skipped with its reason.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from provenance.documents import METADATA_FIELDS
 from provenance.errors import ConfigError
-from provenance.read.files import DEFAULT_MAX_BYTES, _record, _stem, _suffix
+from provenance.read.files import DEFAULT_MAX_BYTES, file_suffix, id_stem, parse_record
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 
@@ -71,9 +71,10 @@ def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None
                 out.append(_skip(where, f"line {number} is not valid JSON ({exc}); fix or "
                                  "remove it", order))
                 continue
-            item = _record(record, where, name, _stem(os.path.basename(name.rstrip("/"))) + ":",
-                           number, text_field, max_bytes, {}, encoding=None)
-            out.append(_row(item, order, _suffix(name)))
+            prefix = id_stem(os.path.basename(name.rstrip("/"))) + ":"
+            item = parse_record(record, where, name, prefix, number, text_field, max_bytes, {},
+                                encoding=None)
+            out.append(_row(item, order, file_suffix(name)))
         yield from batches_of(out, schema)
 
 
@@ -88,9 +89,9 @@ def _parse_rows(batches: Iterator, names: Sequence[str], text_field: str | None,
             order = values[-1]
             path = record.get("path")
             where = str(path) if path else f"row {order + 1}"
-            item = _record(record, where, str(path) if path else "", "", order + 1, text_field,
-                           max_bytes, {}, encoding=None)
-            out.append(_row(item, order, _suffix(str(path)) if path else ""))
+            item = parse_record(record, where, str(path) if path else "", "", order + 1,
+                                text_field, max_bytes, {}, encoding=None)
+            out.append(_row(item, order, file_suffix(str(path)) if path else ""))
         yield from batches_of(out, schema)
 
 

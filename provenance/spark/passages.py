@@ -35,16 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.documents import Document
-from provenance.options import ScanConfig
+from provenance.options import PassageOptions, ScanOptions
 from provenance.passages.finder import (
     EXACT_LIMIT,
-    PassageOptions,
-    _passages,
-    _prepare,
-    _Prepared,
-    _Unit,
-    _verify,
-    _weigh,
+    Prepared,
+    Unit,
+    merge_matches,
+    prepare_units,
+    verify_units,
+    weigh_units,
 )
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
@@ -84,7 +83,7 @@ def _inputs(df, text_field):
 # --- pairs ---------------------------------------------------------------------------------
 
 
-def _sign_partition(batches: Iterator, config: ScanConfig, bands: int, rows: int,
+def _sign_partition(batches: Iterator, config: ScanOptions, bands: int, rows: int,
                     schema) -> Iterator:
     from provenance.scan import document_units
     from provenance.signatures import EMPTY, sign
@@ -141,7 +140,7 @@ def _all_pairs(groups, column: str):
             F.element_at(ms, i + 1).alias("p"), x.alias("q")))))
 
 
-def pairs(df, config: ScanConfig | None = None, *, text_field: str | None = None):
+def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = None):
     """Verified document pairs (``Pair.to_dict()``'s columns, unrounded), ``a < b`` by id, as
     ``analyze`` finds them above ``matrix_limit`` documents; and the skipped rows."""
     from pyspark import StorageLevel
@@ -150,7 +149,7 @@ def pairs(df, config: ScanConfig | None = None, *, text_field: str | None = None
 
     from provenance.similarity.candidates import lsh_params
 
-    config = config or ScanConfig()
+    config = config or ScanOptions()
     inputs = _inputs(df, text_field)
     bands, rows = lsh_params(config.threshold, config.num_perm)
     schema = T.StructType([T.StructField("id", T.StringType()),
@@ -185,7 +184,7 @@ def _unit_partition(batches: Iterator, windows: bool, schema) -> Iterator:
         c = columns(batch)
         out: dict[str, list] = {k: [] for k in schema.fieldNames()}
         for doc, text in zip(c["id"], c["text"], strict=True):
-            prepared = _prepare(0, Document(id=doc, text=text), None, windows)
+            prepared = prepare_units(0, Document(id=doc, text=text), None, windows)
             for k, u in enumerate(prepared.units):
                 terms = sorted(u.terms)
                 for name, value in (("id", doc), ("uix", k), ("first", u.first),
@@ -196,8 +195,8 @@ def _unit_partition(batches: Iterator, windows: bool, schema) -> Iterator:
         yield from arrow_batches(out, schema)
 
 
-def _unit(doc: str, r: dict, side: str) -> _Unit:
-    return _Unit(doc, r[f"first_{side}"], r[f"last_{side}"], r[f"start_{side}"],
+def _unit(doc: str, r: dict, side: str) -> Unit:
+    return Unit(doc, r[f"first_{side}"], r[f"last_{side}"], r[f"start_{side}"],
                  r[f"end_{side}"], dict(zip(r[f"terms_{side}"], r[f"shares_{side}"],
                                             strict=True)),
                  frozenset(r[f"numbers_{side}"]))
@@ -219,8 +218,8 @@ def _verify_partition(batches: Iterator, weights_bc, options: PassageOptions,
             ua, ub = _unit(r["a"], r, "a"), _unit(r["b"], r, "b")
             if ua.doc > ub.doc:
                 ua, ub = ub, ua
-            _weigh([ua, ub], weights)
-            for score, shared, x, y in _verify(ua, ub, options):
+            weigh_units([ua, ub], weights)
+            for score, shared, x, y in verify_units(ua, ub, options):
                 for k, v in (("a", x.doc), ("b", y.doc), ("a_first", x.first),
                              ("a_last", x.last), ("a_start", x.start), ("a_end", x.end),
                              ("b_first", y.first), ("b_last", y.last), ("b_start", y.start),
@@ -238,14 +237,14 @@ def _passage_partition(batches: Iterator, options: PassageOptions, schema) -> It
         out: dict[str, list] = {k: [] for k in PASSAGE_COLUMNS}
         for a, b, ta, tb, ms in zip(c["a"], c["b"], c["text_a"], c["text_b"], c["ms"],
                                     strict=True):
-            pa = _Prepared(Document(id=a, text=ta), [], quote_spans(ta, blocks(ta)))
-            pb = _Prepared(Document(id=b, text=tb), [], quote_spans(tb, blocks(tb)))
+            pa = Prepared(Document(id=a, text=ta), [], quote_spans(ta, blocks(ta)))
+            pb = Prepared(Document(id=b, text=tb), [], quote_spans(tb, blocks(tb)))
             matches = [(m["score"], m["shared"],
-                        _Unit(a, m["a_first"], m["a_last"], m["a_start"], m["a_end"], {},
+                        Unit(a, m["a_first"], m["a_last"], m["a_start"], m["a_end"], {},
                               frozenset()),
-                        _Unit(b, m["b_first"], m["b_last"], m["b_start"], m["b_end"], {},
+                        Unit(b, m["b_first"], m["b_last"], m["b_start"], m["b_end"], {},
                               frozenset())) for m in ms]
-            for p in _passages(pa, pb, matches, options):
+            for p in merge_matches(pa, pb, matches, options):
                 for k in PASSAGE_COLUMNS:
                     out[k].append(getattr(p, k))
         yield from arrow_batches(out, schema)

@@ -1,7 +1,9 @@
-"""``python -m provenance.spark {dedup,passages,trace} INPUT... OUTPUT_DIR`` (and with
-``spark-submit``: ``spark-submit --master yarn -m``-less form ``spark-submit
-provenance/spark/__main__.py dedup ...``). A thin front end: it parses arguments, calls one
-function of :mod:`provenance.spark.commands`, and prints its one-line summary as JSON."""
+"""``python -m provenance_cli.spark {dedup,passages,trace} INPUT... OUTPUT_DIR`` -- the Spark
+engine's front end, also a ``spark-submit`` application (spark-submit takes a file:
+``spark-submit --master yarn "$(python -c 'import provenance_cli.spark as m;
+print(m.__file__)')" dedup hdfs:///news/*.jsonl.gz hdfs:///out``). A thin front end: it parses
+arguments, calls one function of :mod:`provenance.spark.commands`, and prints its summary as
+one JSON line; errors are one line on stderr and exit code 1 (2 for usage)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from provenance.errors import ProvenanceError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m provenance.spark",
+    parser = argparse.ArgumentParser(prog="python -m provenance_cli.spark",
                                      description="The Spark engine of provenance.")
     parser.add_argument("command", choices=("dedup", "passages", "trace"))
     parser.add_argument("paths", nargs="+", metavar="INPUT... OUTPUT_DIR",
@@ -39,9 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.paths) < 2:
         parser.error("give at least one INPUT and the OUTPUT_DIR")
     *inputs, output = args.paths
-    from provenance.dedup import DedupOptions
-    from provenance.options import ScanConfig
-    from provenance.passages.finder import PassageOptions
+    from provenance.options import DedupOptions, MinHashOptions, PassageOptions, ScanConfig
     from provenance.read.files import DEFAULT_MAX_BYTES
     from provenance.spark import commands
 
@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
               "max_bytes": args.max_bytes or DEFAULT_MAX_BYTES}
     try:
         if args.command == "dedup":
-            options = DedupOptions(threshold=args.threshold or 0.8, num_perm=args.num_perm,
-                                   seed=args.seed)
+            options = DedupOptions(threshold=args.threshold or 0.8, minhash=MinHashOptions(
+                num_perm=args.num_perm, seed=args.seed))
             summary = commands.run_dedup(inputs, output, options=options, verify=args.verify,
                                          dropped_only=args.dropped_only, **common)
         elif args.command == "passages":
