@@ -260,3 +260,18 @@ def test_run_dedup_writes_decisions_and_skipped(spark, tmp_path):
     local = [d.to_dict() for d in local_dedup(iter_read(path)).decisions]
     assert written == local  # in input order, rounded as the local JSON
     assert summary["dropped"] == sum(not d["keep"] for d in local) > 0
+
+
+def test_components_equal_networkx(spark):
+    import networkx as nx
+
+    from provenance.spark.components import components
+
+    rng = random.Random(4)
+    edges = [(f"n{rng.randrange(120):03d}", f"n{rng.randrange(120):03d}") for _ in range(110)]
+    edges += [(f"c{k:02d}", f"c{k + 1:02d}") for k in range(30)]  # a long chain
+    frame = spark.createDataFrame(edges, "a string, b string")
+    got = {r["node"]: r["component"] for r in components(frame).collect()}
+    graph = nx.Graph([(a, b) for a, b in edges if a != b])
+    want = {n: min(c) for c in nx.connected_components(graph) for n in c}
+    assert got == want
