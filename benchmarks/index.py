@@ -1,7 +1,7 @@
 """Index throughput and latency: 100k documents in SQLite and in Redis, beside datasketch's
 MinHashLSH with its Redis storage on the same documents.
 
-    python -m benchmarks.index [--docs 100000] [--redis redis://localhost:6379/14]
+    python -m benchmarks.index [--docs 100000] [--redis redis://HOST:PORT/DB]
 
 Documents are synthetic 600-word articles (Zipf words; the 100 most frequent are real stop
 words; a sentence ends every 20 words), generated as bytes like ``benchmarks.scale``. Adds go in
@@ -15,7 +15,9 @@ Reuters-21578 stories (``--data``; skipped when absent) with 300 others as queri
 
 datasketch gets our signatures as ``LeanMinHash`` (its hashing is not timed, ours is) and is run
 on a subset (its Redis inserts are slow), both with ``insert`` one at a time and with its
-``insertion_session`` batch mode. The Redis database given is flushed.
+``insertion_session`` batch mode. The Redis database given is flushed; without ``--redis``, a
+private ``redis-server`` is started on a free port for the run (and stopped after), so no Redis
+someone runs on the default port is touched.
 """
 
 from __future__ import annotations
@@ -177,10 +179,40 @@ def datasketch_redis(url: str, docs: list[Document], probes: list[Document], n: 
             "query_p99_ms": p99}
 
 
+def private_redis():
+    """A redis-server of our own on a free port: ``(process, URL of its database 0)``."""
+    import shutil
+    import socket
+    import subprocess
+
+    import redis
+
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise RuntimeError("redis-server is not installed (or pass --redis URL)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", tempfile.gettempdir()],
+                            stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
+            return proc, url
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"redis-server did not answer on port {port}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--redis", default="redis://localhost:6379/14")
+    parser.add_argument("--redis", default=None,
+                        help="a Redis database to flush and use [default: a private "
+                        "redis-server on a free port]")
     parser.add_argument("--datasketch-docs", type=int, default=20_000)
     parser.add_argument("--out", type=Path, default=RESULTS / "index.json")
     parser.add_argument("--data", type=Path,
@@ -213,9 +245,12 @@ def main(argv: list[str] | None = None) -> int:
             print("sqlite, Reuters-21578", report["sqlite_reuters"])
         else:
             print(f"Reuters part skipped: {source} not found (pass --data)")
+    private = None
     try:
         import redis
 
+        if args.redis is None:
+            private, args.redis = private_redis()
         server = redis.Redis.from_url(args.redis, socket_timeout=600)  # flushing takes time
         server.flushdb()
         report["redis"] = ours(args.redis, docs, probes, extra=extra)
@@ -227,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 -- the SQLite figures stand on their own
         print(f"Redis part skipped: {exc}")
         report["redis_skipped"] = str(exc)
+    finally:
+        if private is not None:
+            private.terminate()
+            private.wait()
     table = [(f"ours, SQLite (batches of {r['batch']:,})", r["adds_per_s"],
               *r["without_passages"].values(), *r["with_passages"].values())
              for r in (report["sqlite"], report["sqlite_batch_10000"])]

@@ -13,8 +13,11 @@ through: every comparison with NaN is false) as a usage error, exit code 2.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
 
@@ -29,7 +32,7 @@ from provenance.options import (
 )
 from provenance.read import DEFAULT_MAX_BYTES
 
-__all__ = ["Share", "input_options", "minhash_options", "output_options", "scan_options"]
+__all__ = ["Inputs", "Share", "input_options", "minhash_options", "output_options", "scan_options"]
 
 _SCAN = ScanOptions()
 _MINHASH = MinHashOptions()
@@ -77,29 +80,53 @@ def _shingle(ctx, param, value: str) -> str:
     return f"{kind}:{n}"
 
 
-def input_options(func: Callable | None = None, *, paths: bool = True) -> Callable:
-    """PATHS and the options that say what to read from them."""
+@dataclass(frozen=True)
+class Inputs:
+    """What a command reads: PATHS and the options of :func:`input_options`."""
 
-    def decorate(f: Callable) -> Callable:
-        options = [
-            click.option("--include", multiple=True, metavar="GLOB",
-                         help="Read only files matching GLOB (path relative to the folder, or "
-                              "name). Repeatable."),
-            click.option("--exclude", multiple=True, metavar="GLOB",
-                         help="Leave out files matching GLOB. Repeatable."),
-            click.option("--text-field", metavar="NAME",
-                         help="JSON field or CSV column holding the article text "
-                              "[default: text, body, content, article, maintext, story]."),
-            click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-                         show_default=True, help="Largest article read; larger ones are "
-                                                 "skipped."),
-        ]
-        if paths:
-            options.insert(0, click.argument("paths", nargs=-1, required=True,
-                                             type=click.Path(exists=True, allow_dash=True)))
-        return _apply(options, f)
+    paths: tuple[str, ...]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    text_field: str | None = None
+    id_field: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
 
-    return decorate(func) if func is not None else decorate
+    def reader_options(self, **extra) -> dict:
+        """Keyword arguments for ``provenance.read``/``iter_read`` (stdin for ``-``)."""
+        return {"include": self.include, "exclude": self.exclude,
+                "text_field": self.text_field, "id_field": self.id_field,
+                "max_bytes": self.max_bytes,
+                "stdin": sys.stdin.buffer if "-" in self.paths else None, **extra}
+
+
+def input_options(func: Callable) -> Callable:
+    """PATHS and the options that say what to read from them, handed to the command as one
+    ``inputs`` argument (:class:`Inputs`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, paths, include, exclude, text_field, id_field, max_bytes, **kwargs):
+        inputs = Inputs(tuple(paths), tuple(include), tuple(exclude), text_field, id_field,
+                        max_bytes)
+        return func(*args, inputs=inputs, **kwargs)
+
+    return _apply([
+        click.argument("paths", nargs=-1, required=True,
+                       type=click.Path(exists=True, allow_dash=True)),
+        click.option("--include", multiple=True, metavar="GLOB",
+                     help="Read only files matching GLOB (path relative to the folder, or "
+                          "name). Repeatable."),
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="Leave out files matching GLOB. Repeatable."),
+        click.option("--text-field", metavar="NAME",
+                     help="JSON field or CSV column holding the article text "
+                          "[default: text, body, content, article, maintext, story]."),
+        click.option("--id-field", metavar="NAME",
+                     help="JSON field or CSV column holding the record's id (Reuters' "
+                          "newid, a CMS story_id) [default: id]."),
+        click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+                     show_default=True, help="Largest article read; larger ones are "
+                                             "skipped."),
+    ], wrapper)
 
 
 def minhash_options(func: Callable | None = None, *, engine_default: str = _MINHASH.engine,
@@ -124,7 +151,8 @@ def minhash_options(func: Callable | None = None, *, engine_default: str = _MINH
 
 
 def scan_options(func: Callable | None = None, *, passages: bool = True) -> Callable:
-    """--threshold, --matrix-limit and (for commands that find passages) --passage-threshold."""
+    """--threshold, --matrix-limit and, for commands that find passages and trace them,
+    --passage-threshold and --dayfirst/--monthfirst."""
 
     def decorate(f: Callable) -> Callable:
         options = [
@@ -141,6 +169,10 @@ def scan_options(func: Callable | None = None, *, passages: bool = True) -> Call
                 "--passage-threshold", type=Share(), default=_PASSAGES.threshold,
                 show_default=True, help="Weighted term overlap at which two sentences match "
                                         "(rewritten or closer)."))
+            options.append(click.option(
+                "--dayfirst/--monthfirst", default=None,
+                help="Read an ambiguous published date such as 05/04/2023 day first or month "
+                     "first [default: neither; such a date is refused and said]."))
         return _apply(options, f)
 
     return decorate(func) if func is not None else decorate

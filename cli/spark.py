@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="dedup: estimated Jaccard (0.8); trace: pairs' LSH threshold (0.5)")
     parser.add_argument("--num-perm", type=int, default=128)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--verify", choices=("estimate", "exact"), default="estimate",
-                        help="dedup: keep a candidate by its MinHash estimate (the local rule) "
-                        "or its exact Jaccard")
+    parser.add_argument("--estimate", action="store_true",
+                        help="dedup: decide on the MinHash estimate instead of the exact "
+                        "Jaccard of the candidates' shingle sets (as `provenance dedup`)")
     parser.add_argument("--dropped-only", action="store_true")
     parser.add_argument("--passage-threshold", type=float, default=0.37)
     args = parser.parse_args(argv)
@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "dedup":
             options = DedupOptions(threshold=args.threshold or 0.8, minhash=MinHashOptions(
-                num_perm=args.num_perm, seed=args.seed))
-            summary = commands.run_dedup(inputs, output, options=options, verify=args.verify,
+                num_perm=args.num_perm, seed=args.seed), exact=not args.estimate)
+            summary = commands.run_dedup(inputs, output, options=options,
                                          dropped_only=args.dropped_only, **common)
         elif args.command == "passages":
             summary = commands.run_passages(

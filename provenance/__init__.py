@@ -22,12 +22,13 @@ from provenance.options import (
 )
 from provenance.passages import Passage, align, find_passages
 from provenance.read import Corpus, iter_read, read, read_jsonl
+from provenance.read.dates import parse_date
 from provenance.scan import Analysis, analyze, document_units
 from provenance.signatures import SignedBatch, sign, sign_bytes, sign_texts, to_lean_minhash
 from provenance.similarity.pairs import Pair, SimilarityMatrix, clusters, exact_matrix
 from provenance.text.sentences import Sentence, Token, sentences, tokenize
 from provenance.trace.attribution import Attribution, attributions
-from provenance.trace.dates import DateInfo, date_info, parse_date
+from provenance.trace.dates import DateInfo, date_info
 from provenance.trace.graph import Edge, build_edges, to_dot, to_graphml, to_networkx
 
 __all__ = [

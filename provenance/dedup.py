@@ -1,14 +1,29 @@
 """Near-duplicate documents at scale: a keep/drop decision for every document.
 
-Documents are signed straight from their bytes by the compiled kernel (``signatures.sign_bytes``), a
-batch at a time, into one contiguous signature array (texts are not kept, so a corpus larger
-than memory can be deduplicated). Candidate pairs come from LSH band keys grouped by sorting
-(``candidates``); a candidate is a near-duplicate when its estimated Jaccard similarity (the
-share of equal signature slots) is at least the threshold. Bands and rows weigh a missed pair
-nine times a false candidate (verifying a candidate costs one signature comparison): at
-threshold 0.8 with 128 permutations that is 14 bands of 9 rows, which catch a pair at Jaccard
-0.8 with probability 0.87 and at 0.9 with 0.999 -- datasketch's equal weights (9 x 13) catch
-0.40 and 0.93.
+Documents are signed straight from their bytes by the compiled kernel (``signatures.sign_packed``),
+a batch at a time, into one contiguous signature array. Texts are not kept in memory, so a corpus
+larger than memory can be deduplicated. Candidate pairs come from LSH band keys grouped by
+sorting (``candidates``).
+
+**Exact decisions (the default).** Each batch's prepared bytes are kept: the first
+:data:`SPILL_MEMORY` (256 MB) in memory, the rest appended to an unnamed temporary file (in
+``tempfile.gettempdir()``, so ``TMPDIR``; gone at the end). A candidate is a near-duplicate when
+the exact Jaccard similarity of the two documents' sets of 64-bit shingle hashes -- the very
+values their signatures are MinHashes of -- is at least the threshold: the candidates' bytes are
+read back, their shingle sets rebuilt by the kernel and intersected (``signatures.shingle_sets``,
+``set_jaccard``), in blocks of at most :data:`VERIFY_BYTES` (64 MB) of text. Memory stays
+bounded: the signatures (``num_perm`` x 4 bytes a document), 16 bytes of offsets a document,
+256 MB of kept bytes and one block's sets (about 2.5 times its 64 MB of text); the disk holds the
+text past 256 MB. A false candidate costs one
+exact check, a missed one is lost for good, so the bands are tuned for recall: at threshold 0.8
+with 128 permutations, 25 bands of 5 rows catch a pair at Jaccard 0.8 with probability 0.99995
+(measured on Reuters-21578: ``benchmarks/dedup.py``).
+
+**Estimate-only decisions** (``DedupOptions(exact=False)``, the CLI's ``--estimate``): one pass,
+no spill file; a candidate is a near-duplicate when its estimated Jaccard (the share of equal
+signature slots) is at least the threshold. Bands and rows then weigh a missed pair nine times
+a false candidate: 14 bands of 9 rows at 0.8 (a pair at 0.8 caught with probability 0.87, at
+0.9 with 0.999). ``similarity`` is then the estimate.
 
 **Decisions.** Documents are ranked: the earliest ``published`` first (documents without a
 usable date after the dated ones), then the one with more shingles, then by content (a hash of
@@ -23,34 +38,51 @@ not look at the input order, so neither do the decisions.
 A document without words (only punctuation, say) has no shingles and the empty signature: it
 is kept, in a cluster of its own, and compared with nothing (``shingles`` is 0).
 """
-
 from __future__ import annotations
 
+import bisect
+import os
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from provenance.documents import Document, Skipped
+from provenance.errors import ProvenanceError
 from provenance.options import DedupOptions
 from provenance.progress import Progress, no_progress
-from provenance.signatures import EMPTY, prepare, sign_bytes
+from provenance.read.dates import parse_date
+from provenance.signatures import EMPTY, prepare, set_jaccard, shingle_sets, sign_packed
+from provenance.signatures.text_bytes import pack
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
-from provenance.trace.dates import parse_date
 
-__all__ = ["Decision", "DedupOptions", "DedupResult", "decide", "dedup", "near_duplicates"]
+__all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult", "Verifier",
+           "decide", "dedup", "exact_pairs", "exact_verifier", "lsh_bands", "near_duplicates"]
 
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
+<<<<<<< HEAD
 _LSH_WEIGHTS = (0.1, 0.9)  # false positives are cheap to verify; false negatives are lost
-STAR_ABOVE, LSH_WEIGHTS = _STAR_ABOVE, _LSH_WEIGHTS  # the same rules on Spark (provenance.spark)
+STAR_ABOVE = _STAR_ABOVE  # the same rule on Spark (provenance.spark)
+=======
+_LSH_WEIGHTS = (0.1, 0.9)  # estimates: false positives are cheap to check; false negatives lost
+_EXACT_BANDS = {128: (25, 5)}  # exact checks: (bands, rows) by num_perm, tuned for recall
+_LSH_WEIGHTS_EXACT = (0.01, 0.99)  # other num_perm: lsh_params with these weights
+VERIFY_BYTES = 64 << 20  # document bytes whose shingle sets are rebuilt at a time
+SPILL_MEMORY = 256 << 20  # prepared bytes kept in memory for exact checks; the rest on disk
+
+Verifier = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""Exact similarities of document pairs ``(left[p], right[p])`` (document indices)."""
+>>>>>>> main
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one document: ``keep`` it or not; its ``cluster`` (the representative's
-    id), the ``similarity`` (estimated Jaccard) to that representative, its ``shingles`` count,
-    and ``near_clusters``: other clusters holding a near-duplicate of it (a chain)."""
+    id), the ``similarity`` to that representative (exact Jaccard of the shingle sets; the
+    MinHash estimate with ``DedupOptions(exact=False)``), its ``shingles`` count, and
+    ``near_clusters``: other clusters holding a near-duplicate of it (a chain)."""
 
     id: str
     keep: bool
@@ -107,6 +139,130 @@ class _Signatures:
         return self.rows[: self.size]
 
 
+class _Spill:
+    """The prepared bytes of every document, kept for exact checks: the first
+    :data:`SPILL_MEMORY` bytes as the batches' own buffers (no copy), the rest appended to an
+    unnamed temporary file; read back a block of documents at a time."""
+
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self.file = None
+        self.size = 0  # bytes in all
+        self.kept = 0  # bytes in memory (the first ``kept`` of ``size``)
+        self.chunks: list[np.ndarray] = []
+        self.chunk_starts: list[int] = []
+        self.starts: list[np.ndarray] = []
+
+    def _open(self):
+        try:
+            return tempfile.TemporaryFile(prefix="provenance-dedup-")
+        except OSError as exc:
+            raise ProvenanceError(
+                f"cannot create dedup's spill file in {tempfile.gettempdir()} ({exc}); point "
+                "TMPDIR at a writable folder, or decide on estimates (--estimate)") from exc
+
+    def write(self, buf: np.ndarray, offsets: np.ndarray) -> None:
+        self.starts.append(offsets[:-1] + self.size)
+        if self.file is None and self.kept + len(buf) <= self.memory:
+            self.chunks.append(buf)
+            self.chunk_starts.append(self.size)
+            self.kept += len(buf)
+        else:
+            if self.file is None:
+                self.file = self._open()
+            try:
+                self.file.write(memoryview(buf))
+            except OSError as exc:
+                raise ProvenanceError(
+                    f"cannot write dedup's spill file in {tempfile.gettempdir()} ({exc}; it "
+                    f"holds {(self.size - self.kept) / 1e9:.1f} GB so far); point TMPDIR at a "
+                    "folder with room for the input's text, or decide on estimates "
+                    "(--estimate)") from exc
+        self.size += len(buf)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        starts = np.concatenate(self.starts) if self.starts else np.empty(0, dtype=np.int64)
+        ends = np.empty_like(starts)
+        ends[:-1] = starts[1:]
+        if len(ends):
+            ends[-1] = self.size
+        if self.file is not None:
+            self.file.flush()
+        return starts, ends
+
+    def read(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The bytes of documents ``starts[k]:ends[k]`` (ascending), packed; runs of adjacent
+        documents are copied with one call."""
+        out = np.empty(int((ends - starts).sum()), dtype=np.uint8)
+        if not len(starts):
+            return out
+        breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
+        run_starts = np.r_[0, breaks]
+        run_ends = np.r_[breaks, len(starts)]
+        at = 0
+        for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
+            lo, hi = int(starts[a]), int(ends[b - 1])
+            while lo < hi:  # a run may cross batch buffers and the file
+                if lo < self.kept:
+                    c = bisect.bisect_right(self.chunk_starts, lo) - 1
+                    chunk, base = self.chunks[c], self.chunk_starts[c]
+                    stop = min(hi, base + len(chunk))
+                    out[at : at + stop - lo] = chunk[lo - base : stop - base]
+                else:
+                    stop = hi
+                    self._pread(memoryview(out)[at : at + hi - lo], lo - self.kept)
+                at += stop - lo
+                lo = stop
+        return out
+
+    def _pread(self, view: memoryview, position: int) -> None:
+        fd = self.file.fileno()
+        while len(view):
+            got = os.preadv(fd, [view], position)
+            if got <= 0:
+                raise ProvenanceError("dedup's spill file ended early; was the temporary "
+                                      "folder cleaned during the run? Run it again")
+            view, position = view[got:], position + got
+
+    def close(self) -> None:
+        self.chunks.clear()
+        if self.file is not None:
+            self.file.close()
+
+
+def exact_verifier(spill_read: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                   starts: np.ndarray, ends: np.ndarray, shingles: np.ndarray, n: int,
+                   engine: str = "auto", budget: int = VERIFY_BYTES) -> Verifier:
+    """A :data:`Verifier` computing exact Jaccard from the documents' prepared bytes
+    (``spill_read(starts, ends)`` returns them packed), rebuilding the shingle sets of at most
+    ``budget`` bytes of documents at a time."""
+
+    def verify(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        sims = np.zeros(len(left))
+        order = np.lexsort((right, left))
+        lo = 0
+        step = 1 << 16
+        while lo < len(order):
+            hi = min(len(order), lo + step)
+            while True:
+                block = order[lo:hi]
+                need = np.unique(np.concatenate([left[block], right[block]]))
+                if hi - lo == 1 or int((ends[need] - starts[need]).sum()) <= budget:
+                    break
+                hi = lo + (hi - lo) // 2
+            lengths = ends[need] - starts[need]
+            buf = spill_read(starts[need], ends[need])
+            local_ends = np.cumsum(lengths)
+            hashes, offsets, sizes = shingle_sets(buf, local_ends - lengths, local_ends, n,
+                                                  engine, bounds=shingles[need])
+            sims[block] = set_jaccard(hashes, offsets, sizes, np.searchsorted(need, left[block]),
+                                      np.searchsorted(need, right[block]), engine)
+            lo = hi
+        return sims
+
+    return verify
+
+
 def dedup(
     items: Iterable[Document | Skipped],
     options: DedupOptions | None = None,
@@ -124,60 +280,100 @@ def dedup(
     skipped: list[Skipped] = []
     store = _Signatures(options.num_perm)
     pending: list[bytes] = []
+    spill = _Spill(SPILL_MEMORY) if options.exact else None
+    dates: dict[str, str] = {}
 
     def flush() -> None:
         if pending:
-            sigs, n = sign_bytes(pending, options.shingle_size, options.num_perm, options.seed,
-                                 options.engine)
+            buf, offsets = pack(pending)
+            sigs, n = sign_packed(buf, offsets, options.shingle_size, options.num_perm,
+                                  options.seed, options.engine)
+            if spill is not None:
+                spill.write(buf, offsets)
             store.extend(sigs)
             counts.append(n)
             pending.clear()
             report("sign", len(ids), 0)
 
-    start = time.perf_counter()
-    for item in items:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        ids.append(item.id)
-        paths.append(item.path)
-        when = parse_date(item.published)[0] if item.published else None
-        published.append(when.isoformat() if when else "")
-        pending.append(prepare(item.text))
-        if len(pending) >= options.batch:
-            flush()
-    flush()
-    timings["read+sign"] = time.perf_counter() - start
-    signatures = store.array()
-    shingles = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
-    decisions, candidates, pairs = decide(ids, signatures, shingles, published, options,
-                                          paths=paths, timings=timings, progress=report)
+    try:
+        start = time.perf_counter()
+        for item in items:
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            ids.append(item.id)
+            paths.append(item.path)
+            if item.published:
+                when = dates.get(item.published)
+                if when is None:
+                    parsed = parse_date(item.published)[0]
+                    when = dates[item.published] = parsed.isoformat() if parsed else ""
+                    if len(dates) > 100_000:
+                        dates.clear()
+                published.append(when)
+            else:
+                published.append("")
+            pending.append(prepare(item.text))
+            if len(pending) >= options.batch:
+                flush()
+        flush()
+        timings["read+sign"] = time.perf_counter() - start
+        signatures = store.array()
+        shingles = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+        verify = None
+        if spill is not None:
+            starts, ends = spill.bounds()
+            verify = exact_verifier(spill.read, starts, ends, shingles, options.shingle_size,
+                                    options.engine)
+        decisions, candidates, pairs = decide(ids, signatures, shingles, published, options,
+                                              paths=paths, timings=timings, progress=report,
+                                              verify=verify)
+    finally:
+        if spill is not None:
+            spill.close()
     return DedupResult(tuple(decisions), tuple(skipped), candidates, pairs, timings)
+
+
+def lsh_bands(threshold: float, num_perm: int, exact: bool) -> tuple[int, int]:
+    """Bands and rows for dedup's candidates: tuned for recall when candidates are checked
+    exactly (25 x 5 at 0.8 with 128 permutations), else weighing a miss nine times a false
+    candidate (14 x 9 at 0.8)."""
+    if exact:
+        if threshold == 0.8 and num_perm in _EXACT_BANDS:
+            return _EXACT_BANDS[num_perm]
+        return lsh_params(threshold, num_perm, *_LSH_WEIGHTS_EXACT)
+    return lsh_params(threshold, num_perm, *_LSH_WEIGHTS)
 
 
 def near_duplicates(
     signatures: np.ndarray, threshold: float, star_above: int = _STAR_ABOVE,
+    verify: Verifier | None = None, bands: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Pairs ``(i, j)`` (rows, ``i < j``) whose estimated Jaccard is at least ``threshold``,
-    their similarities, and the number of candidates checked. A band key shared by more than
+    """Pairs ``(i, j)`` (rows, ``i < j``) whose Jaccard is at least ``threshold`` -- exact when
+    ``verify`` gives the pairs' exact similarities, else estimated from the signatures --, their
+    similarities, and the number of candidates checked. A band key shared by more than
     ``star_above`` documents pairs each of them with the first (lowest index) only, so that a
     thousand copies of one text cost a thousand pairs, not half a million; rank documents
-    before calling so that the first is the one to keep."""
+    before calling so that the first is the one to keep. ``bands``: ``(bands, rows)``, by
+    default :func:`lsh_bands`."""
     n, num_perm = signatures.shape
     live = np.flatnonzero(~(signatures == EMPTY).all(axis=1))
     if len(live) < 2:
         return np.empty((0, 2), dtype=np.int64), np.empty(0), 0
-    bands, rows = lsh_params(threshold, num_perm, *_LSH_WEIGHTS)
+    bands, rows = bands or lsh_bands(threshold, num_perm, verify is not None)
     keys = np.empty((len(live), bands), dtype=np.uint64)
     for s in range(0, len(live), 65536):  # bounds band_keys' (docs x slots) uint64 temporary
         keys[s : s + 65536] = band_keys(signatures[live[s : s + 65536]], bands, rows)
     found = colliding_pairs(keys.ravel(), np.repeat(live, bands), n, star_above=star_above)
     del keys
-    sims = np.zeros(len(found))
-    step = max(1, 4_000_000 // num_perm)  # bound the gathered (pairs x slots) temporaries
-    for s in range(0, len(found), step):
-        i, j = found[s : s + step, 0], found[s : s + step, 1]
-        sims[s : s + step] = (signatures[i] == signatures[j]).sum(axis=1) / num_perm
+    if verify is not None:
+        sims = verify(found[:, 0], found[:, 1]) if len(found) else np.zeros(0)
+    else:
+        sims = np.zeros(len(found))
+        step = max(1, 4_000_000 // num_perm)  # bound the gathered (pairs x slots) temporaries
+        for s in range(0, len(found), step):
+            i, j = found[s : s + step, 0], found[s : s + step, 1]
+            sims[s : s + step] = (signatures[i] == signatures[j]).sum(axis=1) / num_perm
     keep = sims >= threshold
     return found[keep], sims[keep], len(found)
 
@@ -191,9 +387,12 @@ def decide(
     paths: list[str | None] | None = None,
     timings: dict[str, float] | None = None,
     progress: Progress | None = None,
+    verify: Verifier | None = None,
 ) -> tuple[list[Decision], int, int]:
     """Decisions (in the order of ``ids``) from the documents' signatures, shingle counts and
-    ISO ``published`` dates ("" when unknown); also the counts of candidates and pairs."""
+    ISO ``published`` dates ("" when unknown); also the counts of candidates and pairs.
+    ``verify`` gives exact similarities of document pairs (see :func:`exact_verifier`);
+    without it decisions rest on the signatures' estimates."""
     timings = {} if timings is None else timings
     report = progress or no_progress
     n = len(ids)
@@ -203,7 +402,11 @@ def decide(
     ranked = signatures[rank]
     timings["rank"] = time.perf_counter() - start
     start = time.perf_counter()
-    found, sims, candidates = near_duplicates(ranked, options.threshold)
+    in_ranks = None
+    if verify is not None:
+        def in_ranks(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+            return verify(rank[i], rank[j])
+    found, sims, candidates = near_duplicates(ranked, options.threshold, verify=in_ranks)
     timings["pairs"] = time.perf_counter() - start
     report("pairs", len(found), len(found))
     start = time.perf_counter()
@@ -247,6 +450,41 @@ def decide(
             path=paths[doc])
     timings["cluster"] = time.perf_counter() - start
     return decisions, candidates, len(found)  # type: ignore[return-value]
+
+
+def exact_pairs(hashes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray,
+                threshold: float, engine: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i, j)``, ``i < j``, of sets (as from ``signatures.shingle_sets``) whose
+    exact Jaccard is at least ``threshold``, and those similarities: the plain reference that
+    LSH candidates are measured against. Prefix filtering: with the values ordered rarest
+    first, two sets at Jaccard >= t share one of the first ``|A| - ceil(t |A|) + 1`` values of
+    each (so no pair is missed), and only pairs sharing one are checked."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    docs = np.repeat(np.arange(len(sizes)), sizes)
+    values = np.concatenate([hashes[o : o + z] for o, z in
+                             zip(np.asarray(offsets).tolist(), sizes.tolist(), strict=True)]
+                            ) if len(sizes) else np.empty(0, dtype=np.uint64)
+    distinct, inverse, freq = np.unique(values, return_inverse=True, return_counts=True)
+    rarity = np.lexsort((distinct, freq))  # rarest first, ties by value
+    order_of = np.empty(len(distinct), dtype=np.int64)
+    order_of[rarity] = np.arange(len(distinct))
+    token = order_of[inverse]
+    by_doc = np.lexsort((token, docs))  # each document's tokens, rarest first
+    docs, token = docs[by_doc], token[by_doc]
+    first = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=first[1:])
+    position = np.arange(len(docs)) - first[docs]
+    need = np.array([s - max(0, int(np.ceil(threshold * s - 1e-9))) + 1 for s in sizes.tolist()],
+                    dtype=np.int64)
+    prefix = position < need[docs]
+    from provenance.similarity.candidates import colliding_pairs
+
+    found = colliding_pairs(token[prefix].astype(np.uint64), docs[prefix], max(1, len(sizes)))
+    if not len(found):
+        return found, np.zeros(0)
+    sims = set_jaccard(hashes, offsets, sizes, found[:, 0], found[:, 1], engine)
+    keep = sims >= threshold
+    return found[keep], sims[keep]
 
 
 def _ranking(ids, signatures, shingles, published) -> np.ndarray:

@@ -16,6 +16,9 @@ class Document:
     ``id`` is stable and unique within a corpus: for a file, its path relative to the folder
     read, without the suffix (``wire/2023-04-05``); for a record of a JSONL, JSON-list or CSV
     file, that plus ``:`` and the record's ``id`` field or its 1-based number.
+
+    ``notes`` are what the reader repaired or decided on its own and says so: a repeated id
+    renamed or kept, lone surrogates replaced by U+FFFD, a field it looked for and did not find.
     """
 
     id: str
@@ -27,6 +30,7 @@ class Document:
     author: str | None = None
     path: str | None = None
     encoding: str | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)

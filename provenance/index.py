@@ -36,32 +36,60 @@ An id added again replaces the stored document (``on_duplicate="replace"``, the 
 skipped (``"skip"``), or fails the whole add (``"error"``).
 
 **Format.** Version :data:`FORMAT` (the ``meta`` table, or the Redis hash ``<prefix>meta``);
-an index of another version, a file that is not an index, and a damaged file each give an
-:class:`IndexError_` naming the location and what to do.
+an index of another version, a file that is not an index, and a damaged file each give a
+:class:`StoreError` naming the location and what to do. The stored forms and what every
+backend promises are written in ``stores.base`` (the :class:`~provenance.stores.base.Store`
+protocol); :meth:`Index.check` walks every stored row and, with ``repair=True``, removes the
+damaged documents (saying which) and rebuilds damaged key structures.
+
+**Locations.** A file path (created only where no file exists: a 0-byte file is refused, not
+made a new empty index), or a ``redis://``/``rediss://``/``unix://`` URL. ``""`` and
+``":memory:"`` keep nothing and are refused, as is anything else that looks like a URL. A file
+that is not writable, or in a folder that is not, is opened read-only: queries work, writes are
+refused saying why.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import itertools
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import zstandard
 
 from provenance.documents import Document
 from provenance.errors import ConfigError, StoreError
 from provenance.options import IndexOptions, MinHashOptions
 from provenance.passages.finder import Aligner, Passage, PassageOptions
-from provenance.signatures import EMPTY, prepare, sentence_keys, sign_bytes
+from provenance.signatures import prepare, sentence_keys, sign_bytes
+from provenance.signatures.minhash import estimate_jaccard_many
 from provenance.similarity.candidates import band_keys, lsh_params
+from provenance.stores import open_store
+from provenance.stores.base import (
+    COMMON_KEY,
+    FORMAT,
+    SIGNATURE_DTYPE,
+    STORED_METADATA,
+    Batch,
+    CheckReport,
+    DamagedRowError,
+    DuplicateIdsError,
+    Problem,
+    Settings,
+    StoredRow,
+    pack_meta,
+    pack_text,
+    read_settings,
+    signature_from_bytes,
+    unpack_meta,
+    unpack_text,
+)
 
-__all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Index", "IndexError_", "Match",
-           "upgrade"]
+__all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "CheckReport",
+           "DamagedRowError", "DuplicateIdsError", "Index", "IndexError_", "Match", "Problem",
+           "pack_text", "unpack_text", "upgrade"]
 
-FORMAT = 2
-COMMON_KEY = 500
 MIN_SHARED_KEYS = 2
 
 
@@ -91,45 +119,13 @@ class Match:
 @dataclass(frozen=True)
 class AddResult:
     """What an ``add`` did: ids ``added`` (new), ``replaced`` (already there), ``skipped``
-    (duplicates under ``on_duplicate="skip"``, or duplicated within the batch: the last wins)."""
+    (already there, under ``on_duplicate="skip"``); ``repeated``: ids given more than once in
+    the call -- the last copy is the one stored (it replaced the earlier ones)."""
 
     added: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
-
-
-def pack_text(text: str) -> bytes:
-    """A document's text as stored: zstd (level 1) of its UTF-8 (surrogates kept)."""
-    return _ZSTD_OUT.compress(text.encode("utf-8", "surrogatepass"))
-
-
-def unpack_text(blob: bytes) -> str:
-    return _ZSTD_IN.decompress(blob).decode("utf-8", "surrogatepass")
-
-
-_ZSTD_OUT = zstandard.ZstdCompressor(level=1)
-_ZSTD_IN = zstandard.ZstdDecompressor()
-
-
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    """What the backends store for a batch of documents (distinct ids)."""
-
-    ids: list[str]
-    texts: list[bytes]  # pack_text
-    metas: list[str]  # JSON
-    published: list[str | None]
-    shingles: np.ndarray  # int64, one per document
-    signatures: np.ndarray  # (documents, num_perm) little-endian uint32
-    bands: np.ndarray  # (documents, bands) uint64; meaningless where shingles == 0
-    sentences: np.ndarray  # uint64, every document's sentence keys in turn (repeats kept)
-    offsets: np.ndarray  # int64: document d's sentence keys are sentences[offsets[d]:offsets[d+1]]
-
-    def band_keys(self, d: int) -> np.ndarray:
-        return self.bands[d] if self.shingles[d] else self.bands[d, :0]
-
-    def sentence_keys(self, d: int) -> np.ndarray:
-        return np.unique(self.sentences[self.offsets[d] : self.offsets[d + 1]])
+    repeated: tuple[str, ...] = ()
 
 
 class Index:
@@ -138,6 +134,9 @@ class Index:
     ``threshold``, ``num_perm``, ``seed`` and ``shingle_size`` are fixed when the index is
     created (later values are ignored; the stored ones are used): the document bands are tuned
     to find pairs from ``threshold`` up. Use as a context manager, or call :meth:`close`.
+
+    ``create=False`` refuses a location that holds no index yet (for reading); ``read_only=True``
+    opens it for reading only (also chosen by itself for a file or folder that is not writable).
 
     ``engine`` signs documents and computes their sentence keys: ``"numba"`` (the default: the
     compiled kernel, ~30 us a 600-word document; loading it takes about a second, once per
@@ -148,66 +147,100 @@ class Index:
 
     def __init__(self, location: str, *, threshold: float = 0.5, num_perm: int = 128,
                  seed: int = 1, shingle_size: int = 5, engine: str = "numba",
-                 options: IndexOptions | None = None) -> None:
+                 options: IndexOptions | None = None, create: bool = True,
+                 read_only: bool = False) -> None:
         if options is None:
             options = IndexOptions(threshold=threshold, minhash=MinHashOptions(
                 shingle=f"word:{shingle_size}", num_perm=num_perm, seed=seed, engine=engine))
         self.engine = options.minhash.engine
-        self.location = str(location)
-        settings = {"format": FORMAT, "threshold": options.threshold,
-                    "num_perm": options.minhash.num_perm, "seed": options.minhash.seed,
-                    "shingle_size": options.minhash.shingle_size}
-        if re.match(r"^(redis|rediss|unix)://", self.location):
-            from provenance.stores.redis import RedisStore
-
-            self._store = RedisStore(self.location, settings)
-        else:
-            from provenance.stores.sqlite import SQLiteStore
-
-            self._store = SQLiteStore(self.location, settings)
-        s = self._store.settings
-        self.threshold, self.num_perm = float(s["threshold"]), int(s["num_perm"])
-        self.seed, self.shingle_size = int(s["seed"]), int(s["shingle_size"])
+        wanted = Settings(options.threshold, options.minhash.num_perm, options.minhash.seed,
+                          options.minhash.shingle_size)
+        self._store = open_store(str(location), wanted.to_meta(), create=create,
+                                 read_only=read_only)
+        self.location = self._store.location  # without a password
+        s = read_settings(self._store.settings, self.location)
+        self.threshold, self.num_perm = s.threshold, s.num_perm
+        self.seed, self.shingle_size = s.seed, s.shingle_size
         self.bands, self.rows = lsh_params(self.threshold, self.num_perm)
+
+    @property
+    def read_only(self) -> bool:
+        return self._store.read_only
 
     # --- writing ------------------------------------------------------------------------------
 
-    def _batch(self, docs: Sequence[Document]) -> _Batch:
+    def _batch(self, docs: Sequence[Document]) -> Batch:
         chunks = [prepare(d.text) for d in docs]
         sigs, counts = sign_bytes(chunks, self.shingle_size, self.num_perm, self.seed,
                                   self.engine)
         sentences = sentence_keys(chunks, self.engine)
         offsets = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in sentences], out=offsets[1:])
-        metas = [json.dumps({k: v for k, v in (
-            ("outlet", d.outlet), ("published", d.published), ("title", d.title),
-            ("url", d.url), ("author", d.author), ("path", d.path)) if v},
-            ensure_ascii=False, sort_keys=True) for d in docs]
-        return _Batch(
-            ids=[d.id for d in docs], texts=[pack_text(d.text) for d in docs], metas=metas,
-            published=[d.published for d in docs], shingles=np.asarray(counts, dtype=np.int64),
-            signatures=np.ascontiguousarray(sigs, dtype="<u4"),
+        return Batch(
+            ids=[d.id for d in docs], texts=[pack_text(d.text) for d in docs],
+            metas=[pack_meta(d) for d in docs], published=[d.published for d in docs],
+            shingles=np.asarray(counts, dtype=np.int64),
+            signatures=np.ascontiguousarray(sigs, dtype=SIGNATURE_DTYPE),
             bands=band_keys(sigs, self.bands, self.rows),
             sentences=(np.concatenate(sentences).astype(np.uint64, copy=False) if sentences
                        else np.empty(0, np.uint64)),
             offsets=offsets)
 
     def add(self, docs: Iterable[Document], on_duplicate: str = "replace") -> AddResult:
-        """Add documents in one transaction (all or nothing). See the module's docstring for
-        ids already in the index."""
+        """Add documents in one transaction (all or nothing). An id already in the index is
+        replaced (``"replace"``), left as it is (``"skip"``), or fails the whole add with
+        :class:`DuplicateIdsError` (``"error"``). An id given twice in one call: the last copy
+        is stored, and the id is listed in ``repeated``."""
         if on_duplicate not in ("replace", "skip", "error"):
             raise ConfigError(f"on_duplicate {on_duplicate!r} is not one of replace, skip, error")
         batch: dict[str, Document] = {}
-        repeated: list[str] = []
+        repeated: dict[str, None] = {}
         for d in docs:
             if d.id in batch:
-                repeated.append(d.id)
-            batch[d.id] = d  # the last one wins
+                repeated[d.id] = None
+                del batch[d.id]  # the last one wins, in its own place
+            batch[d.id] = d
         if not batch:
             return AddResult()
         added, replaced, skipped = self._store.add(self._batch(list(batch.values())),
                                                    on_duplicate)
-        return AddResult(tuple(added), tuple(replaced), tuple(skipped) + tuple(repeated))
+        return AddResult(tuple(added), tuple(replaced), tuple(skipped), tuple(repeated))
+
+    def add_all(self, docs: Iterable[Document], *, batch: int = 1000,
+                on_duplicate: str = "replace") -> Iterator[AddResult]:
+        """Add a stream of documents, ``batch`` a transaction, yielding each batch's result as
+        it is committed (a crash loses at most the batch in flight). With
+        ``on_duplicate="error"``, the :class:`DuplicateIdsError` raised says in ``committed``
+        how many documents the batches before it had already stored (they stay); any other
+        error after a committed batch says so too."""
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise ConfigError(f"batch {batch!r} must be a whole number >= 1; try 1000")
+        committed = 0
+        pending: list[Document] = []
+
+        def flush() -> AddResult:
+            nonlocal committed
+            try:
+                result = self.add(pending, on_duplicate)
+            except DuplicateIdsError as exc:
+                more = (f"; the {committed:,} documents of earlier batches were added "
+                        "and stay" if committed else "; nothing was added")
+                raise DuplicateIdsError(f"{exc}{more}", exc.ids, committed) from None
+            except StoreError as exc:
+                if not committed:
+                    raise
+                raise StoreError(f"{exc} (the {committed:,} documents of earlier batches "
+                                 "were added and stay)") from None
+            pending.clear()
+            committed += len(result.added) + len(result.replaced)
+            return result
+
+        for doc in docs:
+            pending.append(doc)
+            if len(pending) >= batch:
+                yield flush()
+        if pending:
+            yield flush()
 
     @staticmethod
     def add_stream(location: str, docs: Iterable[Document], *, batch: int = 1000,
@@ -216,36 +249,16 @@ class Index:
         transaction, yielding each batch's :class:`AddResult` with the open index. The index
         is opened (or created, with ``settings``) only when the first document arrives, so an
         input with no document creates nothing; it is closed when the stream ends. An error in
-        a later batch says how many documents the earlier batches committed."""
-        ix: Index | None = None
-        pending: list[Document] = []
-        committed = 0
-
-        def flush() -> AddResult:
-            nonlocal committed
-            try:
-                result = ix.add(pending, on_duplicate=on_duplicate)
-            except StoreError as exc:
-                if committed:
-                    raise StoreError(f"{exc} (this batch was not added; the {committed:,} "
-                                     "documents of earlier batches were)") from exc
-                raise
-            committed += len(result.added) + len(result.replaced)
-            pending.clear()
-            return result
-
-        try:
-            for doc in docs:
-                if ix is None:
-                    ix = Index(location, **settings)
-                pending.append(doc)
-                if len(pending) >= batch:
-                    yield flush(), ix
-            if pending:
-                yield flush(), ix
-        finally:
-            if ix is not None:
-                ix.close()
+        a later batch says how many documents the earlier batches committed (see
+        :meth:`add_all`)."""
+        stream = iter(docs)
+        first = next(stream, None)
+        if first is None:
+            return
+        with Index(location, **settings) as ix:
+            for result in ix.add_all(itertools.chain([first], stream), batch=batch,
+                                     on_duplicate=on_duplicate):
+                yield result, ix
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove documents by id in one transaction; returns the ids that were there."""
@@ -260,7 +273,14 @@ class Index:
         query's id is left out of the answer."""
         if isinstance(doc, str):
             doc = Document("query", doc)
-        threshold = self.threshold if threshold is None else threshold
+        if threshold is None:
+            threshold = self.threshold
+        elif (not isinstance(threshold, int | float) or isinstance(threshold, bool)
+              or math.isnan(threshold) or not 0.0 <= threshold <= 1.0):
+            raise ConfigError(f"query threshold {threshold!r} is outside [0, 1]; try "
+                              f"{self.threshold} (the index's)")
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ConfigError(f"k {k!r} must be a whole number >= 1; try 10")
         chunk = prepare(doc.text)
         sigs, counts = sign_bytes([chunk], self.shingle_size, self.num_perm, self.seed,
                                   self.engine)
@@ -273,12 +293,12 @@ class Index:
         near.discard(doc.id)
         shared.pop(doc.id, None)
         rows.pop(doc.id, None)
-        scored = []
-        for id_, sig in sorted(rows.items()):
-            other = np.frombuffer(sig, dtype="<u4")
-            sim = 0.0 if (other == EMPTY).all() else float(np.count_nonzero(other == sigs[0])) \
-                / self.num_perm
-            scored.append((sim, shared.get(id_, 0), id_))
+        ids = sorted(rows)
+        stored = np.empty((len(ids), self.num_perm), dtype=SIGNATURE_DTYPE)
+        for r, id_ in enumerate(ids):
+            stored[r] = signature_from_bytes(rows[id_], self.num_perm, self.location, id_)
+        sims = estimate_jaccard_many(sigs[0], stored).tolist()
+        scored = [(sim, shared.get(id_, 0), id_) for sim, id_ in zip(sims, ids, strict=True)]
         # near-duplicates first, most similar first; then the most shared sentence keys
         scored.sort(key=lambda x: (x[0] < threshold, -x[0] if x[0] >= threshold else -x[1],
                                    -x[1], -x[0], x[2]))
@@ -298,9 +318,10 @@ class Index:
                 continue
             if passages and aligner is None:
                 aligner = Aligner(doc, options)
-            found = tuple(aligner(Document(id_, unpack_text(blob)))) if passages else ()
+            found = (tuple(aligner(Document(id_, unpack_text(blob, self.location, id_))))
+                     if passages else ())
             if sim >= threshold or found:
-                meta = json.loads(meta_json)
+                meta = unpack_meta(meta_json, self.location, id_)
                 matches.append(Match(id_, sim, found, meta.get("outlet"), meta.get("published"),
                                      meta.get("title"), meta.get("url")))
         return matches
@@ -311,10 +332,60 @@ class Index:
             blob, meta = self._store.document(id_)
         except KeyError:
             return None
-        m = json.loads(meta)
-        return Document(id_, unpack_text(blob), outlet=m.get("outlet"), url=m.get("url"),
-                        published=m.get("published"), title=m.get("title"),
-                        author=m.get("author"), path=m.get("path"))
+        return self._unpack(StoredRow(id_, blob, meta, b""))
+
+    def _unpack(self, row: StoredRow) -> Document:
+        m = unpack_meta(row.meta, self.location, row.id)
+        return Document(row.id, unpack_text(row.text, self.location, row.id),
+                        **{k: m.get(k) for k in STORED_METADATA})
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Walk every stored row -- text frame and checksum, metadata JSON, signature length --
+        and the backend's own structures (SQLite: its integrity check and every key run; Redis:
+        each document's key sets); return what is wrong. With ``repair``, remove the damaged
+        documents (listed in ``removed``: add them again from their sources) and, when a key
+        structure is damaged, rebuild every document's keys from the stored texts."""
+        problems: list[Problem] = []
+        try:
+            problems += self._store.check_structure()
+        except StoreError as exc:
+            problems.append(Problem(None, "structure", str(exc)))
+        fatal = any(p.part == "structure" for p in problems)
+        documents = 0
+        bad: list[str] = []
+        if not fatal:
+            for rows in self._store.rows():
+                for row in rows:
+                    documents += 1
+                    found = self._check_row(row)
+                    if found:
+                        problems.append(found)
+                        bad.append(row.id)
+        report = CheckReport(self.location, documents, tuple(problems))
+        if not repair or report.ok:
+            return report
+        if fatal:
+            return CheckReport(self.location, documents, tuple(problems), notes=(
+                "the file itself is damaged (SQLite's integrity check): nothing was repaired; "
+                "restore it from a backup, or rebuild the index from the sources",))
+        removed = tuple(self._store.remove(sorted(set(bad)))) if bad else ()
+        keyed = any(p.part == "keys" and p.id not in bad for p in problems)
+        if keyed:
+            self._store.rebuild_keys(self._batch, self._unpack)
+        notes = [f"removed {len(removed)} damaged documents: add them again from their sources"
+                 ] if removed else []
+        if keyed:
+            notes.append("rebuilt the keys of every document from the stored texts")
+        return CheckReport(self.location, documents, tuple(problems), removed, keyed,
+                           tuple(notes))
+
+    def _check_row(self, row: StoredRow) -> Problem | None:
+        try:
+            signature_from_bytes(row.signature, self.num_perm, self.location, row.id)
+            self._unpack(row)
+        except DamagedRowError as exc:
+            return Problem(row.id, exc.part, exc.detail)
+        return None
 
     def compact(self) -> None:
         """Merge the index's key runs into one, dropping the keys of removed and replaced
@@ -329,7 +400,8 @@ class Index:
         return self._store.has(id_)
 
     def stats(self) -> dict:
-        """Location, backend, format, settings, document count and storage figures."""
+        """Location (no password), backend, format, settings, document count and storage
+        figures; always JSON-serializable."""
         return {"location": self.location, "backend": self._store.name, "format": FORMAT,
                 "documents": len(self), "threshold": self.threshold, "num_perm": self.num_perm,
                 "seed": self.seed, "shingle_size": self.shingle_size, "bands": self.bands,
@@ -348,17 +420,18 @@ class Index:
 def upgrade(source: str, target: str) -> int:
     """Copy a format-1 SQLite index at ``source`` into a new index at ``target`` (a file path or
     a Redis URL) with the same settings; returns the number of documents copied. ``source`` is
-    only read. Each batch of 1,000 is one transaction of the target."""
-    from provenance.stores.sqlite import read_format_1
+    only read (through an escaped ``file:`` URI). Each batch of 1,000 is one transaction of the
+    target."""
+    from provenance.stores.format1 import read_format_1
 
     settings, batches = read_format_1(source)
+    old = read_settings({**settings, "format": str(FORMAT)}, source)
     copied = 0
-    with Index(target, threshold=float(settings["threshold"]),
-               num_perm=int(settings["num_perm"]), seed=int(settings["seed"]),
-               shingle_size=int(settings["shingle_size"])) as ix:
+    with Index(target, threshold=old.threshold, num_perm=old.num_perm, seed=old.seed,
+               shingle_size=old.shingle_size) as ix:
         if len(ix):
-            raise IndexError_(f"{target}: already holds {len(ix):,} documents; upgrade into a "
-                              "new index")
+            raise StoreError(f"{ix.location}: already holds {len(ix):,} documents; upgrade into "
+                             "a new index")
         for docs in batches:
             copied += len(ix.add(docs).added)
     return copied

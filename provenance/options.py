@@ -150,7 +150,9 @@ class ScanOptions:
     - ``matrix_limit``: up to this many documents every pair is compared exactly and the full
       matrix is kept; above it, LSH candidates are verified and only the pair list is kept;
     - ``passages``: :class:`PassageOptions`, or None to find no passages (nor provenance from
-      them).
+      them);
+    - ``dayfirst``: how an ambiguous ``published`` date such as ``05/04/2023`` is read: True
+      (day first), False (month first) or None (refused as ambiguous, said in ``date_problem``).
 
     :func:`ScanConfig` builds one from the flat keywords of the first release.
     """
@@ -160,6 +162,7 @@ class ScanOptions:
     min_score: float = 0.01
     matrix_limit: int = 2000
     passages: PassageOptions | None = field(default_factory=PassageOptions)
+    dayfirst: bool | None = None
 
     def __post_init__(self) -> None:
         _share("threshold", self.threshold, 0.5)
@@ -202,11 +205,14 @@ def ScanConfig(  # noqa: N802 -- the first release's class name, kept as the fla
 class DedupOptions:
     """Deduplication at scale: ``threshold`` is the Jaccard similarity from which two documents
     are near-duplicates; ``minhash`` how they are signed (word shingles only: dedup signs
-    bytes); ``batch`` documents are signed at a time."""
+    bytes); ``batch`` documents are signed at a time; ``exact``: decide on the exact Jaccard of
+    the candidates' shingle sets (the default), or on the MinHash estimate alone (``False``:
+    no spill file, one pass)."""
 
     threshold: float = 0.8
     minhash: MinHashOptions = field(default_factory=MinHashOptions)
     batch: int = 8192
+    exact: bool = True
 
     def __post_init__(self) -> None:
         _share("threshold", self.threshold, 0.8)

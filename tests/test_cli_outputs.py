@@ -67,17 +67,16 @@ def test_an_output_that_is_an_input_is_refused(run, tmp_path):
     assert article.read_bytes() == before
 
 
-def test_unwritable_output_fails_before_the_work(run, seeds_dir, tmp_path):
+def test_unwritable_output_fails_before_the_work(run, seeds_dir, tmp_path, monkeypatch):
     locked = tmp_path / "locked"
     locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if os.access(locked, os.W_OK):
-            pytest.skip("running as a user who can write anywhere")
-        result = run("scan", seeds_dir, "-o", locked / "out.json")
-        assert result.exit_code == 1 and "cannot write" in result.output
-    finally:
-        locked.chmod(0o700)
+    real_access = os.access
+    # root may write anywhere: the folder is made unwritable for the check the command makes
+    monkeypatch.setattr(os, "access", lambda path, mode: False if str(path) == str(locked)
+                        else real_access(path, mode))
+    monkeypatch.setattr("provenance_cli.main.analyze", lambda *a, **k: pytest.fail("worked"))
+    result = run("scan", seeds_dir, "-o", locked / "out.json")
+    assert result.exit_code == 1 and "cannot write" in result.output
 
 
 def test_a_failed_write_keeps_yesterdays_output(run, seeds_dir, tmp_path, monkeypatch):
@@ -146,7 +145,7 @@ def test_index_remove_with_invalid_utf8_on_stdin(run, seeds_dir, tmp_path):
     assert "line 2: not UTF-8" in result.output
 
 
-def test_on_duplicate_error_says_what_earlier_batches_committed(run, seeds_dir, tmp_path):
+def test_on_duplicate_error_counts_earlier_batches(run, seeds_dir, tmp_path):
     db = tmp_path / "ix.db"
     run("index", "add", db, seeds_dir, "--include", "004_*", "-q")
     result = run("index", "add", db, seeds_dir, "--batch", "2", "--on-duplicate", "error")
@@ -170,3 +169,49 @@ def test_bare_shingle_size_is_read_as_words_with_a_note(run, seeds_dir):
     assert "--shingle 5 is read as word:5" in result.stderr
     assert run("dedup", seeds_dir, "--shingle", "word:5").exit_code == 0
     assert run("scan", seeds_dir, "--shingle", "word:3", "-q").exit_code == 0
+
+
+def test_id_field_dayfirst_and_the_readers_notes(run, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"newid": "17", "text": "A tram line opened in the city centre on Monday morning.",
+             "published": "05/04/2023"},
+            {"newid": "17", "text": "Rain is expected across the north of the country tonight.",
+             "published": "05/04/2023"}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("scan", feed, "--id-field", "newid", "--dayfirst", "-f", "json", "--no-passages")
+    assert result.exit_code == 0, result.output
+    docs = json.loads(result.stdout)["documents"]
+    assert [d["published_utc"][:10] for d in docs] == ["2023-04-05", "2023-04-05"]
+    assert sum(bool(d["notes"]) for d in docs) == 1  # the repeated id, renamed and said
+    assert "repaired or decided" in result.stderr
+    unsure = json.loads(run("scan", feed, "--id-field", "newid", "-f", "json", "-q").stdout)
+    assert all(d["date_problem"] for d in unsure["documents"])
+
+
+def test_index_check_reports_and_repairs(run, seeds_dir, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "ix.db"
+    run("index", "add", db, seeds_dir, "-q")
+    clean = run("index", "check", db)
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["ok"] is True
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE docs SET meta = '{broken' WHERE id = '002_07e17540711d636a'")
+    damaged = run("index", "check", db)
+    assert damaged.exit_code == 1 and "--repair" in damaged.output
+    repaired = run("index", "check", db, "--repair")
+    assert repaired.exit_code == 0
+    assert json.loads(repaired.stdout)["removed"] == ["002_07e17540711d636a"]
+    assert run("index", "check", db).exit_code == 0
+
+
+@pytest.mark.slow
+def test_the_first_compile_is_announced_and_never_repeated(seeds_dir, tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    command = [sys.executable, "-m", "provenance_cli.main", "index", "add",
+               str(tmp_path / "ix.db"), str(seeds_dir)]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "compiling the kernels once" in first.stderr
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert second.returncode == 0 and "compiling" not in second.stderr

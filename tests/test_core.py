@@ -240,3 +240,95 @@ def test_hash_set_refuses_zero():
 
     with pytest.raises(ValueError, match="empty slot"):
         hash_set(np.array([0, 5], dtype=np.uint64))
+
+
+# --- exact shingle sets (dedup's checks) -------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(messy, max_size=10), st.integers(1, 5))
+def test_shingle_sets_kernel_equals_the_reference(docs, n):
+    from provenance.signatures import set_jaccard, shingle_sets
+
+    buf, offsets = pack(docs)
+    ref = shingle_sets(buf, offsets[:-1], offsets[1:], n, "numpy")
+    sigs, counts = batch_sign_bytes(buf, offsets, word_table(), n, *permutations(16, 1))
+    for bounds in (None, counts):
+        got = shingle_sets(buf, offsets[:-1], offsets[1:], n, "numba", bounds=bounds)
+        for d, data in enumerate(docs):
+            want = np.unique(shingle_hashes(unit_hashes_reference(data), n))
+            for hashes, offs, sizes in (ref, got):
+                assert hashes[offs[d] : offs[d] + sizes[d]].tolist() == want.tolist()
+    pairs = np.array([(i, j) for i in range(len(docs)) for j in range(len(docs))],
+                     dtype=np.int64).reshape(-1, 2)
+    a = set_jaccard(*ref, pairs[:, 0], pairs[:, 1], "numpy")
+    b = set_jaccard(*got, pairs[:, 0], pairs[:, 1], "numba")
+    np.testing.assert_array_equal(a, b)
+    for (i, j), value in zip(pairs.tolist(), a.tolist(), strict=True):
+        x = set(shingle_hashes(unit_hashes_reference(docs[i]), n).tolist())
+        y = set(shingle_hashes(unit_hashes_reference(docs[j]), n).tolist())
+        assert value == (len(x & y) / len(x | y) if x | y else 0.0)
+
+
+# --- compiling once ----------------------------------------------------------------------------
+
+def test_each_kernel_has_one_compiled_signature():
+    # the wrappers hand every kernel the same argument types, whatever the caller passes
+    # (writable or read-only buffers, other integer types), so nothing compiles twice
+    from provenance.signatures import kernel as k
+    from provenance.signatures import (
+        kernels_cached,
+        sentence_keys,
+        set_jaccard,
+        shingle_sets,
+        sign_bytes,
+        sign_packed,
+    )
+
+    docs = [b"one two three four five six. Seven eight nine ten eleven.", b"two three"]
+    buf, offsets = pack(docs)
+    for b in (buf, buf.copy()):
+        for o in (offsets, offsets.astype(np.int32)):
+            sign_packed(b, o, 5, 16, 1, "numba")
+            hashes, offs, sizes = shingle_sets(b, o[:-1], o[1:], 5, "numba")
+            set_jaccard(hashes, offs, sizes, np.array([0]), np.array([1], dtype=np.int32),
+                        "numba")
+            set_jaccard(hashes.copy(), offs.copy(), sizes.copy(), np.array([0]), np.array([1]),
+                        "numba")
+    sign_bytes(docs, 5, 16, 1, "numba")
+    sentence_keys(docs, engine="numba")
+    sign([np.arange(7, dtype=np.uint64), np.arange(3, dtype=np.uint64)], 5, 16, 1, "numba")
+    for kernel, sig in k.ENTRY_POINTS:
+        assert kernel.signatures == [tuple(sig)], kernel.py_func.__name__
+    assert kernels_cached()
+
+
+@pytest.mark.slow
+def test_a_second_process_never_compiles(tmp_path):
+    # an empty cache: the first process compiles every kernel, the second loads them all
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import json, numpy as np
+from provenance.signatures import kernels_cached, sign_bytes, sentence_keys, warm_up
+from provenance.signatures import kernel as k
+before = kernels_cached()
+compiled = warm_up()
+sign_bytes([b"words to sign here now"], engine="numba")
+sentence_keys([b"words to sign here now."], engine="numba")
+misses = sum(sum(kernel.stats.cache_misses.values()) for kernel, _ in k.ENTRY_POINTS)
+print(json.dumps({"before": before, "compiled": compiled, "misses": misses,
+                  "after": kernels_cached()}))
+"""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                      capture_output=True, text=True).stdout.splitlines()[-1])
+            for _ in range(2)]
+    first, second = runs
+    from provenance.signatures.kernel import ENTRY_POINTS
+
+    assert first["before"] is False and first["compiled"] == len(ENTRY_POINTS)
+    assert first["after"] is True
+    assert second == {"before": True, "compiled": 0, "misses": 0, "after": True}

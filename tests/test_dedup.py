@@ -5,6 +5,7 @@ import json
 import random
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,3 +154,85 @@ def test_dedup_cli(tmp_path):
     assert dropped.stdout.splitlines()[1].startswith("y,false,x,x,")
     empty = CliRunner().invoke(cli, ["dedup", "-"], input="{not json\n")
     assert empty.exit_code == 1 and "no readable documents" in empty.stderr
+
+
+def _sets(texts, n=5):
+    from provenance.signatures import prepare, shingle_sets
+    from provenance.signatures.text_bytes import pack
+
+    buf, offsets = pack([prepare(t) for t in texts])
+    return shingle_sets(buf, offsets[:-1], offsets[1:], n, "numpy")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(VOCAB[:12]), min_size=0, max_size=14), max_size=9),
+       st.sampled_from([0.3, 0.5, 0.8, 1.0]))
+def test_exact_pairs_equal_brute_force(word_lists, threshold):
+    from provenance.dedup import exact_pairs
+    from provenance.signatures import set_jaccard
+
+    hashes, offsets, sizes = _sets([" ".join(w) for w in word_lists], n=2)
+    found, sims = exact_pairs(hashes, offsets, sizes, threshold)
+    n = len(word_lists)
+    i, j = np.triu_indices(n, k=1)
+    every = set_jaccard(hashes, offsets, sizes, i, j, "numpy")
+    want = {(a, b): s for a, b, s in zip(i.tolist(), j.tolist(), every.tolist(), strict=True)
+            if s >= threshold}
+    assert {tuple(p): s for p, s in zip(found.tolist(), sims.tolist(), strict=True)} == want
+
+
+def test_exact_decisions_rest_on_exact_jaccard():
+    # b is at exact Jaccard 0.67 with a, c at 0.88: at 0.8 only c joins a (a, with more
+    # shingles, represents)
+    rng = random.Random(11)
+    words = text(rng, 420).split()
+    a = " ".join(words)
+    b = " ".join(words[:330] + [f"x{k}" for k in range(70)])
+    c = " ".join(words[:385] + [f"y{k}" for k in range(15)])
+    docs = [Document("a", a), Document("b", b), Document("c", c),
+            Document("u", text(rng, 400))]
+    hashes, offsets, sizes = _sets([a, b, c])
+    from provenance.signatures import set_jaccard
+
+    ab, ac = set_jaccard(hashes, offsets, sizes, np.array([0, 0]), np.array([1, 2]), "numpy")
+    assert ab < 0.8 <= ac
+    for engine in ("numpy", "numba"):
+        options = DedupOptions(minhash=MinHashOptions(engine=engine))
+        got = by_id(dedup(docs, options))
+        assert got["a"].keep and got["b"].keep and got["u"].keep
+        assert not got["c"].keep and got["c"].cluster == "a"
+        assert abs(got["c"].similarity - ac) < 1e-12
+    estimate = dedup(docs, DedupOptions(exact=False))
+    assert len(estimate.decisions) == 4
+
+
+@pytest.mark.parametrize("memory", [0, 3500])
+def test_exact_checks_read_back_blocks_within_the_budget(monkeypatch, memory):
+    # one document pair per block, the bytes in memory, on disk or both (batches of 5): the
+    # same decisions as one block in memory
+    import provenance.dedup as dedup_module
+
+    docs = corpus()
+    whole = [d.to_dict() for d in dedup(docs).decisions]
+    monkeypatch.setattr(dedup_module, "SPILL_MEMORY", memory)
+    original = dedup_module.exact_verifier
+
+    def tiny(*args, **kwargs):
+        return original(*args, **{**kwargs, "budget": 1})
+
+    monkeypatch.setattr(dedup_module, "exact_verifier", tiny)
+    assert [d.to_dict() for d in dedup(docs, DedupOptions(batch=5)).decisions] == whole
+
+
+def test_an_unwritable_spill_folder_is_one_clear_error(monkeypatch, tmp_path):
+    import tempfile
+
+    import provenance.dedup as dedup_module
+    from provenance.errors import ProvenanceError
+
+    monkeypatch.setattr(dedup_module, "SPILL_MEMORY", 0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with pytest.raises(ProvenanceError, match="TMPDIR") as info:
+        dedup(corpus())
+    assert "--estimate" in str(info.value)
+    assert len(dedup(corpus(), DedupOptions(exact=False)).decisions) == 26

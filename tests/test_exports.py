@@ -32,3 +32,20 @@ def test_dot_keeps_unicode_and_escapes_quotes():
     assert "“historic mistake”" in text and "\\u201c" not in text
     assert '\\"as is\\"' in text and "\\\\ here" in text
     assert "\x01" not in text
+
+
+def test_csv_cells_cannot_run_as_formulas():
+    import csv
+    import io
+
+    from provenance.render.csv import passages_csv, safe_cell
+
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("-1") == "'-1" and safe_cell(-1) == -1 and safe_cell(None) == ""
+    from provenance.passages import Passage
+
+    p = Passage(a="=cmd|' /C calc'!A0", b="@b", a_start=0, a_end=1, b_start=0, b_end=1,
+                a_text="+1", b_text="ok", score=0.5, kind="rewritten", quoted=False,
+                quote=None)
+    rows = list(csv.reader(io.StringIO(passages_csv([p]))))
+    assert rows[1][0].startswith("'=") and rows[1][1] == "'@b" and rows[1][3] == "0.5"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -17,7 +16,6 @@ from provenance import Document, read
 from provenance.index import FORMAT, Index, IndexError_
 from provenance_cli.main import cli
 
-REDIS_URL = os.environ.get("PROVENANCE_TEST_REDIS", "redis://localhost:6379/15")
 VOCAB = [f"w{i}x" for i in range(5000)]
 
 
@@ -31,27 +29,21 @@ def synthetic(n: int, seed: int = 0, prefix: str = "d") -> list[Document]:
     return docs
 
 
-def redis_url() -> str:
-    """The test Redis database (flushed), or a skip that says why -- a failure when
-    PROVENANCE_REQUIRE_REDIS=1, as .ci/run sets after starting redis-server."""
-    try:
-        import redis
+def redis_url(server: str, db: int = 15) -> str:
+    """Database ``db`` of the session's private redis-server (``redis_server`` in conftest),
+    flushed."""
+    import redis
 
-        r = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-        r.ping()
-        r.flushdb()
-        return REDIS_URL
-    except Exception as exc:  # noqa: BLE001 -- any reason to skip is reported
-        if os.environ.get("PROVENANCE_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis at {REDIS_URL} is required but unreachable: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); .ci/run starts redis-server")
+    url = f"{server}/{db}"
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "redis"])
 def location(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "index.db")
-    return redis_url()
+    return redis_url(request.getfixturevalue("redis_server"))
 
 
 def test_add_query_remove(location, seeds_dir):
@@ -91,7 +83,7 @@ def test_near_duplicates_and_duplicate_ids(location):
             ix.add([Document("new", "fresh text here"), docs[2]], on_duplicate="error")
         assert "new" not in ix  # all or nothing
         twice = ix.add([Document("t", "first version"), Document("t", "second version")])
-        assert twice.added == ("t",) and twice.skipped == ("t",)
+        assert twice.added == ("t",) and twice.repeated == ("t",) and not twice.skipped
         assert ix.get("t").text == "second version"
 
 
@@ -150,6 +142,7 @@ def _worker(tmp_path: Path, *args: str) -> subprocess.Popen:
                             text=True)
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_an_add(location, tmp_path):
     with Index(location) as ix:
         ix.add(synthetic(10, prefix="base"))
@@ -167,6 +160,7 @@ def test_killed_in_the_middle_of_an_add(location, tmp_path):
             assert ix._store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_two_processes_adding_at_once(location, tmp_path):
     procs = [_worker(tmp_path, location, str(seed), f"p{seed}-", "300") for seed in (1, 2)]
     for proc in procs:
@@ -191,6 +185,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_queries_while_another_process_adds_and_merges(location, tmp_path):
     base = synthetic(20, prefix="base")
     with Index(location) as ix:
@@ -215,16 +210,21 @@ def test_queries_while_another_process_adds_and_merges(location, tmp_path):
     assert queries >= 5 and len(seen) >= 2  # the queries overlapped the adds
 
 
+@pytest.mark.slow
 def test_redis_down_or_gone():
     with pytest.raises(IndexError_, match="cannot reach Redis at redis://localhost:1/0"):
         Index("redis://localhost:1/0")
     if subprocess.run(["which", "redis-server"], capture_output=True).returncode:
         pytest.skip("redis-server is not installed")
-    port = 6391
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    import socket
+
+    with socket.socket() as s:  # a free port: never a Redis someone else runs
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     try:
-        url = f"redis://localhost:{port}/0"
+        url = f"redis://127.0.0.1:{port}/0"
         for _ in range(50):
             try:
                 ix = Index(url)
@@ -236,7 +236,7 @@ def test_redis_down_or_gone():
         server.wait()
         with pytest.raises(IndexError_, match="cannot reach Redis"):
             ix.query(synthetic(1)[0])
-        with pytest.raises(IndexError_, match="Nothing was changed"):
+        with pytest.raises(IndexError_, match="Nothing was changed"):  # refused at connect
             ix.add(synthetic(3, seed=4, prefix="late"))
     finally:
         server.kill()

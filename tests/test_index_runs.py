@@ -64,6 +64,7 @@ def tiny_runs(monkeypatch):
     return monkeypatch
 
 
+@pytest.mark.slow
 def test_runs_give_the_candidates_of_the_plain_reference(tmp_path, tiny_runs):
     rng = random.Random(7)
     originals = [article(rng, i) for i in range(60)]
@@ -153,6 +154,7 @@ def test_level_of_and_sorted_entries():
     assert first.tolist() == [0, 0, 0, 2, 3] and last.tolist() == [-1, 0, 2, 2, 3]
 
 
+@pytest.mark.slow
 def test_replacing_the_same_documents_for_years_keeps_dead_rows_few(tmp_path, tiny_runs):
     rng = random.Random(11)
     with Index(str(tmp_path / "ix.db")) as ix:

@@ -144,7 +144,9 @@ def test_include_exclude_and_hidden(tmp_path, write):
 def test_ids_stay_unique(tmp_path, write):
     write("a.txt", ARTICLE)
     write("a.md", ARTICLE)
-    assert sorted(d.id for d in read(tmp_path).documents) == ["a", "a.txt"]
+    docs = read(tmp_path).documents
+    assert [d.id for d in docs] == ["a", "a@a.txt"]
+    assert "repeats the id of a.md" in docs[1].notes[0]
 
 
 def test_missing_path_is_an_input_error(tmp_path):

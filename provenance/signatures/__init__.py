@@ -4,8 +4,12 @@ Two entry points:
 
 - :func:`sign` from unit hashes (the scan path, which tokenizes in Python to keep offsets and
   leave boilerplate out);
-- :func:`sign_bytes` / :func:`sign_texts` straight from the documents' bytes (the dedup and
-  index path): UTF-8 decoding, words, xxh64, shingles and signatures in one compiled pass.
+- :func:`sign_bytes` / :func:`sign_texts` / :func:`sign_packed` straight from the documents'
+  bytes (the dedup and index path): UTF-8 decoding, words, xxh64, shingles and signatures in one
+  compiled pass.
+
+:func:`shingle_sets` and :func:`set_jaccard` give the exact sets behind a signature and their
+Jaccard similarity (dedup verifies its candidate pairs with them).
 
 ``engine="numpy"`` runs the plain reference one document at a time; ``engine="numba"`` runs the
 compiled kernels over the whole batch on all cores; ``"auto"`` takes numba for batches big
@@ -63,12 +67,17 @@ __all__ = [
     "shingle_hashes",
     "prepare",
     "sign",
+    "set_jaccard",
+    "shingle_sets",
     "sign_bytes",
+    "sign_packed",
     "sign_texts",
     "sentence_keys",
     "signature_reference",
+    "kernels_cached",
     "to_lean_minhash",
     "unit_hash",
+    "warm_up",
     "word_unit_hashes",
 ]
 
@@ -144,11 +153,96 @@ def sign_bytes(
     return signatures, counts
 
 
+def sign_packed(
+    buf: np.ndarray, offsets: np.ndarray, n: int = 5, num_perm: int = 128, seed: int = 1,
+    engine: str = "auto",
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sign_bytes` of documents already packed into one buffer (``text_bytes.pack``):
+    document d is ``buf[offsets[d]:offsets[d+1]]``."""
+    check_engine(engine)
+    if n < 1:
+        raise ConfigError(f"shingle size {n} must be at least 1; try 5")
+    if engine == "numba" or (engine == "auto" and int(offsets[-1] - offsets[0])
+                             >= KERNEL_MIN_BYTES):
+        from provenance.signatures.kernel import batch_sign_bytes
+
+        return batch_sign_bytes(buf, offsets, word_table(), n, *permutations(num_perm, seed))
+    data = np.asarray(buf, dtype=np.uint8)
+    return sign_bytes([data[offsets[d] : offsets[d + 1]].tobytes()
+                       for d in range(len(offsets) - 1)], n, num_perm, seed, "numpy")
+
+
+def shingle_sets(
+    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int = 5, engine: str = "auto",
+    bounds: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The exact shingle sets of prepared documents ``buf[starts[d]:ends[d]]``: each one's
+    distinct 64-bit shingle hashes (the values its signature is the MinHash of), sorted, as
+    ``(hashes, offsets, sizes)`` -- document d owns ``hashes[offsets[d]:offsets[d] +
+    sizes[d]]``. ``bounds``: at least each document's shingle count (sizes the output)."""
+    check_engine(engine)
+    if n < 1:
+        raise ConfigError(f"shingle size {n} must be at least 1; try 5")
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    if engine == "numba" or (engine == "auto" and int((ends - starts).sum()) >= KERNEL_MIN_BYTES):
+        from provenance.signatures.kernel import batch_shingle_sets
+
+        return batch_shingle_sets(buf, starts, ends, word_table(), n, bounds)
+    data = np.asarray(buf, dtype=np.uint8)
+    sets = [np.unique(shingle_hashes(unit_hashes_reference(data[s:e].tobytes()), n))
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    sizes = np.array([len(x) for x in sets], dtype=np.int64)
+    offsets = np.zeros(len(sets), dtype=np.int64)
+    if len(sets) > 1:
+        np.cumsum(sizes[:-1], out=offsets[1:])
+    hashes = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    return hashes.astype(np.uint64, copy=False), offsets, sizes
+
+
+def set_jaccard(
+    hashes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, left: np.ndarray,
+    right: np.ndarray, engine: str = "auto",
+) -> np.ndarray:
+    """Exact Jaccard of the shingle sets ``left[p]`` and ``right[p]`` (indices into the output
+    of :func:`shingle_sets`); 0.0 for two empty sets."""
+    check_engine(engine)
+    if engine == "numba" or (engine == "auto" and len(left) * 64 >= KERNEL_MIN_UNITS):
+        from provenance.signatures.kernel import pair_jaccard
+
+        return pair_jaccard(hashes, offsets, sizes, left, right)
+    out = np.zeros(len(left), dtype=np.float64)
+    for p, (a, b) in enumerate(zip(np.asarray(left).tolist(), np.asarray(right).tolist(),
+                                   strict=True)):
+        x = hashes[offsets[a] : offsets[a] + sizes[a]]
+        y = hashes[offsets[b] : offsets[b] + sizes[b]]
+        union = len(np.union1d(x, y))
+        out[p] = len(np.intersect1d(x, y, assume_unique=True)) / union if union else 0.0
+    return out
+
+
 def sign_texts(
     texts: Sequence[str], n: int = 5, num_perm: int = 128, seed: int = 1, engine: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sign_bytes` of ``[prepare(t) for t in texts]``."""
     return sign_bytes([prepare(t) for t in texts], n, num_perm, seed, engine)
+
+
+def kernels_cached() -> bool:
+    """Whether the compiled kernels are ready to load from numba's on-disk cache (or loaded):
+    ``False`` means the first compiled call will stall about 10 s to compile them, once per
+    machine -- a front end can say so, then call :func:`warm_up`. Imports numba (~0.5 s)."""
+    from provenance.signatures.kernel import kernels_cached as cached
+
+    return cached()
+
+
+def warm_up() -> int:
+    """Load the compiled kernels now (compiling them, once per machine, when not cached), so no
+    later call stalls; returns how many were compiled."""
+    from provenance.signatures.kernel import warm_up as warm
+
+    return warm()
 
 
 def sentence_keys(chunks: Sequence[bytes], engine: str = "auto") -> list[np.ndarray]:

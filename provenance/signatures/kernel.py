@@ -1,14 +1,26 @@
 """The fast path: numba kernels over a whole batch of documents, parallel over documents.
 
 Each kernel computes exactly what the numpy reference in ``hashing.py`` / ``minhash.py`` computes
-for one document at a time; ``tests/test_core.py`` holds them equal value for value. Compiled
-code is cached on disk (``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``). This module is
-imported only when a kernel is first used, so numba's start-up (about 0.8 s warm, a few seconds
-on the first compile) is paid only by runs that take the fast path.
+for one document at a time; ``tests/test_core.py`` holds them equal value for value. This module
+is imported only when a kernel is first used, so numba's start-up is paid only by runs that take
+the fast path.
+
+**Compiling once.** Every kernel is compiled with ``cache=True``: the first use on a machine
+compiles it (about 10 s for them all on a quiet machine) and writes the machine code to numba's
+on-disk cache; every later process loads it (well under a second). The cache is the first
+writable of ``NUMBA_CACHE_DIR``, ``__pycache__`` beside this file and numba's user cache folder
+(``~/.cache/numba``); when none is writable (a read-only install and home), a folder under
+the system's temporary directory (:func:`cache_dir`). The wrappers hand every kernel read-only
+C-contiguous arrays of fixed dtypes, so each kernel has exactly one compiled signature
+(:data:`ENTRY_POINTS`): :func:`kernels_cached` tells, without compiling, whether they are all
+in the cache (a caller can then say "compiling the kernels once" before it stalls), and
+:func:`warm_up` loads or compiles them ahead of first use.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
 
 import numba as nb
@@ -17,12 +29,56 @@ import numpy as np
 from provenance.signatures.hashing import P1, P2, P3, P4, P5, SEED
 
 __all__ = [
+    "ENTRY_POINTS",
     "batch_shingle_hashes",
+    "batch_shingle_sets",
     "batch_sign_bytes",
     "batch_signatures",
     "bytes_unit_hashes",
+    "cache_dir",
+    "kernels_cached",
+    "pair_jaccard",
     "shingle_offsets",
+    "warm_up",
 ]
+
+
+def _writable(folder: str) -> bool:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+        return True
+    except OSError:
+        return False
+
+
+def _ensure_cache_dir() -> None:
+    """Point numba's cache at a temporary folder when none of its own places is writable (it
+    would otherwise refuse to define a cached kernel)."""
+    if nb.config.CACHE_DIR:
+        return
+    if _writable(os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")):
+        return
+    from numba.misc.appdirs import AppDirs
+
+    if _writable(AppDirs(appname="numba", appauthor=False).user_cache_dir):
+        return
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    nb.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), f"provenance-numba-{uid}")
+
+
+_ensure_cache_dir()
+
+
+def _ro(values, dtype) -> np.ndarray:
+    """``values`` as a read-only C-contiguous array of ``dtype`` (a view when possible): the one
+    argument type each kernel is compiled for."""
+    out = np.ascontiguousarray(values, dtype=dtype)
+    if out.flags.writeable:
+        out = out.view()
+        out.flags.writeable = False
+    return out
+
 
 _P1, _P2, _P4, _SEED = np.uint64(P1), np.uint64(P2), np.uint64(P4), np.uint64(SEED)
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -112,18 +168,18 @@ def shingle_offsets(unit_offsets: np.ndarray, n: int) -> np.ndarray:
 def batch_shingle_hashes(units: np.ndarray, unit_offsets: np.ndarray, n: int):
     """All documents' shingle hashes: ``(hashes, offsets)``; document d owns
     ``hashes[offsets[d]:offsets[d+1]]``."""
-    unit_offsets = np.ascontiguousarray(unit_offsets, dtype=np.int64)
+    unit_offsets = _ro(unit_offsets, np.int64)
     offsets = shingle_offsets(unit_offsets, n)
     out = np.empty(offsets[-1], dtype=np.uint64)
-    _shingles(np.ascontiguousarray(units, dtype=np.uint64), unit_offsets, n, offsets, out)
+    _shingles(_ro(units, np.uint64), unit_offsets, int(n), _ro(offsets, np.int64), out)
     return out, offsets
 
 
 def batch_signatures(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray):
     """One uint32 signature row per document, from the batch of shingle hashes."""
     out = np.empty((len(offsets) - 1, len(a)), dtype=np.uint32)
-    _signatures(np.ascontiguousarray(hashes, dtype=np.uint64),
-               np.ascontiguousarray(offsets, dtype=np.int64), a, b, out)
+    _signatures(_ro(hashes, np.uint64), _ro(offsets, np.int64), _ro(a, np.uint32),
+                _ro(b, np.uint32), out)
     return out
 
 
@@ -315,6 +371,91 @@ def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
 
 
 @nb.njit(cache=True)
+def _sorted_unique(values, out, at):
+    """Sort ``values`` in place and write its distinct values to ``out[at:]``; returns the
+    count written."""
+    values.sort()
+    count = 0
+    for i in range(values.size):
+        if i == 0 or values[i] != values[i - 1]:
+            out[at + count] = values[i]
+            count += 1
+    return count
+
+
+@nb.njit(parallel=True, cache=True)
+def _shingle_sets(buf, starts, ends, table, n, out_offsets, out, sizes):
+    # Document d's distinct 64-bit shingle hashes, sorted, into out[out_offsets[d]:]: the
+    # values _sign_bytes folds into the signature, before the fold (exact Jaccard).
+    for d in nb.prange(starts.size):
+        start, end = starts[d], ends[d]
+        units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
+        m = _unit_hashes(buf, start, end, table, units)
+        k = min(n, m)
+        shingles = m - k + 1 if k > 0 else 0
+        hs = np.empty(shingles, dtype=np.uint64)
+        init = _SEED ^ (_U64(k) * _P1)
+        for i in range(shingles):
+            h = init
+            for j in range(k):
+                h ^= units[i + j] * _P2
+                h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
+            hs[i] = _fmix64(h)
+        sizes[d] = _sorted_unique(hs, out, out_offsets[d])
+
+
+@nb.njit(parallel=True, cache=True)
+def _pair_jaccard(hashes, offsets, sizes, left, right, out):
+    # Exact Jaccard of sorted distinct sets, one merge per pair.
+    for p in nb.prange(left.size):
+        a, b = left[p], right[p]
+        i, i_end = offsets[a], offsets[a] + sizes[a]
+        j, j_end = offsets[b], offsets[b] + sizes[b]
+        common = 0
+        while i < i_end and j < j_end:
+            x, y = hashes[i], hashes[j]
+            if x == y:
+                common += 1
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        union = sizes[a] + sizes[b] - common
+        out[p] = common / union if union > 0 else 0.0
+
+
+def batch_shingle_sets(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, table: np.ndarray,
+                       n: int, bounds: np.ndarray | None = None):
+    """Each document's distinct shingle hashes, sorted: ``(hashes, offsets, sizes)``; document
+    d (``buf[starts[d]:ends[d]]``, prepared bytes) owns ``hashes[offsets[d]:offsets[d] +
+    sizes[d]]``. ``bounds`` (at least each document's shingle count, as ``batch_sign_bytes``
+    returns it) sizes the output; without it, half the document's bytes."""
+    starts = _ro(starts, np.int64)
+    ends = _ro(ends, np.int64)
+    if bounds is None:
+        bounds = (ends - starts) // 2 + 1
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(bounds, out=offsets[1:])
+    out = np.empty(offsets[-1], dtype=np.uint64)
+    sizes = np.zeros(len(starts), dtype=np.int64)
+    _shingle_sets(_ro(buf, np.uint8), starts, ends, _ro(table, np.bool_), int(n),
+                  _ro(offsets, np.int64), out, sizes)
+    return out, offsets[:-1], sizes
+
+
+def pair_jaccard(hashes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, left: np.ndarray,
+                 right: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of the sets ``left[p]`` and ``right[p]`` of :func:`batch_shingle_sets`'s
+    output (0.0 for two empty sets)."""
+    out = np.empty(len(left), dtype=np.float64)
+    _pair_jaccard(_ro(hashes, np.uint64), _ro(offsets, np.int64), _ro(sizes, np.int64),
+                  _ro(left, np.int64), _ro(right, np.int64), out)
+    return out
+
+
+@nb.njit(cache=True)
 def _unit_hashes_one(buf, table):
     units = np.empty(buf.size // 2 + 1, dtype=np.uint64)
     m = _unit_hashes(buf, 0, buf.size, table, units)
@@ -333,8 +474,8 @@ def batch_sign_bytes(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray, n:
     docs = len(offsets) - 1
     out = np.empty((docs, len(a)), dtype=np.uint32)
     counts = np.empty(docs, dtype=np.int64)
-    _sign_bytes(np.ascontiguousarray(buf, dtype=np.uint8),
-                np.ascontiguousarray(offsets, dtype=np.int64), table, n, a, b, out, counts)
+    _sign_bytes(_ro(buf, np.uint8), _ro(offsets, np.int64), _ro(table, np.bool_), int(n),
+                _ro(a, np.uint32), _ro(b, np.uint32), out, counts)
     return out, counts
 
 
@@ -420,13 +561,71 @@ def _sentence_keys(buf, offsets, table, stop, mix, out, out_offsets, counts):
 def batch_sentence_keys(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray,
                         stop: np.ndarray, mix: np.ndarray) -> list[np.ndarray]:
     """Each document's sentence keys (uint64, in text order, repeats kept) from packed bytes."""
-    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    offsets = _ro(offsets, np.int64)
     room = np.diff(offsets) // 5 + 2  # a keyed sentence takes at least 4 words of 2 bytes
     out_offsets = np.zeros(len(room) + 1, dtype=np.int64)
     np.cumsum(room, out=out_offsets[1:])
     out = np.empty(out_offsets[-1], dtype=np.uint64)
     counts = np.zeros(len(room), dtype=np.int64)
-    _sentence_keys(np.ascontiguousarray(buf, dtype=np.uint8), offsets, table,
-                   _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()), mix, out,
-                   out_offsets, counts)
+    _sentence_keys(_ro(buf, np.uint8), offsets, _ro(table, np.bool_),
+                   _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()),
+                   _ro(mix, np.uint64), out, _ro(out_offsets, np.int64), counts)
     return [out[out_offsets[d] : out_offsets[d] + counts[d]] for d in range(len(room))]
+
+
+# --- compiling ahead of first use --------------------------------------------------------------
+
+_RO = {dt: nb.typeof(_ro(np.empty(1, dtype=dt), dt)) for dt in
+       (np.uint8, np.uint32, np.uint64, np.int64, np.bool_)}
+_W1 = {dt: nb.typeof(np.empty(1, dtype=dt)) for dt in (np.uint64, np.int64, np.float64)}
+_W2U32 = nb.typeof(np.empty((1, 1), dtype=np.uint32))
+_I64 = nb.typeof(1)
+
+ENTRY_POINTS = (
+    (_shingles, (_RO[np.uint64], _RO[np.int64], _I64, _RO[np.int64], _W1[np.uint64])),
+    (_signatures, (_RO[np.uint64], _RO[np.int64], _RO[np.uint32], _RO[np.uint32], _W2U32)),
+    (_sign_bytes, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_], _I64, _RO[np.uint32],
+                   _RO[np.uint32], _W2U32, _W1[np.int64])),
+    (_shingle_sets, (_RO[np.uint8], _RO[np.int64], _RO[np.int64], _RO[np.bool_], _I64,
+                     _RO[np.int64], _W1[np.uint64], _W1[np.int64])),
+    (_pair_jaccard, (_RO[np.uint64], _RO[np.int64], _RO[np.int64], _RO[np.int64],
+                     _RO[np.int64], _W1[np.float64])),
+    (_sentence_keys, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_], _RO[np.uint64],
+                      _RO[np.uint64], _W1[np.uint64], _RO[np.int64], _W1[np.int64])),
+)
+"""Every kernel the wrappers call, with the one argument signature they call it with."""
+
+
+def cache_dir() -> str:
+    """Where the compiled kernels are cached (see the module's docstring)."""
+    return _sign_bytes._cache.cache_path
+
+
+def kernels_cached() -> bool:
+    """Whether every kernel of :data:`ENTRY_POINTS` is loaded in this process or compiled in the
+    on-disk cache for this machine, numba and source -- so no call will stall to compile.
+    Reads only the cache's index files. ``False`` when it cannot tell."""
+    try:
+        for kernel, sig in ENTRY_POINTS:
+            if tuple(sig) in kernel.overloads:
+                continue
+            cache = kernel._cache
+            key = cache._index_key(tuple(sig), kernel.targetctx.codegen())
+            if key not in cache._cache_file._load_index():
+                return False
+        return True
+    except Exception:  # noqa: BLE001 -- numba's cache internals moved: say "not cached"
+        return False
+
+
+def warm_up() -> int:
+    """Load every kernel from the on-disk cache, compiling (and caching) those not there yet;
+    returns how many had to be compiled."""
+    compiled = 0
+    for kernel, sig in ENTRY_POINTS:
+        if tuple(sig) in kernel.overloads:
+            continue
+        misses = sum(kernel.stats.cache_misses.values())
+        kernel.compile(tuple(sig))
+        compiled += sum(kernel.stats.cache_misses.values()) > misses
+    return compiled

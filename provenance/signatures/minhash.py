@@ -19,6 +19,7 @@ __all__ = [
     "EMPTY",
     "SCHEME",
     "estimate_jaccard",
+    "estimate_jaccard_many",
     "fmix32",
     "permutations",
     "signature_reference",
@@ -72,6 +73,16 @@ def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     if (sig_a == EMPTY).all() or (sig_b == EMPTY).all():
         return 0.0
     return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
+
+
+def estimate_jaccard_many(sig: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """:func:`estimate_jaccard` of ``sig`` against each row of ``others`` (float64), at once."""
+    others = np.asarray(others).reshape(-1, len(sig))
+    if (sig == EMPTY).all():
+        return np.zeros(len(others))
+    share = np.count_nonzero(others == sig, axis=1) / len(sig)
+    share[(others == EMPTY).all(axis=1)] = 0.0
+    return share
 
 
 def to_lean_minhash(signature: np.ndarray, seed: int = 1):

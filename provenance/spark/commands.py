@@ -56,7 +56,7 @@ def _start(master, inputs, input_format, text_field, max_bytes, output_format, a
 
 
 def run_dedup(inputs: str | Sequence[str], output: str, *, master: str | None = None,
-              options: DedupOptions | None = None, verify: str = "estimate",
+              options: DedupOptions | None = None, verify: str | None = None,
               input_format: str = "jsonl", output_format: str = "jsonl",
               text_field: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
               dropped_only: bool = False) -> dict:

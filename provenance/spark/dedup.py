@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from provenance.dedup import LSH_WEIGHTS, STAR_ABOVE
+from provenance.dedup import STAR_ABOVE, lsh_bands
 from provenance.errors import ConfigError
 from provenance.options import DedupOptions
 from provenance.signatures import EMPTY, prepare, sign_bytes
-from provenance.similarity.candidates import band_keys, lsh_params
+from provenance.similarity.candidates import band_keys
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 from provenance.spark.arrow import table as arrow_table
@@ -59,18 +59,14 @@ class DedupFrames:
 
 
 def shingle_sets(chunks: list[bytes], n: int) -> list[np.ndarray]:
-    """Each prepared document's sorted unique shingle hashes (uint64), by the kernel's words
-    and the library's shingle rule (the same hashes ``sign_bytes`` signs)."""
-    from provenance.signatures.kernel import batch_shingle_hashes, bytes_unit_hashes
-    from provenance.signatures.text_bytes import word_table
+    """Each prepared document's sorted unique shingle hashes (uint64): the library's
+    ``signatures.shingle_sets``, the very values ``sign_bytes`` signs."""
+    from provenance.signatures import shingle_sets as library_sets
+    from provenance.signatures.text_bytes import pack
 
-    table = word_table()
-    units = [bytes_unit_hashes(np.frombuffer(c, dtype=np.uint8), table) for c in chunks]
-    offsets = np.zeros(len(units) + 1, dtype=np.int64)
-    np.cumsum([len(u) for u in units], out=offsets[1:])
-    flat = np.concatenate(units) if units else np.empty(0, dtype=np.uint64)
-    hashes, out = batch_shingle_hashes(flat, offsets, n)
-    return [np.unique(hashes[out[d]:out[d + 1]]) for d in range(len(chunks))]
+    buf, offsets = pack(list(chunks))
+    hashes, starts, sizes = library_sets(buf, offsets[:-1], offsets[1:], n)
+    return [hashes[s:s + k] for s, k in zip(starts.tolist(), sizes.tolist(), strict=True)]
 
 
 def verify_estimate(sig_a: bytes, sig_b: bytes) -> float:
@@ -101,7 +97,7 @@ def _content(signatures: np.ndarray) -> np.ndarray:
 
 def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: int,
                     exact: bool, schema) -> Iterator:
-    from provenance.trace.dates import parse_date
+    from provenance.read.dates import parse_date
 
     for batch in batches:
         c = columns(batch)
@@ -186,13 +182,14 @@ def _claim(key, pdf_table):
     }, _claimed_schema())
 
 
-def dedup(df, options: DedupOptions | None = None, *, verify: str = "estimate",
+def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
           text_field: str | None = None) -> DedupFrames:
     """Keep/drop decisions for the documents of ``df`` (an id, a text and the metadata
     columns, or the ``documents`` of :func:`provenance.spark.inputs.read_input`), equal to
-    the local ``provenance.dedup.dedup`` on the same documents. ``verify="exact"`` keeps a
-    candidate when the exact Jaccard of its shingle sets reaches the threshold instead of the
-    MinHash estimate."""
+    the local ``provenance.dedup.dedup`` on the same documents. ``verify``: ``"exact"`` keeps a
+    candidate when the exact Jaccard of its shingle sets reaches the threshold, ``"estimate"``
+    when the MinHash estimate does; None follows ``options.exact`` (exact by default, as
+    locally), with the local engine's bands for each."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -200,6 +197,8 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str = "estimate",
     from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
 
     options = options or DedupOptions()
+    if verify is None:
+        verify = "exact" if options.exact else "estimate"
     if verify not in VERIFY:
         raise ConfigError(f"verify must be one of {', '.join(VERIFY)}, got {verify!r}")
     exact = verify == "exact"
@@ -212,7 +211,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str = "estimate",
         else:
             inputs = documents(df, text_field=text_field)
     docs = inputs.documents
-    bands, rows = lsh_params(options.threshold, options.num_perm, *LSH_WEIGHTS)
+    bands, rows = lsh_bands(options.threshold, options.num_perm, exact)
 
     fields = [T.StructField("id", T.StringType()), T.StructField("path", T.StringType()),
               T.StructField("order", T.LongType()), T.StructField("shingles", T.LongType()),

@@ -1,12 +1,14 @@
 """Stage 1 on Spark: JSONL or Parquet (any Hadoop-compatible path), or a DataFrame -> a
 DataFrame of documents and a DataFrame of skipped rows with their reasons.
 
-Every row goes through the local reader's own record rule (``read.files.parse_record``), inside the
-partitions: a malformed JSONL line, a row without text, a text over ``max_bytes`` become
-skipped rows (``path``, ``reason``), never a failed job. Ids are made unique as the local
-reader does (the local reader): the first row in read order keeps its id, a later one
-becomes ``id`` + the file's suffix, then ``id~2``, ``id~3``... A renamed id that collides with
-another row's id is skipped with its reason.
+Every row goes through the local reader's own line rule (``read.files.parse_jsonl_line``),
+inside the partitions: a malformed JSONL line, a row without text, a line over ``max_bytes``
+become skipped rows (``path``, ``reason``), never a failed job. Ids are made unique as the
+local reader makes them: the first row in read order keeps its id, a later one becomes
+``id@file:line``. A renamed id that collides with another row's id is skipped with its reason
+(the local reader would add ``~2``). A DataFrame's rows are checked as JSON lines of their
+columns. The JVM decodes lines as UTF-8 (an invalid byte becomes U+FFFD, where the local
+reader would try a legacy encoding).
 
 Read order is ``(input number, line number)``; ``order`` carries it, so outputs keep the input
 order. A JSONL file's lines are numbered with ``zipWithIndex`` (one pass over the lines), so the
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 from provenance.documents import METADATA_FIELDS
 from provenance.errors import ConfigError
-from provenance.read.files import DEFAULT_MAX_BYTES, file_suffix, id_stem, parse_record
+from provenance.read.files import DEFAULT_MAX_BYTES, id_stem, parse_jsonl_line
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 
@@ -50,7 +52,7 @@ def _document_schema():
     return T.StructType(
         [T.StructField(c, T.StringType()) for c in ("id", "text", *METADATA_FIELDS, "path")]
         + [T.StructField("order", T.LongType()), T.StructField("reason", T.StringType()),
-           T.StructField("suffix", T.StringType())])
+           T.StructField("where", T.StringType())])
 
 
 def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None,
@@ -60,21 +62,13 @@ def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None
         c = columns(batch)
         out = []
         for src, number, line in zip(c["src"], c["line"], c["value"], strict=True):
-            if line is None or not line.strip():
-                continue
             name = names[src]
-            where = f"{name}:{number}"
-            order = (src << _LINE_BITS) | number
-            try:
-                record = json.loads(line + "\n")  # as the local reader sees the line
-            except ValueError as exc:
-                out.append(_skip(where, f"line {number} is not valid JSON ({exc}); fix or "
-                                 "remove it", order))
-                continue
-            prefix = id_stem(os.path.basename(name.rstrip("/"))) + ":"
-            item = parse_record(record, where, name, prefix, number, text_field, max_bytes, {},
-                                encoding=None)
-            out.append(_row(item, order, file_suffix(name)))
+            base = os.path.basename(name.rstrip("/"))
+            item = parse_jsonl_line((line or "").encode("utf-8", "surrogatepass") + b"\n",
+                                    name, number, id_prefix=id_stem(base) + ":",
+                                    text_field=text_field, max_bytes=max_bytes)
+            if item is not None:
+                out.append(_row(item, (src << _LINE_BITS) | number, f"{base}:{number}"))
         yield from batches_of(out, schema)
 
 
@@ -87,11 +81,12 @@ def _parse_rows(batches: Iterator, names: Sequence[str], text_field: str | None,
         for values in zip(*(c[n] for n in names), c["__order"], strict=True):
             record = {n: v for n, v in zip(names, values[:-1], strict=True) if v is not None}
             order = values[-1]
-            path = record.get("path")
-            where = str(path) if path else f"row {order + 1}"
-            item = parse_record(record, where, str(path) if path else "", "", order + 1,
-                                text_field, max_bytes, {}, encoding=None)
-            out.append(_row(item, order, file_suffix(str(path)) if path else ""))
+            path = str(record.get("path") or "row")
+            raw = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            item = parse_jsonl_line(raw + b"\n", path, order + 1, text_field=text_field,
+                                    max_bytes=max_bytes)
+            if item is not None:
+                out.append(_row(item, order, f"{path}:{order + 1}"))
         yield from batches_of(out, schema)
 
 
@@ -104,13 +99,13 @@ def _skip(where: str, reason: str, order: int) -> dict:
     return {"path": where, "reason": reason, "order": order}
 
 
-def _row(item, order: int, suffix: str) -> dict:
+def _row(item, order: int, where: str) -> dict:
     from provenance.documents import Skipped
 
     if isinstance(item, Skipped):
         return _skip(item.path, item.reason, order)
     row = {c: getattr(item, c) for c in ("id", "text", *METADATA_FIELDS, "path")}
-    row.update(order=order, reason=None, suffix=suffix)
+    row.update(order=order, reason=None, where=where)
     return row
 
 
@@ -179,15 +174,11 @@ def _split(parsed) -> Inputs:
     parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
     skipped = parsed.where(F.col("reason").isNotNull()).select("path", "reason", "order")
     docs = parsed.where(F.col("reason").isNull())
-    # Unique ids, as the local reader makes them: later repeats take the suffix, then ~2, ~3...
+    # Unique ids, as the local reader makes them: a repeat becomes id@file:line (then ~2...)
     k = F.row_number().over(Window.partitionBy("id").orderBy("order"))
     docs = docs.withColumn("__k", k).withColumn("__orig", F.col("id"))
-    renamed = (F.when(F.col("__k") == 1, F.col("id"))
-               .when((F.col("__k") == 2) & (F.col("suffix") != ""),
-                     F.concat(F.col("id"), F.col("suffix")))
-               .when(F.col("suffix") != "",
-                     F.concat(F.col("id"), F.lit("~"), (F.col("__k") - 1).cast("string")))
-               .otherwise(F.concat(F.col("id"), F.lit("~"), F.col("__k").cast("string"))))
+    renamed = F.when(F.col("__k") == 1, F.col("id")).otherwise(
+        F.concat(F.col("id"), F.lit("@"), F.col("where")))
     docs = docs.withColumn("id", renamed)
     clash = F.count("*").over(Window.partitionBy("id"))
     first = F.min("order").over(Window.partitionBy("id"))

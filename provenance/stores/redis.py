@@ -4,7 +4,7 @@ Keys, under the prefix ``provenance:`` (format 2):
 
 - ``provenance:meta`` -- hash: format and the index settings;
 - ``provenance:ids`` -- set of document ids;
-- ``provenance:doc:<id>`` -- hash: ``text`` (zstd, ``index.pack_text``), ``meta`` (JSON),
+- ``provenance:doc:<id>`` -- hash: ``text`` (``base.pack_text``), ``meta`` (JSON),
   ``sig`` (uint32 bytes), ``bands`` and ``sents`` (the document's keys, 8 little-endian bytes
   each), ``shingles``, ``published``;
 - ``provenance:b:<8 bytes>`` / ``provenance:s:<8 bytes>`` -- sets of the ids holding a band /
@@ -20,15 +20,37 @@ One script a batch instead of ~90 commands a document in a MULTI/EXEC (the forma
 -> 2,377 adds a second in batches of 1,000 and 389 -> 1,012 one document at a time (20,000
 synthetic articles, the two run one after the other). A batch blocks other clients while its
 script runs (about 0.4 s for 1,000 articles): keep batches to thousands, not millions.
+
+A URL names its database as a number (``redis://host:6379/2``, or ``?db=2``; none means 0);
+anything else in the path, a port outside 1..65535, or a URL that does not parse is refused
+before connecting. The password never appears in messages or :meth:`RedisStore.stats`.
+
+Calls are not retried: a write that timed out may still run on the server (Redis runs a script
+it received to the end), and a retry would run it twice; the error says the add may have been
+applied.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
+
 import numpy as np
 
-from provenance.index import COMMON_KEY, FORMAT, IndexError_
+from provenance.documents import Document
+from provenance.errors import StoreError
+from provenance.stores.base import (
+    COMMON_KEY,
+    Batch,
+    DuplicateIdsError,
+    Problem,
+    StoredRow,
+    read_settings,
+    redact,
+    signature_bytes,
+)
 
-__all__ = ["PREFIX", "RedisStore"]
+__all__ = ["PREFIX", "RedisStore", "check_url"]
 
 PREFIX = "provenance:"
 
@@ -114,19 +136,59 @@ def _names(kind: bytes, keys: np.ndarray) -> list[bytes]:
     return [head + raw[i : i + 8] for i in range(0, len(raw), 8)]
 
 
+def check_url(url: str) -> None:
+    """Refuse a Redis URL that redis-py would read differently from what it says (a database
+    that is not a number silently became 0; a port out of range was a traceback)."""
+    shown = redact(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise StoreError(f"{shown}: not a usable Redis URL ({exc}); write it as "
+                         "redis://[:password@]host:6379/0") from None
+    path = ""
+    if parts.scheme != "unix":
+        if not parts.hostname:
+            raise StoreError(f"{shown}: no host in the Redis URL; write it as "
+                             "redis://localhost:6379/0")
+        if port == 0:
+            raise StoreError(f"{shown}: port 0 is outside 1..65535; Redis listens on 6379 "
+                             "unless configured otherwise")
+        path = parts.path.strip("/")
+    dbs = ([path] if path else []) + parse_qs(parts.query).get("db", [])
+    for db in dbs:
+        if not db.isdigit():
+            raise StoreError(f"{shown}: database {db!r} is not a number; Redis databases are "
+                             "numbered from 0, as in redis://localhost:6379/0")
+    if len({int(db) for db in dbs}) > 1:
+        raise StoreError(f"{shown}: two different databases named; give one")
+
+
 class RedisStore:
+    """One Redis database; every add and remove is one Lua script."""
+
     name = "redis"
 
-    def __init__(self, url: str, settings: dict) -> None:
+    def __init__(self, url: str, settings: dict[str, str], *, create: bool = True,
+                 read_only: bool = False) -> None:
+        self.location = redact(url)
+        check_url(url)
         try:
             import redis
-        except ImportError as exc:
-            raise IndexError_(f"{url}: a Redis index needs the redis package: pip install "
-                              "'news-provenance[redis]'") from exc
-        self.url = url
-        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+        except ImportError:
+            raise StoreError(f"{self.location}: a Redis index needs the redis package: pip "
+                             "install 'news-provenance[redis]'") from None
+        self.read_only = read_only
+        self._connect_error = redis.exceptions.ConnectionError
+        self._timeout = redis.exceptions.TimeoutError
         self._redis_error = redis.exceptions.RedisError
-        self.r = redis.Redis.from_url(url, socket_timeout=60, socket_connect_timeout=5)
+        try:
+            self.r = redis.Redis.from_url(url, socket_timeout=60, socket_connect_timeout=5,
+                                          retry=Retry(NoBackoff(), 0))
+        except ValueError as exc:
+            raise StoreError(f"{self.location}: not a usable Redis URL ({exc})") from None
         self._add_script = self.r.register_script(_ADD)
         self._remove_script = self.r.register_script(_REMOVE)
         meta = PREFIX + "meta"
@@ -134,52 +196,87 @@ class RedisStore:
         def setup():
             self.r.ping()
             if not self.r.exists(meta):
+                if not create or read_only:
+                    return None
                 with self.r.pipeline() as pipe:
                     for key, value in settings.items():
                         pipe.hsetnx(meta, key, str(value))
                     pipe.execute()
-            return {k.decode(): v.decode() for k, v in self.r.hgetall(meta).items()}
+            return {k.decode(errors="replace"): v.decode(errors="replace")
+                    for k, v in self.r.hgetall(meta).items()}
 
-        self.settings = self._guard(setup)
-        if self.settings.get("format") != str(FORMAT):
-            raise IndexError_(f"{url}: index format {self.settings.get('format')}, but this "
-                              f"provenance reads format {FORMAT}; rebuild the index into an "
-                              "empty Redis database")
+        found = self._guard(setup)
+        if found is None:
+            raise StoreError(f"{self.location}: no such index (no {meta} in that database); "
+                             f"create it with 'provenance index add {self.location} ARTICLES'")
+        self.settings = found
+        num_perm = read_settings(self.settings, self.location).num_perm
 
-    def _guard(self, func, *args):
+        def sample():
+            id_ = self.r.srandmember(PREFIX + "ids")
+            return None if id_ is None else (id_, self.r.hget(self._doc(id_), "sig"))
+
+        one = self._guard(sample)
+        if one is not None and one[1] is not None and len(one[1]) != 4 * num_perm:
+            raise StoreError(f"{self.location}: the index setting num_perm is {num_perm}, but "
+                             f"the stored signatures hold {len(one[1]) // 4} values (document "
+                             f"{one[0].decode(errors='replace')!r}); the settings were edited: "
+                             "restore num_perm, or rebuild the index")
+
+    def _guard(self, func, *args, write: bool = False):
         try:
             return func(*args)
-        except self._errors as exc:
-            raise IndexError_(f"cannot reach Redis at {self.url} ({exc}); start redis-server or "
-                              "check the URL. Nothing was changed by the failed call") from exc
+        except self._timeout as exc:
+            may = (" The change may have been applied: Redis runs a script it received to the "
+                   "end; check before retrying (count with 'provenance index stats', or query "
+                   "the ids)" if write else "")
+            raise StoreError(f"Redis at {self.location} did not answer in time ({exc}).{may}"
+                             ) from None
+        except self._connect_error as exc:
+            before = "connecting to" in str(exc) or "Connection refused" in str(exc)
+            said = ("Nothing was changed by the failed call" if before or not write else
+                    "The change may have been applied: the connection broke after the call was "
+                    "sent; check before retrying")
+            raise StoreError(f"cannot reach Redis at {self.location} ({exc}); start redis-server "
+                             f"or check the URL. {said}") from None
         except self._redis_error as exc:
-            raise IndexError_(f"{self.url}: Redis refused the call ({exc})") from exc
+            raise StoreError(f"{self.location}: Redis refused the call ({exc})") from None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.location}: opened read-only; adding and removing need it "
+                             "opened for writing")
 
     @staticmethod
-    def _doc(id_: str) -> str:
+    def _doc(id_: str | bytes) -> str | bytes:
+        if isinstance(id_, bytes):
+            return PREFIX.encode() + b"doc:" + id_
         return f"{PREFIX}doc:{id_}"
 
-    def add(self, batch, on_duplicate: str):
+    def add(self, batch: Batch, on_duplicate: str):
+        self._writable()
         args: list = [PREFIX, on_duplicate, len(batch.ids)]
         for d, id_ in enumerate(batch.ids):
-            args += [id_, batch.texts[d], batch.metas[d], batch.signatures[d].tobytes(),
+            args += [id_, batch.texts[d], batch.metas[d], signature_bytes(batch.signatures[d]),
                      batch.band_keys(d).astype("<u8").tobytes(),
                      batch.sentence_keys(d).astype("<u8").tobytes(),
                      int(batch.shingles[d]), batch.published[d] or ""]
-        status = self._guard(self._add_script, [], args)
+        status = self._guard(self._add_script, [], args, write=True)
         if status and status[0] == -1:
-            raise IndexError_(f"{self.url}: {status[1]} ids already indexed (first: "
-                              f"{status[2].decode()}); nothing was added. Use "
-                              "on_duplicate='replace' or 'skip'")
-        by = {0: [], 1: [], 2: []}
+            first = status[2].decode(errors="replace")
+            raise DuplicateIdsError(f"{self.location}: {status[1]} ids already indexed (first: "
+                                    f"{first}); this add changed nothing",
+                                    sorted(i for i in batch.ids if self.has(i)))
+        by: dict[int, list[str]] = {0: [], 1: [], 2: []}
         for id_, s in zip(batch.ids, status, strict=True):
             by[int(s)].append(id_)
         return by[0], by[1], by[2]
 
     def remove(self, ids: list[str]) -> list[str]:
+        self._writable()
         if not ids:
             return []
-        gone = self._guard(self._remove_script, [], [PREFIX, *ids])
+        gone = self._guard(self._remove_script, [], [PREFIX, *ids], write=True)
         return [i for i, g in zip(ids, gone, strict=True) if g]
 
     def candidates(self, bands: np.ndarray, sents: np.ndarray, min_shared: int):
@@ -218,7 +315,7 @@ class RedisStore:
         text, meta = self._guard(self.r.hmget, self._doc(id_), "text", "meta")
         if text is None:
             raise KeyError(id_)
-        return text, meta.decode()
+        return text, meta if meta is not None else b""
 
     def count(self) -> int:
         return int(self._guard(self.r.scard, PREFIX + "ids"))
@@ -229,7 +326,66 @@ class RedisStore:
     def stats(self) -> dict:
         info = self._guard(self.r.info, "memory")
         return {"redis_used_memory": int(info.get("used_memory", 0)),
-                "redis_keys": int(self._guard(self.r.dbsize))}
+                "redis_keys": int(self._guard(self.r.dbsize)), "read_only": self.read_only}
+
+    # --- checking -----------------------------------------------------------------------------
+
+    def _ids(self) -> list[str]:
+        return sorted(x.decode("utf-8", "surrogatepass")
+                      for x in self._guard(self.r.smembers, PREFIX + "ids"))
+
+    def rows(self, size: int = 1000) -> Iterator[list[StoredRow]]:
+        ids = self._ids()
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            pipe = self.r.pipeline(transaction=False)
+            for id_ in chunk:
+                pipe.hmget(self._doc(id_), "text", "meta", "sig")
+            found = self._guard(pipe.execute)
+            yield [StoredRow(id_, t if t is not None else b"", m if m is not None else b"",
+                             g if g is not None else b"")
+                   for id_, (t, m, g) in zip(chunk, found, strict=True)]
+
+    def check_structure(self) -> list[Problem]:
+        """Every listed id has its hash and whole key lists (8 bytes a key), and is in the set
+        of each of its keys."""
+        problems: list[Problem] = []
+        ids = self._ids()
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            pipe = self.r.pipeline(transaction=False)
+            for id_ in chunk:
+                pipe.hmget(self._doc(id_), "text", "bands", "sents")
+            found = self._guard(pipe.execute)
+            pipe = self.r.pipeline(transaction=False)
+            asked: list[str] = []
+            for id_, (text, bands, sents) in zip(chunk, found, strict=True):
+                if text is None:
+                    problems.append(Problem(id_, "keys", "listed in the index, but its "
+                                            "document hash is gone"))
+                elif bands is None or sents is None or len(bands) % 8 or len(sents) % 8:
+                    problems.append(Problem(id_, "keys", "its stored key lists are damaged"))
+                else:
+                    for kind, raw in ((b"b:", bands), (b"s:", sents)):
+                        for i in range(0, len(raw), 8):
+                            pipe.sismember(PREFIX.encode() + kind + raw[i : i + 8], id_)
+                            asked.append(id_)
+            answers = self._guard(pipe.execute) if asked else []
+            missing = sorted({i for i, ok in zip(asked, answers, strict=True) if not ok})
+            problems += [Problem(i, "keys", "missing from the sets of some of its keys")
+                         for i in missing]
+        return problems
+
+    def rebuild_keys(self, keys_of: Callable[[list[Document]], Batch],
+                     unpack: Callable[[StoredRow], Document]) -> int:
+        """Store every document again, its keys recomputed, 1,000 a script: each state in
+        between answers correctly (a document has its old keys or its new ones)."""
+        self._writable()
+        done = 0
+        for rows in self.rows():
+            self.add(keys_of([unpack(r) for r in rows]), "replace")
+            done += len(rows)
+        return done
 
     def close(self) -> None:
         self.r.close()

@@ -29,14 +29,29 @@ fences are cached per run id (ids are never reused).
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
-from provenance.index import COMMON_KEY, FORMAT, IndexError_, _Batch
+from provenance.documents import Document
+from provenance.errors import StoreError
+from provenance.stores.base import (
+    COMMON_KEY,
+    Batch,
+    DuplicateIdsError,
+    Problem,
+    StoredRow,
+    read_settings,
+    signature_bytes,
+)
 
-__all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore", "read_format_1"]
+__all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore", "file_uri"]
 
 BLOCK = 256  # entries per block (> COMMON_KEY: a sentence key filling a block is common)
 FANOUT = 4  # runs of one level merged at once
@@ -57,6 +72,12 @@ CREATE TABLE runs (
 CREATE TABLE blocks (rowid INTEGER PRIMARY KEY, keys BLOB NOT NULL, docs BLOB NOT NULL);
 CREATE TABLE dead (doc INTEGER PRIMARY KEY);
 """
+
+
+def file_uri(path: str, query: str) -> str:
+    """An SQLite ``file:`` URI for ``path`` with every special character escaped (a ``#``,
+    ``?`` or ``%`` in a file name is part of the name, not of the URI)."""
+    return f"file:{quote(os.path.abspath(path))}?{query}"
 
 
 def level_of(entries: int) -> int:
@@ -87,51 +108,136 @@ def block_ranges(fence: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.nd
     return first, last
 
 
+def _create(path: Path, meta: dict[str, str]) -> None:
+    """Make a new index file at ``path`` whole or not at all: built under a temporary name in
+    the same folder and linked into place only if nothing is there yet (another process that
+    created it first wins; an index file is never seen half made, so a 0-byte file at the path
+    is never ours)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.creating")
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute("PRAGMA page_size=16384")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.executemany("INSERT INTO meta VALUES (?, ?)",
+                           [*meta.items(), ("next_doc", "1")])
+            db.execute("COMMIT")
+        finally:
+            db.close()  # the last connection: the WAL is checkpointed and removed
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it first; open theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 class SQLiteStore:
-    """One SQLite file in WAL mode; every write is one ``BEGIN IMMEDIATE`` transaction."""
+    """One SQLite file in WAL mode; every write is one ``BEGIN IMMEDIATE`` transaction.
+
+    The file is opened read-only (and every write refused, saying why) when it or its folder is
+    not writable, or when ``read_only`` is asked for; in a folder where SQLite cannot keep the
+    WAL's shared memory, it is opened immutable (a published copy nobody writes)."""
 
     name = "sqlite"
 
-    def __init__(self, path: str, settings: dict) -> None:
-        self.path = path
+    def __init__(self, path: str, settings: dict[str, str], *, create: bool = True,
+                 read_only: bool = False) -> None:
+        self.path = self.location = path
         self._fences: dict[int, np.ndarray] = {}
+        file = Path(path)
+        folder = file.parent
+        if file.is_dir():
+            raise StoreError(f"{path}: a folder, not an index file; give a file in it, such as "
+                             f"{file / 'archive.db'}")
+        if not file.exists():
+            if not folder.is_dir():
+                raise StoreError(f"{path}: the folder {folder} does not exist; create it "
+                                 f"(mkdir -p {folder}) or give another path")
+            if not create or read_only:
+                raise StoreError(f"{path}: no such index; create it with 'provenance index "
+                                 f"add {path} ARTICLES'")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreError(f"{path}: cannot create an index there: the folder {folder} is "
+                                 "not writable; give a path in a writable folder")
+            try:
+                _create(file, settings)
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise StoreError(f"{path}: cannot create the index ({exc}); give a path in a "
+                                 "writable folder with free space") from None
+        elif file.stat().st_size == 0:
+            raise StoreError(f"{path}: an empty file (0 bytes), not an index -- a failed copy? "
+                             "Restore it from a backup, or delete it to start a new index there")
+        if not os.access(file, os.R_OK):
+            raise StoreError(f"{path}: not readable (permissions); ask its owner, or give "
+                             "another index")
+        self.read_only = read_only or not (os.access(file, os.W_OK)
+                                           and os.access(folder, os.W_OK | os.X_OK))
         try:
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA page_size=16384")  # a no-op on an existing file
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA wal_autocheckpoint=5000")
-            self.db.execute("PRAGMA cache_size=-262144")  # up to 256 MB of pages
+            self.db = self._connect(file)
             tables = {r[0] for r in self.db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
-            if not tables:
-                self._create(settings)
-            elif "meta" not in tables or "docs" not in tables:
-                raise IndexError_(f"{path}: a SQLite file, but not a provenance index (no "
-                                  "meta/docs tables); choose another file")
+            if "meta" not in tables or "docs" not in tables:
+                raise StoreError(f"{path}: a SQLite file, but not a provenance index (no "
+                                 "meta/docs tables); choose another file")
             self.settings = dict(self.db.execute("SELECT key, value FROM meta"))
-            self.db.execute("SELECT count(*) FROM docs").fetchone()
+            first = self.db.execute("SELECT id, length(signature) FROM docs ORDER BY rowid "
+                                    "LIMIT 1").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise IndexError_(f"{path}: not a provenance index or damaged ({exc}); restore it "
-                              "from a backup, or rebuild it with 'provenance index add'") from exc
-        found = self.settings.get("format")
-        if found == "1":
-            raise IndexError_(f"{path}: index format 1, but this provenance reads format "
-                              f"{FORMAT}; copy it into a new index with 'provenance index "
-                              f"upgrade {path} NEW_INDEX'")
-        if found != str(FORMAT):
-            raise IndexError_(f"{path}: index format {found}, but this provenance reads format "
-                              f"{FORMAT}; rebuild the index with 'provenance index add'")
+            raise StoreError(f"{path}: not a provenance index or damaged ({exc}); restore it "
+                             "from a backup, or rebuild it with 'provenance index add'") from None
+        found = read_settings(self.settings, path)
+        if first is not None and first[1] != 4 * found.num_perm:
+            raise StoreError(f"{path}: the index setting num_perm is {found.num_perm}, but the "
+                             f"stored signatures hold {first[1] // 4} values (document "
+                             f"{first[0]!r}); the settings were edited: restore num_perm, or "
+                             "rebuild the index")
+        if not str(self.settings.get("next_doc", "")).isdigit():
+            raise StoreError(f"{path}: the index setting 'next_doc' is "
+                             f"{self.settings.get('next_doc')!r}, not a whole number; the "
+                             "index's meta is damaged: restore it from a backup")
 
-    def _create(self, settings: dict) -> None:
-        with self._write():
-            if self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone():
-                return  # another process created it since we looked (its lock came first)
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                [(k, str(v)) for k, v in {**settings, "next_doc": 1}.items()])
+    def _connect(self, file: Path) -> sqlite3.Connection:
+        if not self.read_only:
+            db = sqlite3.connect(file, timeout=60, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                self._tune(db)
+                return db
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc) and "read-only" not in str(exc):
+                    raise
+                db.close()  # a read-only file system (or a root-owned mount): read it only
+                self.read_only = True
+        db = sqlite3.connect(file_uri(str(file), "mode=ro"), uri=True, timeout=60,
+                             isolation_level=None)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # no shared memory for the WAL in a read-only folder
+            db.close()
+            wal = Path(f"{file}-wal")
+            if wal.exists() and wal.stat().st_size:
+                raise StoreError(f"{self.path}: read-only, and its last writes are still in "
+                                 f"{wal} (not merged into the file); open it once where it is "
+                                 "writable, or copy it with 'sqlite3 SRC .backup DEST'") from None
+            db = sqlite3.connect(file_uri(str(file), "mode=ro&immutable=1"), uri=True,
+                                 isolation_level=None)
+        self._tune(db)
+        return db
+
+    @staticmethod
+    def _tune(db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=5000")
+        db.execute("PRAGMA cache_size=-262144")  # up to 256 MB of pages
 
     class _Tx:
         def __init__(self, db: sqlite3.Connection, begin: str) -> None:
@@ -145,6 +251,10 @@ class SQLiteStore:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
     def _write(self):
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only (the file or its folder is not "
+                             "writable); adding, removing and compacting need a writable copy: "
+                             "copy the file into a writable folder")
         return self._Tx(self.db, "BEGIN IMMEDIATE")
 
     def _read(self):
@@ -154,15 +264,16 @@ class SQLiteStore:
         try:
             return func(*args)
         except sqlite3.DatabaseError as exc:
-            raise IndexError_(f"{self.path}: {exc}; the index may be damaged: restore it from "
-                              "a backup or rebuild it") from exc
+            raise StoreError(f"{self.path}: {exc}; the index may be damaged: run 'provenance "
+                             f"index check {self.path}', restore it from a backup or rebuild "
+                             "it") from None
 
     # --- writing ------------------------------------------------------------------------------
 
-    def add(self, batch: _Batch, on_duplicate: str):
+    def add(self, batch: Batch, on_duplicate: str):
         return self._guard(self._add, batch, on_duplicate)
 
-    def _add(self, batch: _Batch, on_duplicate: str):
+    def _add(self, batch: Batch, on_duplicate: str):
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._write() as db:
             existing: dict[str, int] = {}
@@ -172,9 +283,9 @@ class SQLiteStore:
                     f"SELECT id, rowid FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
                     chunk).fetchall())
             if existing and on_duplicate == "error":
-                raise IndexError_(f"{self.path}: {len(existing)} ids already indexed (first: "
-                                  f"{sorted(existing)[0]}); nothing was added. Use "
-                                  "on_duplicate='replace' or 'skip'")
+                found = sorted(existing)
+                raise DuplicateIdsError(f"{self.path}: {len(found)} ids already indexed (first: "
+                                        f"{found[0]}); this add changed nothing", found)
             if on_duplicate == "skip":
                 keep = [i for i, id_ in enumerate(batch.ids) if id_ not in existing]
             else:
@@ -182,15 +293,15 @@ class SQLiteStore:
                 self._forget(db, list(existing.values()))
             first = int(db.execute("SELECT value FROM meta WHERE key = 'next_doc'").fetchone()[0])
             if first + len(keep) > _MAX_DOC:
-                raise IndexError_(f"{self.path}: more than {_MAX_DOC:,} documents were ever "
-                                  "added; rebuild the index into a new file")
+                raise StoreError(f"{self.path}: more than {_MAX_DOC:,} documents were ever "
+                                 "added; rebuild the index into a new file")
             rows = np.zeros(len(batch.ids), dtype=np.uint32)
             rows[keep] = np.arange(first, first + len(keep), dtype=np.uint32)
             db.executemany(
                 "INSERT INTO docs (rowid, id, text, meta, published, shingles, signature, added)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(int(rows[i]), batch.ids[i], batch.texts[i], batch.metas[i],
-                  batch.published[i], int(batch.shingles[i]), batch.signatures[i].tobytes(),
+                  batch.published[i], int(batch.shingles[i]), signature_bytes(batch.signatures[i]),
                   now) for i in keep])
             db.execute("UPDATE meta SET value = ? WHERE key = 'next_doc'",
                        (str(first + len(keep)),))
@@ -273,12 +384,25 @@ class SQLiteStore:
             if everything:
                 return
 
-    @staticmethod
-    def _entries(db, first: int, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    def _entries(self, db, first: int, blocks: int) -> tuple[np.ndarray, np.ndarray]:
         rows = db.execute("SELECT keys, docs FROM blocks WHERE rowid BETWEEN ? AND ? "
                           "ORDER BY rowid", (first, first + blocks - 1)).fetchall()
-        return (np.frombuffer(b"".join(r[0] for r in rows), dtype="<u8"),
-                np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4"))
+        if len(rows) != blocks:
+            raise self._damaged_keys(f"{blocks - len(rows)} blocks of a key run are missing")
+        return self._arrays([r[0] for r in rows], [r[1] for r in rows])
+
+    def _arrays(self, keys: list, docs: list) -> tuple[np.ndarray, np.ndarray]:
+        """Blocks' entries as arrays; a block whose parts disagree -> StoreError."""
+        for k, d in zip(keys, docs, strict=True):
+            if (not isinstance(k, bytes) or not isinstance(d, bytes) or len(k) % 8
+                    or len(d) % 4 or len(k) // 8 != len(d) // 4):
+                raise self._damaged_keys("a block's keys and documents disagree in size")
+        return (np.frombuffer(b"".join(keys), dtype="<u8"),
+                np.frombuffer(b"".join(docs), dtype="<u4"))
+
+    def _damaged_keys(self, detail: str) -> StoreError:
+        return StoreError(f"{self.path}: the key runs are damaged ({detail}); rebuild them from "
+                          f"the stored texts with 'provenance index check {self.path} --repair'")
 
     def remove(self, ids: list[str]) -> list[str]:
         def go():
@@ -305,6 +429,8 @@ class SQLiteStore:
         fence = self._fences.get(run)
         if fence is None:
             blob = self.db.execute("SELECT fence FROM runs WHERE run = ?", (run,)).fetchone()[0]
+            if not isinstance(blob, bytes) or len(blob) % 8:
+                raise self._damaged_keys(f"the fence of run {run} is not whole keys")
             fence = self._fences[run] = np.frombuffer(blob, dtype="<u8")
         return fence
 
@@ -340,8 +466,7 @@ class SQLiteStore:
                                        f"({','.join('?' * len(chunk))})", chunk):
                     keys.append(k)
                     docs.append(d)
-            hit_keys = np.frombuffer(b"".join(keys), dtype="<u8")
-            hit_docs = np.frombuffer(b"".join(docs), dtype="<u4")
+            hit_keys, hit_docs = self._arrays(keys, docs)
             if len(look) == 0 or len(hit_keys) == 0:
                 return set(), {}, {}
             at = np.minimum(np.searchsorted(look, hit_keys), len(look) - 1)
@@ -394,47 +519,107 @@ class SQLiteStore:
                 "SELECT count(*), coalesce(sum(entries), 0) FROM runs").fetchone()
             return {"bytes": pages * size, "runs": runs, "key_entries": entries,
                     "removed_awaiting_merge":
-                        self.db.execute("SELECT count(*) FROM dead").fetchone()[0]}
+                        self.db.execute("SELECT count(*) FROM dead").fetchone()[0],
+                    "read_only": self.read_only}
+        return self._guard(go)
+
+    # --- checking -----------------------------------------------------------------------------
+
+    def rows(self, size: int = 1000) -> Iterator[list[StoredRow]]:
+        after = 0
+        while True:
+            chunk = self._guard(lambda a=after: self.db.execute(
+                "SELECT rowid, id, text, meta, signature FROM docs WHERE rowid > ? "
+                "ORDER BY rowid LIMIT ?", (a, size)).fetchall())
+            if not chunk:
+                return
+            after = chunk[-1][0]
+            yield [StoredRow(id_, text, meta, sig) for _, id_, text, meta, sig in chunk]
+
+    def check_structure(self) -> list[Problem]:
+        """SQLite's own integrity check, then every run: its blocks present, keys sorted across
+        blocks, the fence equal to the blocks' first keys, the counts as recorded."""
+        def go():
+            problems = [Problem(None, "structure", f"SQLite integrity check: {line}")
+                        for (line,) in self.db.execute("PRAGMA integrity_check")
+                        if line != "ok"]
+            if problems:
+                return problems
+            with self._read() as db:
+                next_doc = int(db.execute("SELECT value FROM meta WHERE key = 'next_doc'")
+                               .fetchone()[0])
+                top = db.execute("SELECT coalesce(max(rowid), 0) FROM docs").fetchone()[0]
+                if top >= next_doc:
+                    problems.append(Problem(None, "structure", f"next_doc {next_doc} is not "
+                                            f"above the highest document row {top}"))
+                for run, entries, first, blocks, lo, hi, fence in db.execute(
+                        "SELECT run, entries, first, blocks, min_doc, max_doc, fence FROM runs "
+                        "ORDER BY run").fetchall():
+                    problem = self._check_run(db, first, blocks, entries, lo, hi, fence)
+                    if problem:
+                        problems.append(Problem(None, "keys", f"key run {run}: {problem}"))
+            return problems
+        return self._guard(go)
+
+    @staticmethod
+    def _check_run(db, first, blocks, entries, lo, hi, fence) -> str | None:
+        rows = db.execute("SELECT rowid, keys, docs FROM blocks WHERE rowid BETWEEN ? AND ? "
+                          "ORDER BY rowid", (first, first + blocks - 1)).fetchall()
+        if len(rows) != blocks:
+            return f"{blocks - len(rows)} of its {blocks} blocks are missing"
+        if not isinstance(fence, bytes) or len(fence) != 8 * blocks:
+            return "its fence does not list one key a block"
+        fence = np.frombuffer(fence, dtype="<u8")
+        parts_k, parts_d = [], []
+        for b, (_, k, d) in enumerate(rows):
+            if (not isinstance(k, bytes) or not isinstance(d, bytes) or len(k) % 8
+                    or len(k) // 8 != len(d) // 4 or len(d) % 4 or not k):
+                return f"block {b} is damaged (sizes of its keys and documents disagree)"
+            parts_k.append(np.frombuffer(k, dtype="<u8"))
+            parts_d.append(np.frombuffer(d, dtype="<u4"))
+            if parts_k[-1][0] != fence[b]:
+                return f"block {b} does not start with the key its fence names"
+        keys, docs = np.concatenate(parts_k), np.concatenate(parts_d)
+        if len(keys) != entries:
+            return f"{len(keys)} entries, but {entries} recorded"
+        if len(keys) > 1 and (keys[1:] < keys[:-1]).any():
+            return "its keys are not sorted"
+        if len(docs) and (int(docs.min()) < lo or int(docs.max()) > hi):
+            return "it points at document rows outside its recorded range"
+        return None
+
+    def rebuild_keys(self, keys_of: Callable[[list[Document]], Batch],
+                     unpack: Callable[[StoredRow], Document]) -> int:
+        """Drop every key run and write the keys again from the stored texts, in one write
+        transaction (a crash leaves the old runs)."""
+        def go():
+            done = 0
+            with self._write() as db:
+                db.execute("DELETE FROM runs")
+                db.execute("DELETE FROM blocks")
+                db.execute("DELETE FROM dead")
+                after = 0
+                while chunk := db.execute(
+                        "SELECT rowid, id, text, meta, signature FROM docs WHERE rowid > ? "
+                        "ORDER BY rowid LIMIT 1000", (after,)).fetchall():
+                    after = chunk[-1][0]
+                    rows = np.array([r[0] for r in chunk], dtype=np.uint32)
+                    batch = keys_of([unpack(StoredRow(*r[1:])) for r in chunk])
+                    bands = batch.shingles > 0
+                    owners = np.repeat(np.arange(len(chunk)), np.diff(batch.offsets))
+                    keys = np.concatenate([batch.bands[bands].ravel() | _BAND,
+                                           batch.sentences & ~_LOW])
+                    docs = np.concatenate([np.repeat(rows[bands], batch.bands.shape[1]),
+                                           rows[owners]])
+                    if len(keys):
+                        self._write_run(db, *sort_entries(keys, docs))
+                        self._merge(db, everything=False)
+                    done += len(chunk)
+                self._merge(db, everything=True)
+            self._fences.clear()
+            return done
         return self._guard(go)
 
     def close(self) -> None:
         self.db.close()
 
-
-def read_format_1(path: str, batch: int = 1000):
-    """The settings and documents of a format-1 SQLite index (zlib texts, one row per key), for
-    :func:`index.upgrade`: ``(settings, iterator of document batches)``."""
-    import json
-    import zlib
-
-    from provenance.documents import Document
-
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        settings = dict(db.execute("SELECT key, value FROM meta"))
-        if settings.get("format") != "1":
-            db.close()
-            raise IndexError_(f"{path}: index format {settings.get('format')}, not 1; only a "
-                              "format-1 index needs upgrading")
-    except sqlite3.DatabaseError as exc:
-        raise IndexError_(f"{path}: not a provenance index or damaged ({exc})") from exc
-
-    def batches():
-        try:
-            rows = db.execute("SELECT id, text, meta FROM docs ORDER BY rowid")
-            while chunk := rows.fetchmany(batch):
-                out = []
-                for id_, text, meta in chunk:
-                    m = json.loads(meta)
-                    out.append(Document(id_, zlib.decompress(text).decode("utf-8", "surrogatepass"),
-                                        outlet=m.get("outlet"), url=m.get("url"),
-                                        published=m.get("published"), title=m.get("title"),
-                                        author=m.get("author"), path=m.get("path")))
-                yield out
-        except (sqlite3.DatabaseError, zlib.error, ValueError) as exc:
-            raise IndexError_(f"{path}: damaged ({exc}); nothing after the last batch copied "
-                              "was read") from exc
-        finally:
-            db.close()
-
-    return settings, batches()
