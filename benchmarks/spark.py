@@ -300,9 +300,11 @@ def main(argv: list[str] | None = None) -> int:
         if reuters.is_file() and not args.no_reuters:
             report["datasets"]["reuters21578"] = dedup_vs_mllib(
                 "reuters21578", str(reuters), work / "reuters", args.master, args.hash_tables)
+            write(report, args.out)  # each part as it ends: a long run keeps what it measured
             if not args.no_passages:
                 print("\nreuters21578: passages, Spark vs local ...", flush=True)
                 report["passages"] = passages_vs_local(str(reuters), work / "reuters")
+                write(report, args.out)
         elif not args.no_reuters:
             print(f"skipped Reuters: {reuters} not found (give --data)")
         if args.synthetic:

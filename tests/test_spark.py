@@ -242,7 +242,7 @@ def test_bad_rows_are_skipped_as_the_local_reader_skips_them(spark, tmp_path):
     assert len(skipped) == 4
     ids = sorted(r["id"] for r in inputs.documents.collect())
     assert ids == sorted(d.id for d in local if hasattr(d, "text"))
-    assert ids == ["feed:8", "feed:a", "feed:a.jsonl", "feed:a~2"]
+    assert ids == ["feed:8", "feed:a", "feed:a@feed.jsonl:5", "feed:a@feed.jsonl:6"]
     ours = _decisions(dedup(inputs).decisions)
     assert ours == _local_decisions(local_dedup(iter_read(path, max_bytes=10_000)))
 
