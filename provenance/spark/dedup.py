@@ -275,4 +275,4 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
                    F.coalesce("near_clusters", F.array().cast("array<string>"))
                    .alias("near_clusters"),
                    "path", "order"))
-    return DedupFrames(out, inputs.skipped, verified)
+    return DedupFrames(out, inputs.skipped, edges.select("a", "b", "similarity"))
