@@ -106,7 +106,7 @@ def _kernels(console: Console, road: str | None, engine: str = "numba",
 
     signing = road is not None and engine != "numpy" and not kernels_cached(road)
     if signing or (passages and not passage_kernels_cached()):
-        console.note("compiling the kernels once (about 10 s; later runs load them from the "
+        console.note("compiling the kernels once (15-25 s of CPU; later runs load them from the "
                      "cache)")
     if signing:
         warm_up(road)
