@@ -37,6 +37,7 @@ from provenance.render.text import (
     trace_report,
 )
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
+from provenance.stores.base import DuplicateIdsError
 from provenance.trace.graph import to_dot, to_graphml
 from provenance_cli.console import Console, OutputTarget
 from provenance_cli.options import (
@@ -498,14 +499,9 @@ def index() -> None:
 
 
 def _existing(location: str) -> Index:
-    """An index that must exist already (queries, stats, removals, compaction)."""
-    if "://" not in location:
-        from pathlib import Path
-
-        if not Path(location).exists():
-            raise click.ClickException(f"{location}: no such index; create it with "
-                                       "'provenance index add'")
-    return Index(location)
+    """An index that must exist already (queries, stats, removals, checks): the library
+    refuses a location that holds none, for a file and a Redis database alike."""
+    return Index(location, create=False)
 
 
 def _documents(console: Console, inputs: Inputs, **reader):
@@ -543,15 +539,21 @@ def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
     docs = _documents(console, inputs, duplicate_ids="keep")
     total = {"added": 0, "replaced": 0, "skipped": 0}
     size = None
-    for result, ix in Index.add_stream(location, docs, batch=batch, on_duplicate=on_duplicate,
-                                       threshold=threshold):
-        for status in total:
-            ids = getattr(result, status)
-            total[status] += len(ids)
-            if not quiet:
-                for id_ in ids:
-                    click.echo(render_json.line({"id": id_, "status": status}), nl=False)
-        size = len(ix)
+    try:
+        for result, ix in Index.add_stream(location, docs, batch=batch,
+                                           on_duplicate=on_duplicate, threshold=threshold):
+            for id_ in result.repeated:
+                console.note(f"note: {id_} was given twice in one batch; the later record was "
+                             "stored")
+            for status in total:
+                ids = getattr(result, status)
+                total[status] += len(ids)
+                if not quiet:
+                    for id_ in ids:
+                        click.echo(render_json.line({"id": id_, "status": status}), nl=False)
+            size = len(ix)
+    except DuplicateIdsError as exc:
+        raise click.ClickException(f"{exc}; use --on-duplicate replace or skip") from exc
     if size is None:
         raise click.ClickException(f"no readable documents in {', '.join(inputs.paths)}; nothing "
                                    "was added")
