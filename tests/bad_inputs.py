@@ -83,7 +83,7 @@ CATALOGUE: tuple[Case, ...] = (
          f"{_R}::test_two_text_columns_or_fields_are_refused"),
     Case("read", "a repeated id (two files `a.txt`/`a.md`, a JSONL id given twice)",
          "renamed `id@file:line` (never an id given before or after), said in the notes; "
-         "duplicate_ids='keep' keeps it for an index to replace, also said",
+         "index add keeps it so the later record replaces the earlier, also said",
          f"{_R}::test_repeated_ids_are_renamed_without_collisions"),
     Case("read", "records whose id is in another field (Reuters `newid`, a CMS `story_id`)",
          "id_field names it; a record without it is numbered and says so",

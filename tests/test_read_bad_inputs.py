@@ -308,7 +308,7 @@ def test_repeated_ids_are_renamed_without_collisions(tmp_path, write):
     assert "repeats the id of z.jsonl:1" in docs[3].notes[0]
     kept = read(tmp_path, duplicate_ids="keep").documents
     assert [d.id for d in kept][:4] == ["a", "a", "z:x", "z:x"]
-    assert "kept (duplicate_ids='keep')" in kept[3].notes[0]
+    assert "kept: an index replaces the earlier record" in kept[3].notes[0]
     with pytest.raises(ConfigError, match="duplicate_ids must be one of rename, keep"):
         read(tmp_path, duplicate_ids="drop")
 

@@ -179,15 +179,15 @@ class _Ids:
             return doc
         if self.mode == "keep":
             return replace(doc, notes=doc.notes + (
-                f"id {doc.id!r} repeats the id of {first}; kept (duplicate_ids='keep'): an index "
-                "replaces the earlier record by this one",))
+                f"id {doc.id!r} repeats the id of {first}; kept: an index replaces the earlier "
+                "record by this one",))
         new, n = f"{doc.id}@{where}", 2
         while new in self.seen:
             new, n = f"{doc.id}@{where}~{n}", n + 1
         self.seen[new] = where
         return replace(doc, id=new, notes=doc.notes + (
-            f"id {doc.id!r} repeats the id of {first}; renamed {new!r} (duplicate_ids='rename'; "
-            "'keep' lets the later record replace the earlier one in an index)",))
+            f"id {doc.id!r} repeats the id of {first}; renamed {new!r}; give each record its "
+            "own id, or name the field that holds one with --id-field",))
 
 
 def _iter_read(paths: list[str], opts: _Options, stdin, ids: _Ids
