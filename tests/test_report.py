@@ -56,7 +56,7 @@ def test_report_structure_on_the_seeds(seeds_dir):
     [pair] = [p for p in data["pairs"]
               if {data["documents"][p["a"]]["id"][:3], data["documents"][p["b"]]["id"][:3]}
               == {"000", "001"}]
-    assert len(pair["passages"]) == 3
+    assert len(pair["passages"]) == 2  # the loose Euronews rewrite: below the operating point
     assert any("historic mistake" in (data["passages"][k]["quote"] or "")
                for k in pair["passages"])
     assert data["graph"]["total_edges"] == len(analysis.edges)
@@ -153,10 +153,10 @@ def test_browser_click_a_cell_shows_the_passages(seeds_dir, tmp_path):
             panel = page.inner_text("#pair-panel")
             assert "historic mistake with profound implications" in panel
             assert "quotation both give" in panel
-            assert page.locator("#pair-panel .passage").count() == 3
+            assert page.locator("#pair-panel .passage").count() == 2
             assert page.locator("#pair-panel mark").count() > 10  # shared words marked
-            # credits gained: ISW, Magyar Nemzet, ABC, CNN; statements dropped: NATO, ministry, IISS
-            assert page.locator("#graph svg line.edge").count() == 18
+            # credits +ISW, Magyar Nemzet, ABC, CNN; -NATO, ministry, IISS statements; and one
+            assert page.locator("#graph svg line.edge").count() == 17  # edge less: Euronews
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report-seeds.png"), full_page=True)
         finally:
