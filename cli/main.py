@@ -31,10 +31,10 @@ from provenance.render.html import render_report
 from provenance.render.png import matrix_png
 from provenance.render.text import (
     compare_view,
-    edges_table,
     matrix_table,
     passages_table,
     table_report,
+    trace_report,
 )
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
 from provenance.trace.graph import to_dot, to_graphml
@@ -106,7 +106,7 @@ def _kernels(console: Console, road: str | None, engine: str = "numba",
 
     signing = road is not None and engine != "numpy" and not kernels_cached(road)
     if signing or (passages and not passage_kernels_cached()):
-        console.note("compiling the kernels once (about 10 s; later runs load them from the "
+        console.note("compiling the kernels once (15-25 s of CPU; later runs load them from the "
                      "cache)")
     if signing:
         warm_up(road)
@@ -244,14 +244,19 @@ def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
               "GraphML (for Gephi, yEd, networkx).")
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
               "DOT.")
-@output_options(("table", "json"), help="table: edges with reasons; json: edges, attributions "
+@output_options(("table", "json"), help="table: families (largest first), outlet flows, then "
+                                        "edges with reasons; json: the same with attributions "
                                         "and dates.")
 def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
     """Infer who likely repeated whom among the articles in PATHS, with the evidence.
 
-    Edges run source -> target: attributed (an outlet or organization an article credits),
-    copied / rewrote (a passage repeated, directed by publication times, attributions, the
-    fuller version and containment), common_source (both quote the same speaker), undecided.
+    First the reuse families: each piece of repeated text, its origin (the earliest or fullest
+    version, a credited outside source, or a quoted speaker) and its members in time order with
+    whom each likely took it from. Then the flows between outlets, then the document edges
+    derived from the families. Edges run source -> target: attributed (an outlet or
+    organization an article credits), copied / rewrote (a member and the member it likely took
+    the text from), common_source (siblings: both took it from the same origin, or quote the
+    same speaker), undecided.
 
     \b
     Examples:
@@ -267,11 +272,8 @@ def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
         graph_target.write(render(analysis.documents, analysis.edges), console)
     if fmt == "json":
         text = render_json.trace_json(analysis)
-    elif analysis.edges:
-        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n\n"
-                + edges_table(analysis.edges, width=400) + "\n")
     else:
-        text = "No attributions or repeated passages: no provenance edges.\n"
+        text = trace_report(analysis)
     target.write(text, console)
 
 
@@ -280,32 +282,38 @@ def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
 @minhash_options
 @scan_options
 @click.option("--by", type=click.Choice(["document", "outlet"]), default="document",
-              show_default=True, help="Heat map rows: documents, or outlets (highest Jaccard "
-                                      "between their articles).")
+              show_default=True, help="Heat map rows and spread graph nodes: documents, or "
+                                      "outlets (edge width = passages taken).")
+@click.option("--layout", type=click.Choice(["depth", "time"]), default="depth",
+              show_default=True, help="Spread graph columns: depth in the spread tree (origins "
+                                      "first) or publication day.")
 @click.option("--max-edges", type=click.IntRange(min=0), default=300, show_default=True,
               help="Most confident provenance edges drawn in the graph.")
 @click.option("--title", default="provenance report", show_default=True,
               help="Title of the page.")
 @output_options((), output_help="Write the page to this file [default: report.html].")
-def report(inputs, by, max_edges, title, output, quiet, **settings) -> None:
+def report(inputs, by, layout, max_edges, title, output, quiet, **settings) -> None:
     """Write a self-contained HTML report of PATHS (default file: report.html).
 
-    A heat map of the similarity matrix (similar documents next to each other; hover for the
-    numbers, click a cell for the pair's passages side by side with the shared words marked),
-    the most similar pairs, the provenance graph with the reasons on every edge, the documents
-    with their attributions, and the skipped inputs. One file, no network: open it in any
+    First the story: the largest families of repeated text as sentences, each with a timeline
+    (one row per outlet, a dot per publication, arrows of the spread tree; click for the
+    members side by side, edits marked). Then who took from whom (a layered spread graph),
+    outlet flows and churnalism, a heat map of the similarity matrix on an absolute 0-1 scale
+    (click a cell for the pair's passages), the pairs, documents and skipped inputs. Past a
+    size the page summarizes and says what it left out. One file, no network: open it in any
     browser, offline.
 
     \b
     Examples:
       provenance report seeds/ -o report.html
-      provenance report archive/ --by outlet -o outlets.html
+      provenance report archive/ --by outlet --layout time -o outlets.html
     """
     console = Console(quiet)
     target = OutputTarget(output or "report.html", inputs=inputs.paths)
     _shingle_note(console)
     analysis = _scan(console, inputs, _scan_options(**settings))
-    target.write(render_report(analysis, by=by, max_edges=max_edges, title=title), console)
+    target.write(render_report(analysis, by=by, max_edges=max_edges, title=title,
+                                 layout=layout), console)
 
 
 @cli.command()
@@ -321,8 +329,9 @@ def report(inputs, by, max_edges, title, output, quiet, **settings) -> None:
 def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     """Show the passages two articles share, side by side.
 
-    Content words only FILE_A has are marked [-like this-], those only FILE_B has {+like
-    this+}; a quotation both give is named.
+    Verbatim and near-verbatim passages mark the edits: words FILE_A has that FILE_B dropped
+    or replaced [-like this-], words FILE_B has instead {+like this+}. Rewritten passages mark
+    the content words both use [=like this=]. A quotation both give is named.
 
     \b
     Example:

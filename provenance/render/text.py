@@ -7,6 +7,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from provenance.passages.finder import Passage
+from provenance.render.counts import counts_line
 from provenance.scan import Analysis
 from provenance.similarity.pairs import SimilarityMatrix
 
@@ -14,9 +15,12 @@ __all__ = [
     "MATRIX_TABLE_LIMIT",
     "compare_view",
     "edges_table",
+    "families_table",
+    "flows_table",
     "matrix_table",
     "passages_table",
     "table_report",
+    "trace_report",
 ]
 
 MATRIX_TABLE_LIMIT = 12
@@ -30,6 +34,7 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
     parts = [
         f"provenance scan: {len(docs)} documents, shingles {cfg.shingle}, "
         f"{cfg.num_perm} permutations, near-duplicate threshold {cfg.threshold:g}",
+        counts_line(analysis),
         "",
         "Documents",
         tabulate(
@@ -119,49 +124,42 @@ def passages_table(passages, width: int = 48) -> str:
     )
 
 
-def _marked(text: str, start: int, tokens, changed: set[int], left: str, right: str) -> str:
-    """The passage text with runs of changed words wrapped in ``left``/``right``."""
-    out, pos, k = [], start, 0
-    while k < len(tokens):
-        if k in changed:
-            first = k
-            while k + 1 < len(tokens) and k + 1 in changed:
-                k += 1
-            out.append(text[pos : tokens[first].start])
-            out.append(left + text[tokens[first].start : tokens[k].end] + right)
-            pos = tokens[k].end
-        k += 1
-    out.append(text[pos : tokens[-1].end if tokens else pos])
+_DRAW = {"removed": ("[-", "-]"), "added": ("{+", "+}"), "shared": ("[=", "=]")}
+"""How the terminal draws each meaning of :mod:`provenance.passages.marks`."""
+
+
+def _drawn(text: str, start: int, end: int, marks) -> str:
+    """``text[start:end]`` with each mark wrapped in its meaning's delimiters."""
+    out, pos = [], start
+    for m in marks:
+        left, right = _DRAW[m.meaning]
+        out += [text[pos:m.start], left, text[m.start:m.end], right]
+        pos = m.end
+    out.append(text[pos:end])
     return "".join(out)
 
 
-def _changed(tokens, other) -> set[int]:
-    """Content words of ``tokens`` whose stem the other side does not use (rewrites reorder
-    words, so this is a bag-of-stems comparison, not a sequence diff)."""
-    from provenance.text.lexicon import STOPWORDS, stem
-
-    theirs = {stem(t.norm) for t in other}
-    return {i for i, t in enumerate(tokens)
-            if t.norm not in STOPWORDS and stem(t.norm) not in theirs}
-
-
 def compare_view(passages, text_a: str, text_b: str, width: int = 100) -> str:
-    """Aligned passages side by side; content words only ``a`` has are marked ``[-...-]``,
-    those only ``b`` has ``{+...+}``."""
+    """Aligned passages side by side, marked by :func:`provenance.passages.marks.passage_marks`:
+    in verbatim and near-verbatim passages the edits (``[-...-]`` words ``a`` has that ``b``
+    dropped or replaced, ``{+...+}`` words ``b`` has instead); in rewritten passages the content
+    words both sides use (``[=...=]``)."""
     from textwrap import wrap
 
-    from provenance.text.sentences import tokenize
+    from provenance.passages.marks import passage_marks
 
     col = max(20, (width - 3) // 2)
     parts = []
     for n, p in enumerate(passages, start=1):
-        ta, tb = tokenize(text_a, p.a_start, p.a_end), tokenize(text_b, p.b_start, p.b_end)
-        left = _marked(text_a, p.a_start, ta, _changed(ta, tb), "[-", "-]")
-        right = _marked(text_b, p.b_start, tb, _changed(tb, ta), "{+", "+}")
+        marks = passage_marks(p)
+        left = _drawn(text_a, p.a_start, p.a_end, marks.a)
+        right = _drawn(text_b, p.b_start, p.b_end, marks.b)
         lines_a = wrap(" ".join(left.split()), col) or [""]
         lines_b = wrap(" ".join(right.split()), col) or [""]
-        quoted = f"  quoted: \u201c{p.quote}\u201d" if p.quoted else ""
-        parts.append(f"#{n} {p.kind}  score {p.score:.3f}{quoted}")
+        what = "edits marked" if marks.rule == "edits" else "shared words marked"
+        parts.append(f"#{n} {p.kind}  score {p.score:.3f}  ({what})")
+        if p.quoted:
+            parts.append(f"quoted: \u201c{p.quote}\u201d")
         parts.append(f"{f'{p.a} [{p.a_start}:{p.a_end}]':<{col}} | {p.b} [{p.b_start}:{p.b_end}]")
         for i in range(max(len(lines_a), len(lines_b))):
             la = lines_a[i] if i < len(lines_a) else ""
@@ -182,3 +180,73 @@ def edges_table(edges, reasons: int | None = None, width: int = 90) -> str:
                      ",".join(map(str, e.passages)), text))
     return tabulate(rows, headers=("source", "target", "kind", "confidence", "passages",
                                    "reasons"), floatfmt=".2f")
+
+
+def _origin_words(family) -> str:
+    o = family.origin
+    if o.kind == "document":
+        return f"{o.doc} (earliest or fullest version)"
+    if o.kind == "source":
+        return f"{o.name} (credited outside source)"
+    if o.kind == "speaker":
+        return f"quotation of {o.name or 'an unnamed speaker'} (common source, not copying)"
+    return "undecided"
+
+
+def families_table(families, top: int | None = None, width: int = 100) -> str:
+    """Families, largest first: the origin and why, then the members in time order with their
+    outlet, date, relation to their parent, and whether they credit the source."""
+    parts = []
+    shown = families if top is None else families[:top]
+    for f in shown:
+        outlets = f", outlets: {', '.join(f.outlets)}" if f.outlets else ""
+        parts.append(f"Family {f.id}: {f.size} members{outlets}")
+        parts.append(f"  text: {_excerpt(f.text, width)}")
+        parts.append(f"  origin: {_origin_words(f)} -- {_excerpt(f.origin.reason, width)}")
+        rows = []
+        for m in f.members:
+            if m.relation == "origin":
+                how = "origin"
+            elif m.parent:
+                how = f"{m.relation} from {m.parent}"
+            elif m.relation in ("copied", "rewrote") and f.origin.name:
+                how = f"{m.relation} from {f.origin.name}"
+            else:
+                how = m.relation
+            credit = (f"credits {m.credits}" if m.credits else
+                      ("quotes " + (m.speaker or "?") if m.quoted else "no credit"))
+            rows.append((m.doc, m.outlet or "", m.published or "undated", how, credit,
+                         f"{m.confidence:.2f}", _excerpt(m.reasons[0], width) if m.reasons
+                         else ""))
+        parts.append(tabulate(rows, headers=("member", "outlet", "published", "relation",
+                                             "credit", "conf.", "why")))
+        parts.append("")
+    if top is not None and len(families) > top:
+        parts.append(f"... {len(families) - top} more families (--format json lists all)")
+    return "\n".join(parts)
+
+
+def flows_table(flows, top: int | None = None) -> str:
+    """Outlet flows: who took how many passages from whom, how many credited, when."""
+    shown = flows if top is None else flows[:top]
+    return tabulate([(f.source, f.target, f.passages, f.credited, f.first or "", f.last or "")
+                     for f in shown],
+                    headers=("from", "to", "passages", "credited", "first", "last"))
+
+
+def trace_report(analysis: Analysis, top: int = 50, width: int = 100) -> str:
+    """The ``trace`` table: families first (largest first), then outlet flows, then edges."""
+    if not analysis.families and not analysis.edges:
+        return "No attributions or repeated passages: no families and no provenance edges.\n"
+    parts = [f"{len(analysis.families)} families, {len(analysis.outlet_flows)} outlet flows, "
+             f"{len(analysis.edges)} edges among {len(analysis.documents)} documents",
+             counts_line(analysis), ""]
+    if analysis.families:
+        parts += ["Families (largest first)", "", families_table(analysis.families, top, width)]
+    if analysis.outlet_flows:
+        parts += ["Outlet flows (a document without outlet counts as itself)", "",
+                  flows_table(analysis.outlet_flows, top), ""]
+    if analysis.edges:
+        parts += ["Document edges (derived from the families)", "",
+                  edges_table(analysis.edges, width=width * 4)]
+    return "\n".join(parts) + "\n"
