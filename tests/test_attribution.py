@@ -107,3 +107,12 @@ def test_audiences_and_quotations_are_not_credits():
     assert not any(s == "President Ronald Reagan" and k == "outlet" for s, k, _ in
                    found("President Ronald Reagan's \"trade bill\" was debated."))
     assert ("MCI", "statement", "reported") in found("MCI reported a 448 mln dlr loss.")
+
+
+def test_offices_agencies_and_clauses_are_not_outlets():
+    assert source_kind("Economic Planning Agency") == "organization"
+    assert source_kind("University of Missouri Agricultural Economist Glenn Grimes") != "outlet"
+    assert source_kind("The Economist") == "outlet"
+    assert source_kind("New China News Agency") == "outlet"
+    assert not any(s == "The Soviet Union" for s, _, _ in found(
+        "He told the newspaper the Soviet Union lacked adequate repair facilities."))

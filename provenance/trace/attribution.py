@@ -46,8 +46,8 @@ OUTLETS = frozenset(
 """News organizations, lower case, as articles name them."""
 
 _OUTLET_WORDS = frozenset(
-    "news times post journal herald tribune gazette telegraph guardian independent economist "
-    "press agency television tv radio broadcasting broadcaster daily weekly magazine wire "
+    "news times post journal herald tribune gazette telegraph guardian independent "
+    "press television tv radio broadcasting broadcaster daily weekly magazine wire "
     "chronicle observer".split()
 )
 # Words that name an outlet only as the last word of a name ("Daily Express", "The Sun"):
@@ -200,6 +200,8 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
                         and after.group(1) not in STOPWORDS):
                     continue  # a modifier: "according to Hungarian media", "the Google toolbar"
                 kind = source_kind(name)
+                if cue == "newspaper" and m.group("src").startswith("the "):
+                    continue  # "told the newspaper the Soviet Union lacked ...": a clause
                 if cue == "program" and kind != "outlet" and not _PROGRAM.match(
                         s.text, m.end()):
                     continue  # "Reagan's “...”": a quotation, not a program
