@@ -98,9 +98,9 @@ class _Unit:
     end: int
     terms: dict[str, float]  # content term -> its share of evidence (names share one)
     numbers: frozenset[str]
-    template: bool = False  # a template line of the corpus (see text.templates)
     weighted: dict[str, float] = field(default_factory=dict)  # term -> share x corpus weight
     total: float = 0.0  # fsum of weighted
+    template: bool = False  # a template line of the corpus (see text.templates)
 
 
 @dataclass(slots=True)
@@ -663,14 +663,23 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
                 runs[-1].append(m)
                 continue
         runs.append([m])
-    return [_passage(pa, pb, run, options) for run in runs]
+    found = (_passage(pa, pb, run, options) for run in runs)
+    return [p for p in found if p is not None]
 
 
-def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage:
+def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage | None:
+    """The passage a run of matches makes, or None when it falls short of the operating point
+    (``options.decision``; see :class:`PassageOptions`)."""
     a_start, a_end = run[0][2].start, run[-1][2].end
     b_start, b_end = run[0][3].start, run[-1][3].end
     norm_a, norm_b = words(pa.doc.text, a_start, a_end), words(pb.doc.text, b_start, b_end)
     matcher = None
+    total = sum(m[1] for m in run)
+    score = sum(m[0] * m[1] for m in run) / total if total else 0.0
+    decided = (score >= options.decision
+               or len(_figures(pa.doc.text, a_start, a_end)
+                      & _figures(pb.doc.text, b_start, b_end)) >= 2
+               or min(len(norm_a), len(norm_b)) >= options.long_words)
     if norm_a == norm_b:
         kind = "verbatim"
     elif _ratio_bound(norm_a, norm_b) >= options.near_verbatim and (
@@ -679,8 +688,6 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
         kind = "near_verbatim"
     else:
         kind = "rewritten"
-    total = sum(m[1] for m in run)
-    score = sum(m[0] * m[1] for m in run) / total if total else 0.0
     quote = None
     # a shared quotation needs quoted words on both sides: most passages have none
     if _quoted_within(pa.quotes, a_start, a_end) and _quoted_within(pb.quotes, b_start, b_end):
@@ -688,12 +695,28 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
             matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
         quote = _shared_quote(pa, pb, tokenize(pa.doc.text, a_start, a_end),
                               tokenize(pb.doc.text, b_start, b_end), matcher)
+    if not decided and quote is None:
+        return None
     return Passage(
         a=pa.doc.id, b=pb.doc.id,
         a_start=a_start, a_end=a_end, b_start=b_start, b_end=b_end,
         a_text=pa.doc.text[a_start:a_end], b_text=pb.doc.text[b_start:b_end],
         score=min(1.0, score), kind=kind, quoted=quote is not None, quote=quote,
     )
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _figures(text: str, start: int, end: int) -> set[str]:
+    """The figures of ``text[start:end]`` from 10 up, as written less thousands separators
+    ("1,000" and "1000" are one figure; "0-10" gives only "10")."""
+    out = set()
+    for m in _FIGURE.finditer(text, start, end):
+        value = m.group().rstrip(",").replace(",", "")
+        if value and (len(value.split(".")[0]) >= 2 or "." in value) and value.strip("0."):
+            out.add(value)
+    return out
 
 
 def _ratio_bound(a: list[str], b: list[str]) -> float:
