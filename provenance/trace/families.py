@@ -404,7 +404,7 @@ def _tree(members: list[_M], texts: Mapping[str, str]) -> Origin:
                           f"({first[0].published}: {names}) and the text does not tell which "
                           "came first")
     elif small and len(members) >= 2:
-        ranked = sorted(members, key=lambda m: (-explain[m.doc], m.doc))
+        ranked = sorted(members, key=lambda m: (-explain[m.doc], -len(m.terms), m.doc))
         first, second = ranked[0], ranked[1]
         lead = explain[first.doc] - explain[second.doc]
         # When the two leaders explain the others about equally, the first is the origin if it
