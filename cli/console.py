@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -155,77 +155,47 @@ class OutputTarget:
                                        "would overwrite an article; choose another path")
 
     def write(self, text: str, console: Console | None = None) -> None:
-        """Write ``text`` whole: to standard output, or to a temporary file renamed over the
-        target once complete (a failed write leaves the old file as it was)."""
+        """Write ``text`` whole: to standard output, or through :meth:`write_with`."""
         if self.path is None:
             click.echo(text, nl=False)
             return
-        if os.path.exists(self.path) and not os.path.isfile(self.path):
-            self._write_in_place(text)  # a device or a pipe: never renamed over
-        else:
-            self._write_atomically(text)
-        if console is not None:
-            console.note(f"wrote {self.path}")
 
-    def _write_in_place(self, text: str) -> None:
-        try:
-            with open(self.path, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {self.path}: {exc.strerror or exc}; "
-                                       f"choose another {self.option}") from exc
-
-    def _write_atomically(self, text: str) -> None:
-        folder = os.path.dirname(os.path.abspath(self.path))
-        fd, temp = tempfile.mkstemp(prefix=".provenance-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        def produce(path: str) -> None:
+            with open(path, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(temp, self.path)
-        except OSError as exc:
-            try:
+
+        self.write_with(produce)
+        if console is not None:
+            console.note(f"wrote {self.path}")
+
+    def write_with(self, produce: Callable[[str], None]) -> None:
+        """``produce(path)`` writes the result to a temporary file beside the target, renamed
+        over it once complete, so a failed write leaves the old file as it was. A target that
+        is a device or a pipe (/dev/stdout, /dev/full) is never renamed over: the result is
+        copied into it, every write checked."""
+        assert self.path is not None
+        suffix = Path(self.path).suffix
+        if os.path.exists(self.path) and not os.path.isfile(self.path):
+            with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
+                temp = os.path.join(folder, "out" + suffix)
+                produce(temp)
+                self._guard(lambda: shutil.copyfile(temp, self.path))
+            return
+        fd, temp = tempfile.mkstemp(prefix=".provenance-", suffix=suffix,
+                                    dir=os.path.dirname(os.path.abspath(self.path)))
+        os.close(fd)
+        try:
+            self._guard(lambda: (produce(temp), os.replace(temp, self.path)))
+        finally:
+            if os.path.exists(temp):
                 os.unlink(temp)
-            except OSError:
-                pass
+
+    def _guard(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except OSError as exc:
             raise click.ClickException(f"cannot write {self.path}: {exc.strerror or exc}; "
                                        f"nothing was written there; choose another "
                                        f"{self.option}") from exc
-
-    def write_bytes_from(self, produce) -> None:
-        """For writers that need a path (a PNG): ``produce(temp_path)``, then the rename."""
-        assert self.path is not None
-        if os.path.exists(self.path) and not os.path.isfile(self.path):
-            # a device or a pipe: draw into a temporary file, then copy, checking every write
-            with tempfile.TemporaryDirectory(prefix="provenance-") as folder:
-                temp = os.path.join(folder, "out" + Path(self.path).suffix)
-                produce(temp)
-                try:
-                    with open(temp, "rb") as source, open(self.path, "wb") as sink:
-                        shutil.copyfileobj(source, sink)
-                except OSError as exc:
-                    raise click.ClickException(f"cannot write {self.path}: "
-                                               f"{exc.strerror or exc}; choose another "
-                                               f"{self.option}") from exc
-            return
-        folder = os.path.dirname(os.path.abspath(self.path))
-        fd, temp = tempfile.mkstemp(prefix=".provenance-", suffix=Path(self.path).suffix,
-                                    dir=folder)
-        os.close(fd)
-        try:
-            produce(temp)
-            os.replace(temp, self.path)
-        except OSError as exc:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise click.ClickException(f"cannot write {self.path}: {exc.strerror or exc}; "
-                                       f"choose another {self.option}") from exc
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise

@@ -31,6 +31,7 @@ from provenance.similarity.pairs import (
     intersection_size,
 )
 from provenance.text.sentences import Sentence, sentences, words
+from provenance.text.templates import Template, learn_templates, site_boilerplate, site_of
 from provenance.trace.attribution import Attribution, attributions
 from provenance.trace.dates import DateInfo, date_info
 from provenance.trace.families import (
@@ -48,7 +49,6 @@ __all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units"]
 COLLAPSE_AT = 20
 """Near-duplicate clusters larger than this are aligned through one representative."""
 
-
 @dataclass(frozen=True)
 class Analysis:
     """Everything a scan found, with the configuration that produced it."""
@@ -65,6 +65,8 @@ class Analysis:
     attributions: tuple[Attribution, ...] = ()
     dates: dict[str, DateInfo] = field(default_factory=dict)
     edges: tuple[Edge, ...] = ()
+    templates: tuple[Template, ...] = ()
+    template_passages: int = 0  # passages set aside as template matches
     families: tuple[Family, ...] = ()
     outlet_flows: tuple[OutletFlow, ...] = ()
     churnalism: tuple[Churn, ...] = ()
@@ -99,6 +101,8 @@ class Analysis:
             "passages": [p.to_dict() for p in self.passages],
             "attributions": [a.to_dict() for a in self.attributions],
             "edges": [e.to_dict() for e in self.edges],
+            "templates": [t.to_dict() for t in self.templates],
+            "template_passages_set_aside": self.template_passages,
             "families": [f.to_dict() for f in self.families],
             "outlet_flows": [f.to_dict() for f in self.outlet_flows],
             "churnalism": [c.to_dict() for c in self.churnalism],
@@ -132,13 +136,16 @@ def analyze(
         raise InputError("document ids are not unique; give each document its own id")
 
     with clock.phase("segment"):
-        sents, units = [], []
+        sents = []
         for i, doc in enumerate(docs):
-            s = tuple(sentences(doc.text, doc.id))
-            sents.append(s)
-            units.append(document_units(doc.text, s, config.shingle_kind))
+            sents.append(tuple(sentences(doc.text, doc.id)))
             if i % 256 == 0:
                 report("segment", i, len(docs))
+        # a short line recurring on a site's pages is that site's clutter
+        sents = site_boilerplate([site_of(d.outlet, d.url) for d in docs],
+                                 [d.text for d in docs], sents)
+        units = [document_units(d.text, s, config.shingle_kind)
+                 for d, s in zip(docs, sents, strict=True)]
         report("segment", len(docs), len(docs))
     with clock.phase("sign"):
         batch = sign(units, config.shingle_size, config.num_perm, config.seed, config.engine)
@@ -154,23 +161,33 @@ def analyze(
         report("compare", len(docs), len(docs))
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
-    # Near-duplicates (Jaccard >= 0.8) are one story. A cluster of more than COLLAPSE_AT of
-    # them (one wire item run everywhere) takes part in passage finding through one
-    # representative, and its family is expanded afterwards: 3,000 copies are one family,
-    # not millions of passage pairs. Smaller clusters are aligned like any documents.
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
         dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
                  for d, s in zip(docs, sents, strict=True)}
+    # Near-duplicates (Jaccard >= 0.8) are one story. A cluster of more than COLLAPSE_AT of
+    # them (one wire item run everywhere) takes part in passage finding through one
+    # representative, and its family is expanded afterwards: 3,000 copies are one family,
+    # not millions of passage pairs. Smaller clusters are aligned like any documents.
     copies = _near_duplicate_copies(docs, pairs, dates)
     copied = {dup for dups in copies.values() for dup, _ in dups}
     passages: list[Passage] = []
+    set_aside: list[Passage] = []
+    learned = None
     if config.passages is not None:
+        kept = [i for i, d in enumerate(docs) if d.id not in copied]
+        with clock.phase("templates"):
+            group = {doc_id: k for k, g in enumerate(groups) for doc_id in g}
+            learned = learn_templates([sents[i] for i in kept],
+                                      groups=[group.get(docs[i].id, len(groups) + i)
+                                              for i in kept])
         with clock.phase("passages"):
-            kept = [i for i, d in enumerate(docs) if d.id not in copied]
-            passages = find_passages([docs[i] for i in kept], config.passages,
-                                     sentences_by_doc=[sents[i] for i in kept],
-                                     progress=report)
+            passages = find_passages(
+                [docs[i] for i in kept], config.passages,
+                sentences_by_doc=[sents[i] for i in kept], progress=report,
+                templates=learned, set_aside=set_aside,
+                whole_copies=[(p.a, p.b) for p in pairs if p.jaccard >= NEAR_DUPLICATE
+                              and p.a not in copied and p.b not in copied])
     with clock.phase("families"):
         families = build_families(docs, passages, found, dates, copies)
         edges = family_edges(families, passages, found)
@@ -189,6 +206,8 @@ def analyze(
         attributions=found,
         dates=dates,
         edges=tuple(edges),
+        templates=tuple(learned.templates) if learned is not None else (),
+        template_passages=len(set_aside),
         families=tuple(families),
         outlet_flows=tuple(flows),
         churnalism=tuple(churn),

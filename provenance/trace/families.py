@@ -42,7 +42,7 @@ from provenance.documents import Document
 from provenance.passages.finder import Passage
 from provenance.text.lexicon import sentence_terms
 from provenance.text.sentences import tokenize
-from provenance.trace.attribution import Attribution, source_kind
+from provenance.trace.attribution import CREDIT_KINDS, Attribution, source_kind
 from provenance.trace.dates import DateInfo
 
 __all__ = [
@@ -614,7 +614,7 @@ def _member(doc: Document, start: int, end: int, dates, by_doc, quotation: bool,
     info = dates.get(doc.id)
     published = info.published if info else None
     atts = by_doc.get(doc.id, [])
-    credits = next((a.source for a in atts if a.kind != "person" and a.start < end
+    credits = next((a.source for a in atts if a.kind in CREDIT_KINDS and a.start < end
                     and start < a.end), None)
     speaker = None
     if quotation:
