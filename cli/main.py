@@ -106,7 +106,7 @@ def _kernels(console: Console, road: str | None, engine: str = "numba",
 
     signing = road is not None and engine != "numpy" and not kernels_cached(road)
     if signing or (passages and not passage_kernels_cached()):
-        console.note("compiling the kernels once (about 10 s; later runs load them from the "
+        console.note("compiling the kernels once (15-25 s of CPU; later runs load them from the "
                      "cache)")
     if signing:
         warm_up(road)
@@ -282,32 +282,38 @@ def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
 @minhash_options
 @scan_options
 @click.option("--by", type=click.Choice(["document", "outlet"]), default="document",
-              show_default=True, help="Heat map rows: documents, or outlets (highest Jaccard "
-                                      "between their articles).")
+              show_default=True, help="Heat map rows and spread graph nodes: documents, or "
+                                      "outlets (edge width = passages taken).")
+@click.option("--layout", type=click.Choice(["depth", "time"]), default="depth",
+              show_default=True, help="Spread graph columns: depth in the spread tree (origins "
+                                      "first) or publication day.")
 @click.option("--max-edges", type=click.IntRange(min=0), default=300, show_default=True,
               help="Most confident provenance edges drawn in the graph.")
 @click.option("--title", default="provenance report", show_default=True,
               help="Title of the page.")
 @output_options((), output_help="Write the page to this file [default: report.html].")
-def report(inputs, by, max_edges, title, output, quiet, **settings) -> None:
+def report(inputs, by, layout, max_edges, title, output, quiet, **settings) -> None:
     """Write a self-contained HTML report of PATHS (default file: report.html).
 
-    A heat map of the similarity matrix (similar documents next to each other; hover for the
-    numbers, click a cell for the pair's passages side by side with the shared words marked),
-    the most similar pairs, the provenance graph with the reasons on every edge, the documents
-    with their attributions, and the skipped inputs. One file, no network: open it in any
+    First the story: the largest families of repeated text as sentences, each with a timeline
+    (one row per outlet, a dot per publication, arrows of the spread tree; click for the
+    members side by side, edits marked). Then who took from whom (a layered spread graph),
+    outlet flows and churnalism, a heat map of the similarity matrix on an absolute 0-1 scale
+    (click a cell for the pair's passages), the pairs, documents and skipped inputs. Past a
+    size the page summarizes and says what it left out. One file, no network: open it in any
     browser, offline.
 
     \b
     Examples:
       provenance report seeds/ -o report.html
-      provenance report archive/ --by outlet -o outlets.html
+      provenance report archive/ --by outlet --layout time -o outlets.html
     """
     console = Console(quiet)
     target = OutputTarget(output or "report.html", inputs=inputs.paths)
     _shingle_note(console)
     analysis = _scan(console, inputs, _scan_options(**settings))
-    target.write(render_report(analysis, by=by, max_edges=max_edges, title=title), console)
+    target.write(render_report(analysis, by=by, max_edges=max_edges, title=title,
+                                 layout=layout), console)
 
 
 @cli.command()
@@ -323,8 +329,9 @@ def report(inputs, by, max_edges, title, output, quiet, **settings) -> None:
 def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     """Show the passages two articles share, side by side.
 
-    Content words only FILE_A has are marked [-like this-], those only FILE_B has {+like
-    this+}; a quotation both give is named.
+    Verbatim and near-verbatim passages mark the edits: words FILE_A has that FILE_B dropped
+    or replaced [-like this-], words FILE_B has instead {+like this+}. Rewritten passages mark
+    the content words both use [=like this=]. A quotation both give is named.
 
     \b
     Example:

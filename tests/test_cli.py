@@ -203,7 +203,7 @@ def test_compare_side_by_side(run, seeds_dir):
     out = result.stdout
     assert "passages shared by 000_f9740930b9afea8b and 001_3f6639795f3717d1" in out
     assert "quoted: \u201chistoric mistake with profound implications\u201d" in out
-    assert "[-Politico-]" in out and "{+previously+}" in out
+    assert "[=1,000 assault" in out and "(shared words marked)" in out  # a rewrite
     assert all(len(line) <= 100 for line in out.splitlines())
     data = json.loads(run("compare", a, b, "-f", "json").stdout)
     assert {(p["a"], p["b"]) for p in data} == {(a.stem, b.stem)}

@@ -35,10 +35,15 @@ def matrix_png(analysis: Analysis, path: str | os.PathLike, measure: str = "jacc
     n = len(order)
     size = min(14.0, max(5.0, 0.25 * n + 3))
     fig, ax = plt.subplots(figsize=(size + 1.5, size))
-    off = values[~np.eye(n, dtype=bool)] if n > 1 else values.ravel()
-    top = max(float(off.max()) if off.size else 0.0, 0.01)
-    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=top, interpolation="nearest")
-    ax.set_title(f"{measure} of shingle sets ({n} documents; colour scale to {top:.3f})")
+    # An absolute scale: 0 is white-ish, 1 darkest, whatever the largest value is, so a 1.4%
+    # overlap never looks like a copy. Zero (nothing shared) is left white, the diagonal grey.
+    shown = np.ma.masked_where(values <= 0, values)
+    shown[np.eye(n, dtype=bool)] = np.ma.masked
+    cmap = matplotlib.colormaps["viridis_r"].with_extremes(bad="white")
+    ax.imshow(np.where(np.eye(n, dtype=bool), 1.0, np.nan), cmap="Greys", vmin=0, vmax=2.5,
+              interpolation="nearest")
+    image = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_title(f"{measure} of shingle sets, {n} documents (white: nothing shared)")
     if n <= LABELS_UP_TO:
         labels = [analysis.documents[i].id for i in order]
         ax.set_xticks(range(n), labels, rotation=90, fontsize=7)
@@ -46,7 +51,8 @@ def matrix_png(analysis: Analysis, path: str | os.PathLike, measure: str = "jacc
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.set_label(f"{measure}: absolute 0-1 scale (viridis, reversed)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

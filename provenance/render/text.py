@@ -7,6 +7,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from provenance.passages.finder import Passage
+from provenance.render.counts import counts_line
 from provenance.scan import Analysis
 from provenance.similarity.pairs import SimilarityMatrix
 
@@ -33,6 +34,7 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
     parts = [
         f"provenance scan: {len(docs)} documents, shingles {cfg.shingle}, "
         f"{cfg.num_perm} permutations, near-duplicate threshold {cfg.threshold:g}",
+        counts_line(analysis),
         "",
         "Documents",
         tabulate(
@@ -122,49 +124,42 @@ def passages_table(passages, width: int = 48) -> str:
     )
 
 
-def _marked(text: str, start: int, tokens, changed: set[int], left: str, right: str) -> str:
-    """The passage text with runs of changed words wrapped in ``left``/``right``."""
-    out, pos, k = [], start, 0
-    while k < len(tokens):
-        if k in changed:
-            first = k
-            while k + 1 < len(tokens) and k + 1 in changed:
-                k += 1
-            out.append(text[pos : tokens[first].start])
-            out.append(left + text[tokens[first].start : tokens[k].end] + right)
-            pos = tokens[k].end
-        k += 1
-    out.append(text[pos : tokens[-1].end if tokens else pos])
+_DRAW = {"removed": ("[-", "-]"), "added": ("{+", "+}"), "shared": ("[=", "=]")}
+"""How the terminal draws each meaning of :mod:`provenance.passages.marks`."""
+
+
+def _drawn(text: str, start: int, end: int, marks) -> str:
+    """``text[start:end]`` with each mark wrapped in its meaning's delimiters."""
+    out, pos = [], start
+    for m in marks:
+        left, right = _DRAW[m.meaning]
+        out += [text[pos:m.start], left, text[m.start:m.end], right]
+        pos = m.end
+    out.append(text[pos:end])
     return "".join(out)
 
 
-def _changed(tokens, other) -> set[int]:
-    """Content words of ``tokens`` whose stem the other side does not use (rewrites reorder
-    words, so this is a bag-of-stems comparison, not a sequence diff)."""
-    from provenance.text.lexicon import STOPWORDS, stem
-
-    theirs = {stem(t.norm) for t in other}
-    return {i for i, t in enumerate(tokens)
-            if t.norm not in STOPWORDS and stem(t.norm) not in theirs}
-
-
 def compare_view(passages, text_a: str, text_b: str, width: int = 100) -> str:
-    """Aligned passages side by side; content words only ``a`` has are marked ``[-...-]``,
-    those only ``b`` has ``{+...+}``."""
+    """Aligned passages side by side, marked by :func:`provenance.passages.marks.passage_marks`:
+    in verbatim and near-verbatim passages the edits (``[-...-]`` words ``a`` has that ``b``
+    dropped or replaced, ``{+...+}`` words ``b`` has instead); in rewritten passages the content
+    words both sides use (``[=...=]``)."""
     from textwrap import wrap
 
-    from provenance.text.sentences import tokenize
+    from provenance.passages.marks import passage_marks
 
     col = max(20, (width - 3) // 2)
     parts = []
     for n, p in enumerate(passages, start=1):
-        ta, tb = tokenize(text_a, p.a_start, p.a_end), tokenize(text_b, p.b_start, p.b_end)
-        left = _marked(text_a, p.a_start, ta, _changed(ta, tb), "[-", "-]")
-        right = _marked(text_b, p.b_start, tb, _changed(tb, ta), "{+", "+}")
+        marks = passage_marks(p)
+        left = _drawn(text_a, p.a_start, p.a_end, marks.a)
+        right = _drawn(text_b, p.b_start, p.b_end, marks.b)
         lines_a = wrap(" ".join(left.split()), col) or [""]
         lines_b = wrap(" ".join(right.split()), col) or [""]
-        quoted = f"  quoted: \u201c{p.quote}\u201d" if p.quoted else ""
-        parts.append(f"#{n} {p.kind}  score {p.score:.3f}{quoted}")
+        what = "edits marked" if marks.rule == "edits" else "shared words marked"
+        parts.append(f"#{n} {p.kind}  score {p.score:.3f}  ({what})")
+        if p.quoted:
+            parts.append(f"quoted: \u201c{p.quote}\u201d")
         parts.append(f"{f'{p.a} [{p.a_start}:{p.a_end}]':<{col}} | {p.b} [{p.b_start}:{p.b_end}]")
         for i in range(max(len(lines_a), len(lines_b))):
             la = lines_a[i] if i < len(lines_a) else ""
@@ -244,7 +239,8 @@ def trace_report(analysis: Analysis, top: int = 50, width: int = 100) -> str:
     if not analysis.families and not analysis.edges:
         return "No attributions or repeated passages: no families and no provenance edges.\n"
     parts = [f"{len(analysis.families)} families, {len(analysis.outlet_flows)} outlet flows, "
-             f"{len(analysis.edges)} edges among {len(analysis.documents)} documents", ""]
+             f"{len(analysis.edges)} edges among {len(analysis.documents)} documents",
+             counts_line(analysis), ""]
     if analysis.families:
         parts += ["Families (largest first)", "", families_table(analysis.families, top, width)]
     if analysis.outlet_flows:
