@@ -29,6 +29,9 @@ import re
 import numba as nb
 import numpy as np
 
+from provenance.signatures.hashing import fmix64 as _fmix64_py
+from provenance.signatures.kernel import fmix64 as _fmix64
+
 __all__ = [
     "document_frequencies",
     "exact_candidates",
@@ -55,15 +58,6 @@ ROUNDING = 1 + 1e-9  # a plain sum of a few positive floats is within this of th
 
 
 # --- tokens -----------------------------------------------------------------------------------
-
-
-@nb.njit(cache=True, inline="always")
-def _fmix64(h):
-    h ^= h >> _U64(33)
-    h *= _U64(0xFF51AFD7ED558CCD)
-    h ^= h >> _U64(33)
-    h *= _U64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> _U64(33))
 
 
 @nb.njit(cache=True)
@@ -142,14 +136,6 @@ def tokenize_spans(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray, table:
 
 _TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*")
 _MASK = (1 << 64) - 1
-
-
-def _fmix64_py(h: int) -> int:
-    h ^= h >> 33
-    h = (h * 0xFF51AFD7ED558CCD) & _MASK
-    h ^= h >> 33
-    h = (h * 0xC4CEB9FE1A85EC53) & _MASK
-    return h ^ (h >> 33)
 
 
 def token_key_reference(word: str) -> int:

@@ -482,6 +482,8 @@ def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Optio
         if not raw.strip():
             continue
         record, problem = loads(raw)
+        if problem is not None:  # the message as for the line with its break (as Spark's reader)
+            problem = loads(raw + b"\n")[1] or problem
         damage = None
         if problem is not None and gz is not None:
             damage, gz = _gzip_damage(gz), None  # checked once

@@ -30,6 +30,7 @@ from provenance.signatures.hashing import P1, P2, P3, P4, P5, SEED
 
 __all__ = [
     "ENTRY_POINTS",
+    "fmix64",
     "ROADS",
     "batch_shingle_hashes",
     "batch_shingle_sets",
@@ -94,6 +95,11 @@ def _fmix64(h):
     h ^= h >> _U64(33)
     h *= _U64(0xC4CEB9FE1A85EC53)
     return h ^ (h >> _U64(33))
+
+
+fmix64 = _fmix64
+"""MurmurHash3's 64-bit finalizer, compiled (for other kernels; the plain one is
+``hashing.fmix64``)."""
 
 
 @nb.njit(cache=True, inline="always")
