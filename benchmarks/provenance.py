@@ -217,7 +217,8 @@ def _reissues(families, close, dated) -> dict[str, int]:
     out = Counter()
     for p in close:
         early, late = (p.a, p.b) if dated[p.a] < dated[p.b] else (p.b, p.a)
-        shared = [f for f in where.get(early, []) if f in where.get(late, [])]
+        later = {f.id for f in where.get(late, [])}
+        shared = [f for f in where.get(early, []) if f.id in later]
         if not shared:
             out["no_family"] += 1
             continue

@@ -32,7 +32,6 @@ from the origin, without them the direction is ``undecided``.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -195,43 +194,56 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _components(passages: Sequence[Passage]) -> list[tuple[dict[str, tuple[int, int]], list[int]]]:
-    """Families as ``({doc: (start, end)}, [passage indices])``."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for p in passages:
-        spans.setdefault(p.a, []).append((p.a_start, p.a_end))
-        spans.setdefault(p.b, []).append((p.b_start, p.b_end))
-    merged = {doc: _merge_spans(s) for doc, s in spans.items()}
-    starts = {doc: [s for s, _ in m] for doc, m in merged.items()}
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
+    """Families as ``({doc: (start, end)}, [passage indices])``.
 
-    def node(doc: str, start: int) -> tuple[str, int]:
-        k = bisect.bisect_right(starts[doc], start) - 1
-        return (doc, k)
+    Occurrences of one document are merged when they overlap by at least half of the shorter
+    one (the same text, found with different partners); occurrences that merely touch or
+    overlap by a sentence stay apart, so unrelated texts do not chain into one family."""
+    sides: dict[str, list[tuple[int, int, int]]] = {}
+    for k, p in enumerate(passages):
+        sides.setdefault(p.a, []).append((p.a_start, p.a_end, 2 * k))
+        sides.setdefault(p.b, []).append((p.b_start, p.b_end, 2 * k + 1))
+    node_of = [0] * (2 * len(passages))
+    spans: list[tuple[str, int, int]] = []
+    for doc in sorted(sides):
+        current: list[int] = []  # indices into spans of this document's open occurrences
+        for start, end, side in sorted(sides[doc]):
+            home = None
+            for n in current:
+                _, s0, e0 = spans[n]
+                overlap = min(e0, end) - start
+                if overlap > 0 and 2 * overlap >= min(e0 - s0, end - start):
+                    home = n
+                    break
+            if home is None:
+                spans.append((doc, start, end))
+                home = len(spans) - 1
+                current.append(home)
+            else:
+                _, s0, e0 = spans[home]
+                spans[home] = (doc, s0, max(e0, end))
+            current = [n for n in current if spans[n][2] > start]
+            node_of[side] = home
+    parent = list(range(len(spans)))
 
-    def find(x):
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
 
-    ends = []
-    for p in passages:
-        na, nb = node(p.a, p.a_start), node(p.b, p.b_start)
-        ends.append(na)
-        ra, rb = find(na), find(nb)
+    for k in range(len(passages)):
+        ra, rb = find(node_of[2 * k]), find(node_of[2 * k + 1])
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[tuple[str, int], tuple[dict[str, tuple[int, int]], list[int]]] = {}
-    for doc, m in merged.items():
-        for k, (s, e) in enumerate(m):
-            members, _ = groups.setdefault(find((doc, k)), ({}, []))
-            if doc in members:
-                s, e = min(s, members[doc][0]), max(e, members[doc][1])
-            members[doc] = (s, e)
-    for index, na in enumerate(ends):
-        groups[find(na)][1].append(index)
+    groups: dict[int, tuple[dict[str, tuple[int, int]], list[int]]] = {}
+    for n, (doc, s, e) in enumerate(spans):
+        members, _ = groups.setdefault(find(n), ({}, []))
+        if doc in members:
+            s, e = min(s, members[doc][0]), max(e, members[doc][1])
+        members[doc] = (s, e)
+    for k in range(len(passages)):
+        groups[find(node_of[2 * k])][1].append(k)
     return list(groups.values())
 
 
@@ -392,7 +404,7 @@ def _tree(members: list[_M], texts: Mapping[str, str]) -> Origin:
                           f"({first[0].published}: {names}) and the text does not tell which "
                           "came first")
     elif small and len(members) >= 2:
-        ranked = sorted(members, key=lambda m: (-explain[m.doc], m.doc))
+        ranked = sorted(members, key=lambda m: (-explain[m.doc], -len(m.terms), m.doc))
         first, second = ranked[0], ranked[1]
         lead = explain[first.doc] - explain[second.doc]
         # When the two leaders explain the others about equally, the first is the origin if it

@@ -232,10 +232,11 @@ def family_edges(
                     for index in by_member.get((f.id, m.doc)) or [None]:
                         edges.add(f.origin.name, m.doc, m.relation, m.confidence, reason,
                                   index)
+    by_doc = {f.id: {m.doc: m for m in f.members} for f in families}
     for index, (p, f) in enumerate(zip(passages, family_of, strict=True)):
         if f is None:
             continue
-        members = {m.doc: m for m in f.members}
+        members = by_doc[f.id]
         ma, mb = members[p.a], members[p.b]
         if ma.parent == mb.doc or mb.parent == ma.doc:
             continue
