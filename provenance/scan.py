@@ -47,7 +47,10 @@ from provenance.trace.graph import NEAR_DUPLICATE, Edge, family_edges
 __all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units"]
 
 COLLAPSE_AT = 20
-"""Near-duplicate clusters larger than this are aligned through one representative."""
+"""Near-duplicate clusters larger than this are aligned through one representative, and list
+their pairs with their first document only."""
+STAR_ABOVE = 32
+"""Above ``matrix_limit``: a band key held by more documents pairs them with its first only."""
 
 @dataclass(frozen=True)
 class Analysis:
@@ -275,13 +278,40 @@ def _pair(a: int, b: int, docs, inter: int, sizes, batch: SignedBatch) -> Pair:
 def _pairs_from_matrix(docs, matrix: SimilarityMatrix, batch, config) -> list[Pair]:
     inter, sizes = matrix.intersections, matrix.sizes
     i, j = np.nonzero(np.triu(inter, k=1))
+    keep = _star_inside_large_clusters(i, j, inter[i, j], sizes, len(docs))
+    i, j = i[keep], j[keep]
     out = [_pair(a, b, docs, int(inter[a, b]), sizes, batch) for a, b in zip(i, j, strict=True)]
     return [p for p in out if p.score >= config.min_score]
 
 
+def _star_inside_large_clusters(i: np.ndarray, j: np.ndarray, inter: np.ndarray,
+                                sizes: np.ndarray, n: int) -> np.ndarray:
+    """Which pairs ``(i[k], j[k])`` to list: inside a near-duplicate cluster (Jaccard >=
+    ``NEAR_DUPLICATE``) of more than :data:`COLLAPSE_AT` documents, only each member's pair with
+    the cluster's first document (a star: the cluster stays whole, and 3,000 copies of one
+    story are 2,999 pairs, not 4.5 million); every other pair as it is."""
+    union = sizes[i] + sizes[j] - inter
+    close = inter >= NEAR_DUPLICATE * np.maximum(union, 1)
+    keep = np.ones(len(i), dtype=bool)
+    if np.count_nonzero(close) <= COLLAPSE_AT:
+        return keep
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(np.count_nonzero(close)), (i[close], j[close])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    large = np.bincount(label)[label] > COLLAPSE_AT
+    first = np.full(label.max() + 1, n)
+    np.minimum.at(first, label, np.arange(n))
+    inside = large[i] & (label[i] == label[j])
+    return ~inside | (i == first[label[i]])
+
+
 def _pairs_from_lsh(docs, sets, batch, config, report) -> list[Pair]:
     bands, rows = lsh_params(config.threshold, config.num_perm)
-    found = candidate_pairs(batch.signatures, bands, rows)
+    # a band key held by more than STAR_ABOVE documents (many copies of one story) pairs them
+    # with its first holder only, so the candidates stay proportional to the corpus
+    found = candidate_pairs(batch.signatures, bands, rows, star_above=STAR_ABOVE)
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     out = []
     for k, (a, b) in enumerate(found):

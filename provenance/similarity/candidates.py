@@ -105,8 +105,11 @@ def _ranges(lengths: np.ndarray) -> np.ndarray:
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
-def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Sorted unique ``(i, j)`` rows, ``i < j``, of documents sharing a band key.
+def candidate_pairs(signatures: np.ndarray, bands: int, rows: int,
+                    star_above: int | None = None) -> np.ndarray:
+    """Sorted unique ``(i, j)`` rows, ``i < j``, of documents sharing a band key (with
+    ``star_above``, a key held by more documents pairs them with its first only: see
+    :func:`colliding_pairs`).
 
     Empty documents (all-``EMPTY`` signatures) are never candidates.
     """
@@ -114,4 +117,5 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray
     if len(live) < 2:
         return np.empty((0, 2), dtype=np.int64)
     keys = band_keys(signatures[live], bands, rows)  # keys of different bands differ
-    return colliding_pairs(keys.ravel(), np.repeat(live, bands), signatures.shape[0])
+    return colliding_pairs(keys.ravel(), np.repeat(live, bands), signatures.shape[0],
+                           star_above=star_above)
