@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -189,17 +190,20 @@ def end_to_end(docs: int) -> dict:
         ours_s, result = ours()
         update_s = ds_update(texts[:300])
         bulk_s = ds_bulk(texts)
-        ours_again, _ = ours()
-        ours_s = min(ours_s, ours_again)
+        ours_again, again = ours()
+        if ours_again < ours_s:
+            ours_s, result = ours_again, again
         t = time.perf_counter()
         cli = subprocess.run([sys.executable, "-m", "provenance_cli.main", "dedup", str(path),
                               "-o", os.devnull], capture_output=True, text=True, check=True)
         cli_s = time.perf_counter() - t
+        cli_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # MiB
         rate = {"ours_library": docs / ours_s, "ours_cli": docs / cli_s,
                 "datasketch_update": 300 / update_s, "datasketch_bulk_xxhash": len(texts) / bulk_s}
         out = {
             "documents": docs, "file_mb": round(size / 1e6, 1), "load_during": load,
             "ours_library_s": round(ours_s, 2), "ours_cli_s": round(cli_s, 2),
+            "cli_peak_rss_mib": round(cli_peak),
             "cli_summary": cli.stderr.strip().splitlines()[-1] if cli.stderr.strip() else "",
             "timings": {k: round(v, 3) for k, v in result.timings.items()},
             "dropped": len(result.decisions) - result.kept, "candidates": result.candidates,
@@ -225,7 +229,8 @@ def end_to_end(docs: int) -> dict:
         ("datasketch MinHash.bulk, xxh32 hashfunc (2,000 docs, from text)",
          out["docs_per_s"]["datasketch_bulk_xxhash"], "", "1.0x")],
         headers=("path", "docs/s", "vs update", "vs bulk xxhash"), floatfmt=",.0f"))
-    print("dedup phases (s): " + ", ".join(f"{k} {v}" for k, v in out["timings"].items()))
+    print("dedup phases (s): " + ", ".join(f"{k} {v}" for k, v in out["timings"].items())
+          + f"; the CLI's peak RSS {out['cli_peak_rss_mib']} MiB")
     return out
 
 

@@ -1,16 +1,23 @@
-"""Provenance quality: direction on Clough A/B, copy edges on Reuters-21578 re-issues.
+"""Provenance quality and scale: reuse families on Clough A/B, Reuters-21578 and a syndicated
+story run 3,000 times.
 
-    python -m benchmarks.provenance [--data ../shared/datasets] [--only clough,reuters]
+    python -m benchmarks.provenance [--data ../shared/datasets] [--only clough,reuters,syndication]
 
-- clough: the 38 answers and 2 sources analyzed as one corpus. For each answer: does an edge
-  run from its source ``orig_task?`` to it (direction right), from it to the source (wrong), or
-  neither; non-derived answers should get no copy edge. Then a 4-way classification (cut /
-  light / heavy / non) from the passages (covered share, verbatim share, near-verbatim share)
-  beside a baseline of word-5-gram containment thresholds; both tuned by leave-one-out (each
-  answer classified with thresholds chosen on the other 37), accuracy reported.
-- reuters: every story with text; near-duplicate pairs (Jaccard >= 0.8) with different
-  timestamps; how many copy edges run from the earlier to the later story, and 20 listed for a
-  check by hand.
+- clough: the 38 answers and 5 sources analyzed as one corpus (no dates at all). Per task: is
+  the source file the origin of the family holding most of its derived answers? Per derived
+  answer (cut, light, heavy): does its family tree run from the source down to it (right), from
+  it up to the source (wrong), or neither (undecided)? Pairs of derived answers of one task
+  that share a passage (they share text only through the source: the answers were written
+  independently): how many get a copy edge between them? Non-derived answers: how many join a
+  family with their source? Then the earlier 4-way classification (cut / light / heavy / non)
+  from the passages beside word-5-gram containment thresholds, by leave-one-out.
+- reuters: every story with text. The scan's time with the families phase against the same
+  scan's old pairwise provenance (``build_edges``) timed in the same process; families and
+  their size distribution; near-duplicate pairs (Jaccard >= 0.8) with different timestamps:
+  in one family, ordered by time, the later one below the earlier one in the tree; the same
+  with the dates withheld; 20 families printed for a check by hand.
+- syndication: one short story run by 3,000 outlets (a line of their own each, dated a minute
+  apart), in a fresh process: wall time per phase and peak memory.
 """
 
 from __future__ import annotations
@@ -18,12 +25,19 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import json
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
 from pathlib import Path
 
 from tabulate import tabulate
 
 from benchmarks._results import RESULTS, write
-from provenance import ScanConfig, analyze, read
+from provenance import Document, ScanConfig, analyze, read
+from provenance.trace import build_families
 from provenance.trace.graph import build_edges
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,23 +69,49 @@ def _loo_accuracy(rows, kind: str, grid) -> float:
     return right / len(rows)
 
 
+def _ancestors(family, doc: str) -> list[str]:
+    parents = {m.doc: m.parent for m in family.members}
+    out, x = [], parents.get(doc)
+    while x is not None and x not in out:
+        out.append(x)
+        x = parents.get(x)
+    return out
+
+
+def _direction(families, source: str, doc: str) -> str:
+    """``right`` when a family's tree runs from ``source`` down to ``doc``, ``wrong`` when up
+    from ``doc`` to ``source``, else ``undecided`` (``none`` when no family holds both)."""
+    shared = [f for f in families if {source, doc} <= {m.doc for m in f.members}]
+    if not shared:
+        return "none"
+    if any(source in _ancestors(f, doc) for f in shared):
+        return "right"
+    if any(doc in _ancestors(f, source) for f in shared):
+        return "wrong"
+    return "undecided"
+
+
 def clough(data: Path) -> dict:
     folder = data / "clough_stevenson_ab"
     info = {r["file"].removesuffix(".txt"): r for r in
             csv.DictReader(open(folder / "file_information.csv", encoding="utf-8"))}
     analysis = analyze(read(folder / "corpus-20090418"), ScanConfig())
+    assert not any(i.published for i in analysis.dates.values()), "Clough has no dates"
     docs = {d.id: d for d in analysis.documents}
-    copy_kinds = ("copied", "rewrote")
-    edges = {(e.source, e.target) for e in analysis.edges if e.kind in copy_kinds}
+    families = analysis.families
+    copy_edges = {frozenset((e.source, e.target)) for e in analysis.edges
+                  if e.kind in ("copied", "rewrote")}
     pairs = {(p.a, p.b): p for p in analysis.pairs}
     outcome, rows_p, rows_c = [], [], []
+    tasks: dict[str, dict] = {}
     for doc_id, row in sorted(info.items()):
         if row["category"] == "orig":
             continue
         source = row["source_file"].removesuffix(".txt")
-        right = (source, doc_id) in edges
-        wrong = (doc_id, source) in edges
-        outcome.append((doc_id, row["category"], right, wrong))
+        verdict = _direction(families, source, doc_id)
+        outcome.append((doc_id, row["category"], verdict))
+        tasks.setdefault(source, {"derived": [], "non": []})[
+            "non" if row["category"] == "non" else "derived"].append(doc_id)
         text = docs[doc_id].text
         spans = {k: set() for k in ("any", "verbatim", "near_verbatim")}
         for p in analysis.passages:
@@ -89,93 +129,237 @@ def clough(data: Path) -> dict:
         if pair is not None:
             contained = pair.containment_a_in_b if pair.a == doc_id else pair.containment_b_in_a
         rows_c.append((doc_id, row["category"], (contained,)))
+    task_rows = []
+    for source, group in sorted(tasks.items()):
+        holding = [f for f in families if source in {m.doc for m in f.members}]
+        best = max(holding, key=lambda f: (len(set(group["derived"])
+                                               & {m.doc for m in f.members}), -f.size),
+                   default=None)
+        held = len(set(group["derived"]) & {m.doc for m in best.members}) if best else 0
+        task_rows.append({"source": source, "family": best.id if best else None,
+                          "origin": (best.origin.doc or best.origin.kind) if best else None,
+                          "source_is_origin": bool(best and best.origin.doc == source),
+                          "derived": len(group["derived"]), "derived_in_family": held,
+                          "non_in_family_with_source": sum(
+                              any({n, source} <= {m.doc for m in f.members} for f in families)
+                              for n in group["non"])})
+    # Pairs of derived answers of one task sharing a passage: text shared through the source.
+    sibling_pairs = sorted({frozenset((p.a, p.b)) for p in analysis.passages
+                            if p.a in info and p.b in info
+                            and info[p.a]["category"] not in ("orig", "non")
+                            and info[p.b]["category"] not in ("orig", "non")
+                            and info[p.a]["source_file"] == info[p.b]["source_file"]},
+                           key=sorted)
+    with_copy = [sorted(p) for p in sibling_pairs if p in copy_edges]
     steps = [i / 20 for i in range(21)]
-    grid_p = [t for t in itertools.product(steps, steps, steps)]
+    grid_p = list(itertools.product(steps, steps, steps))
     grid_c = [t for t in itertools.product(steps, steps, steps) if t[0] <= t[1] <= t[2]]
     acc_p = _loo_accuracy(rows_p, "passages", grid_p)
     acc_c = _loo_accuracy(rows_c, "containment", grid_c)
     derived = [o for o in outcome if o[1] != "non"]
+    count = Counter(o[2] for o in derived)
+    decided = count["right"] + count["wrong"]
     non = [o for o in outcome if o[1] == "non"]
     summary = {
+        "tasks": task_rows,
         "derived_answers": len(derived),
-        "edge_from_source": sum(o[2] for o in derived),
-        "edge_to_source": sum(o[3] for o in derived),
+        "direction_right": count["right"], "direction_wrong": count["wrong"],
+        "direction_undecided": count["undecided"], "no_family_with_source": count["none"],
+        "decided_share": round(decided / len(derived), 4),
+        "right_of_decided": round(count["right"] / decided, 4) if decided else None,
+        "answer_pairs_sharing_a_passage": len(sibling_pairs),
+        "answer_pairs_with_copy_edge": len(with_copy),
+        "answer_pairs_with_copy_edge_list": with_copy,
         "non_derived_answers": len(non),
-        "non_derived_with_copy_edge": sum(o[2] or o[3] for o in non),
+        "non_derived_in_family_with_source": sum(o[2] != "none" for o in non),
         "four_way_accuracy_passages_loo": round(acc_p, 4),
         "four_way_accuracy_containment_baseline_loo": round(acc_c, 4),
+        "answers": [{"file": o[0], "category": o[1], "direction": o[2]} for o in outcome],
     }
-    print("\nClough A/B direction")
-    print(tabulate([(c, sum(o[1] == c for o in outcome), sum(o[2] for o in outcome if o[1] == c),
-                     sum(o[3] for o in outcome if o[1] == c)) for c in CATEGORIES],
-                   headers=("category", "answers", "edge source->answer",
-                            "edge answer->source")))
+    print("\nClough A/B families (no dates)")
+    print(tabulate([(t["source"], t["family"], t["origin"], t["source_is_origin"],
+                     f"{t['derived_in_family']}/{t['derived']}", t["non_in_family_with_source"])
+                    for t in task_rows],
+                   headers=("source", "family", "origin", "source is origin",
+                            "derived in it", "non-derived with source")))
+    print(tabulate([(c, sum(o[1] == c for o in outcome),
+                     *(sum(o[2] == v for o in outcome if o[1] == c)
+                       for v in ("right", "wrong", "undecided", "none"))) for c in CATEGORIES],
+                   headers=("category", "answers", "source->answer", "answer->source",
+                            "undecided", "no family with source")))
+    print(f"derived answers: direction decided for {decided}/{len(derived)} "
+          f"({summary['decided_share']:.0%}), right {count['right']}/{decided}; answer pairs "
+          f"sharing a passage (only through the source): {len(sibling_pairs)}, with a copy edge: "
+          f"{len(with_copy)}; non-derived answers in a family with their source: "
+          f"{summary['non_derived_in_family_with_source']}/{len(non)}")
     print(f"4-way cut/light/heavy/non, leave-one-out accuracy: passages {acc_p:.3f}; word-5-gram "
           f"containment baseline {acc_c:.3f}")
-    summary["answers"] = [{"file": o[0], "category": o[1], "from_source": o[2],
-                           "to_source": o[3]} for o in outcome]
     return summary
+
+
+def _size_buckets(families) -> dict[str, int]:
+    buckets = {"2": 0, "3": 0, "4-5": 0, "6-10": 0, "11-20": 0, "21-50": 0, "51+": 0}
+    for f in families:
+        n = f.size
+        key = ("2" if n == 2 else "3" if n == 3 else "4-5" if n <= 5 else "6-10" if n <= 10
+               else "11-20" if n <= 20 else "21-50" if n <= 50 else "51+")
+        buckets[key] += 1
+    return buckets
+
+
+def _reissues(families, close, dated) -> dict[str, int]:
+    """Near-duplicate pairs with different timestamps: same family, members ordered by time,
+    the later one below the earlier one in the tree (or the reverse, or neither)."""
+    where: dict[str, list] = {}
+    for f in families:
+        for m in f.members:
+            where.setdefault(m.doc, []).append(f)
+    out = Counter()
+    for p in close:
+        early, late = (p.a, p.b) if dated[p.a] < dated[p.b] else (p.b, p.a)
+        shared = [f for f in where.get(early, []) if f in where.get(late, [])]
+        if not shared:
+            out["no_family"] += 1
+            continue
+        f = shared[0]
+        order = [m.doc for m in f.members]
+        out["same_family"] += 1
+        out["ordered_by_time"] += order.index(early) < order.index(late)
+        if early in _ancestors(f, late):
+            out["tree_earlier_to_later"] += 1
+        elif late in _ancestors(f, early):
+            out["tree_later_to_earlier"] += 1
+        else:
+            out["tree_undecided"] += 1
+    return dict(out)
+
+
+def _show(f, width: int = 110) -> dict:
+    flat = " ".join(f.text.split())
+    return {"id": f.id, "size": f.size, "origin": f.origin.to_dict(),
+            "text": flat[:width],
+            "members": [(m.doc, m.published, m.parent, m.relation) for m in f.members[:6]]}
 
 
 def reuters(data: Path) -> dict:
     corpus = read(data / "reuters21578" / "reuters21578.jsonl.gz")
+    start = time.perf_counter()
     analysis = analyze(corpus, ScanConfig(passages=True))
+    total = time.perf_counter() - start
+    t0 = time.perf_counter()
+    build_edges(analysis.passages, analysis.attributions, analysis.dates, analysis.documents,
+                analysis.pairs)
+    old_edges = time.perf_counter() - t0
+    families = analysis.families
+    phases = dict(analysis.timings)
+    before = total - phases.get("families", 0.0) + old_edges
     dated = {d.id: analysis.dates[d.id].published for d in analysis.documents}
     close = [p for p in analysis.pairs if p.jaccard >= 0.8
              and dated.get(p.a) and dated.get(p.b) and dated[p.a] != dated[p.b]]
-    copy = {(e.source, e.target): e for e in analysis.edges if e.kind in ("copied", "rewrote")}
-    forward = backward = none = 0
-    listed = []
-    for p in close:
-        early, late = (p.a, p.b) if dated[p.a] < dated[p.b] else (p.b, p.a)
-        if (early, late) in copy:
-            forward += 1
-            if len(listed) < 20:
-                listed.append({"earlier": early, "later": late, "jaccard": round(p.jaccard, 3),
-                               "reasons": list(copy[(early, late)].reasons)})
-        elif (late, early) in copy:
-            backward += 1
-        else:
-            none += 1
-    print(f"\nReuters-21578: {len(close)} near-duplicate pairs (Jaccard >= 0.8) with different "
-          f"timestamps; copy edge earlier->later: {forward}, later->earlier: {backward}, "
-          f"none: {none}; {len(analysis.edges)} edges in all")
-    # The same passages with the dates withheld: does the text alone point the way the
-    # timestamps do?
-    undated = build_edges(analysis.passages, analysis.attributions, {}, analysis.documents)
-    jaccard = {frozenset((p.a, p.b)): p.jaccard for p in analysis.pairs}
-    text_only = {"all": [0, 0, 0], "jaccard>=0.3": [0, 0, 0]}
-    for e in undated:
-        if e.source not in dated or e.target not in dated:
-            continue  # an outside source
-        s, t = dated[e.source], dated[e.target]
-        if not s or not t or s == t:
-            continue
-        for name, low in (("all", 0.0), ("jaccard>=0.3", 0.3)):
-            if jaccard.get(frozenset((e.source, e.target)), 0.0) >= low:
-                slot = 2 if e.kind == "undecided" else (0 if s < t else 1)
-                text_only[name][slot] += 1
-    for name, (agree, disagree, undecided) in text_only.items():
-        print(f"text alone (dates withheld), {name}: earlier->later {agree}, later->earlier "
-              f"{disagree}, undecided {undecided}")
-    return {"pairs": len(close), "earlier_to_later": forward, "later_to_earlier": backward,
-            "no_edge": none, "edges": len(analysis.edges), "sample": listed,
-            "text_only": {k: dict(zip(("earlier_to_later", "later_to_earlier", "undecided"), v,
-                                      strict=True)) for k, v in text_only.items()}}
+    with_dates = _reissues(families, close, dated)
+    t0 = time.perf_counter()
+    undated = build_families(analysis.documents, analysis.passages, analysis.attributions, {})
+    undated_time = time.perf_counter() - t0
+    without = _reissues(undated, close, dated)
+    sizes = _size_buckets(families)
+    members = sum(f.size for f in families)
+    origins = Counter(f.origin.kind for f in families)
+    rng = random.Random(14)
+    sample = [_show(f) for f in sorted(rng.sample(list(families), min(20, len(families))),
+                                       key=lambda f: int(f.id[1:]))]
+    print(f"\nReuters-21578: {len(analysis.documents):,} stories, scan {total:.1f} s "
+          f"(families phase {phases.get('families', 0):.1f} s) vs the same scan with the old "
+          f"pairwise edges instead {before:.1f} s: {total / before:.2f}x")
+    print(f"{len(families):,} families, {members:,} members, largest {families[0].size}; "
+          f"origins {dict(origins)}; sizes {sizes}")
+    print(f"{len(close)} near-duplicate pairs with different timestamps: {with_dates}")
+    print(f"same pairs, dates withheld ({undated_time:.1f} s): {without}")
+    print("\n20 families for a check by hand:")
+    for s in sample:
+        print(json.dumps(s, ensure_ascii=False))
+    return {"stories": len(analysis.documents), "scan_seconds": round(total, 2),
+            "phases": phases, "old_pairwise_edges_seconds": round(old_edges, 2),
+            "scan_with_old_edges_seconds": round(before, 2),
+            "ratio_to_old": round(total / before, 3), "families": len(families),
+            "members": members, "largest": families[0].size if families else 0,
+            "size_distribution": sizes, "origins": dict(origins),
+            "reissue_pairs": len(close), "reissues_with_dates": with_dates,
+            "reissues_dates_withheld": without, "sample": sample}
+
+
+STORY = ("The city council voted on Tuesday to close the Elm Street bridge for repairs after "
+         "inspectors found corroded steel beams. Mayor Anna Ruiz said the closure would last "
+         "about eight months and cost 4.2 million dollars. Drivers will be sent over the Oak "
+         "Avenue crossing, which engineers say can carry the extra 12,000 cars a day. Local shop "
+         "owners warned that the detour would cut their sales during the holiday season. The "
+         "council also approved a grant of 300,000 dollars to help businesses near the bridge. "
+         "Work is expected to begin in March, once the state transport agency signs off on the "
+         "plans. Inspectors first flagged the beams in a report published last spring, the "
+         "mayor said. Residents can follow the work on a public website updated every week.")
+
+
+def syndicated(n: int) -> list[Document]:
+    """One story run by ``n`` outlets, each with a line of its own, a minute apart."""
+    rng = random.Random(7)
+    tails = ["", " Share this article.", " Reporting by staff.", " Edited for length."]
+    return [Document(f"c{i:05d}", f"Outlet {i} staff report. " + STORY + rng.choice(tails),
+                     outlet=f"Outlet {i}",
+                     published=f"2024-03-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:00Z")
+            for i in range(n)]
+
+
+def _syndication_child(n: int) -> None:
+    import resource
+
+    start = time.perf_counter()
+    analysis = analyze(syndicated(n), ScanConfig())
+    wall = time.perf_counter() - start
+    f = analysis.families[0] if analysis.families else None
+    print(json.dumps({
+        "copies": n, "seconds": round(wall, 2),
+        "phases": {k: round(v, 2) for k, v in analysis.timings.items()},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "pairs": len(analysis.pairs), "passages": len(analysis.passages),
+        "families": len(analysis.families), "largest_family": f.size if f else 0,
+        "origin": f.origin.to_dict() if f else None, "edges": len(analysis.edges)}))
+
+
+def syndication(data: Path, sizes=(300, 1000, 3000)) -> dict:
+    out = {}
+    for n in sizes:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.provenance", "--child", str(n)],
+                              capture_output=True, text=True, cwd=ROOT, check=True)
+        out[str(n)] = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = out[str(n)]
+        print(f"\nsyndication, {n:,} copies: {r['seconds']} s, peak {r['peak_rss_mb']} MB, "
+              f"{r['pairs']:,} pairs, {r['families']} families (largest {r['largest_family']}, "
+              f"origin {r['origin']['kind'] if r['origin'] else None}), {r['edges']} edges; "
+              f"phases {r['phases']}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
-    parser.add_argument("--only", default="clough,reuters")
+    parser.add_argument("--only", default="clough,reuters,syndication")
+    parser.add_argument("--sizes", default="300,1000,3000",
+                        help="syndication: numbers of copies, each in its own process")
     parser.add_argument("--out", type=Path, default=RESULTS / "provenance.json")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not args.data.is_dir():
-        print(f"skipped: no datasets at {args.data} (pass --data)")
+    if args.child:
+        _syndication_child(args.child)
         return 0
+    names = args.only.split(",")
+    if not args.data.is_dir() and set(names) - {"syndication"}:
+        print(f"skipped: no datasets at {args.data} (pass --data)")
+        names = [n for n in names if n == "syndication"]
     report = {"benchmark": "provenance"}
-    for name in args.only.split(","):
-        report[name] = {"clough": clough, "reuters": reuters}[name](args.data)
+    for name in names:
+        if name == "syndication":
+            report[name] = syndication(args.data, tuple(int(x) for x in args.sizes.split(",")))
+        else:
+            report[name] = {"clough": clough, "reuters": reuters}[name](args.data)
     write(report, args.out)
     return 0
 

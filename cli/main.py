@@ -27,15 +27,14 @@ from provenance.options import (
 from provenance.read import iter_read
 from provenance.render import csv as render_csv
 from provenance.render import json as render_json
-from provenance.render.counts import counts_line
 from provenance.render.html import render_report
 from provenance.render.png import matrix_png
 from provenance.render.text import (
     compare_view,
-    edges_table,
     matrix_table,
     passages_table,
     table_report,
+    trace_report,
 )
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
 from provenance.trace.graph import to_dot, to_graphml
@@ -98,20 +97,26 @@ def _read(console: Console, inputs: Inputs) -> Corpus:
     return corpus
 
 
-def _kernels(console: Console, engine: str = "numba") -> None:
-    """Compile the kernels ahead of their first use, saying so, when they are not cached yet
-    (once per machine, ~10 s), so no command stalls silently."""
-    if engine == "numpy" or kernels_cached():
-        return
-    console.note("compiling the kernels once (about 10 s; later runs load them from the cache)")
-    warm_up()
+def _kernels(console: Console, road: str | None, engine: str = "numba",
+             passages: bool = False) -> None:
+    """Compile the kernels of ``road`` (scan, dedup, index) ahead of their first use, saying
+    so, when they are not cached yet (once per machine, ~10 s), so no command stalls silently.
+    The passage kernels compile at their first use, after the same note."""
+    from provenance.passages.kernel import kernels_cached as passage_kernels_cached
+
+    signing = road is not None and engine != "numpy" and not kernels_cached(road)
+    if signing or (passages and not passage_kernels_cached()):
+        console.note("compiling the kernels once (about 10 s; later runs load them from the "
+                     "cache)")
+    if signing:
+        warm_up(road)
 
 
 def _scan(console: Console, inputs: Inputs, options: ScanOptions):
     corpus = _read(console, inputs)
-    if options.engine == "numba" or (options.engine == "auto" and sum(
-            len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES):
-        _kernels(console)
+    signing = options.engine == "numba" or (options.engine == "auto" and sum(
+        len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES)
+    _kernels(console, "scan" if signing else None, passages=options.passages is not None)
     with console:
         return analyze(corpus, options, progress=console.progress)
 
@@ -239,14 +244,19 @@ def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
               "GraphML (for Gephi, yEd, networkx).")
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
               "DOT.")
-@output_options(("table", "json"), help="table: edges with reasons; json: edges, attributions "
+@output_options(("table", "json"), help="table: families (largest first), outlet flows, then "
+                                        "edges with reasons; json: the same with attributions "
                                         "and dates.")
 def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
     """Infer who likely repeated whom among the articles in PATHS, with the evidence.
 
-    Edges run source -> target: attributed (an outlet or organization an article credits),
-    copied / rewrote (a passage repeated, directed by publication times, attributions, the
-    fuller version and containment), common_source (both quote the same speaker), undecided.
+    First the reuse families: each piece of repeated text, its origin (the earliest or fullest
+    version, a credited outside source, or a quoted speaker) and its members in time order with
+    whom each likely took it from. Then the flows between outlets, then the document edges
+    derived from the families. Edges run source -> target: attributed (an outlet or
+    organization an article credits), copied / rewrote (a member and the member it likely took
+    the text from), common_source (siblings: both took it from the same origin, or quote the
+    same speaker), undecided.
 
     \b
     Examples:
@@ -262,12 +272,8 @@ def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
         graph_target.write(render(analysis.documents, analysis.edges), console)
     if fmt == "json":
         text = render_json.trace_json(analysis)
-    elif analysis.edges:
-        text = (f"{len(analysis.edges)} edges among {len(analysis.documents)} documents\n"
-                f"{counts_line(analysis)}\n\n"
-                + edges_table(analysis.edges, width=400) + "\n")
     else:
-        text = "No attributions or repeated passages: no provenance edges.\n"
+        text = trace_report(analysis)
     target.write(text, console)
 
 
@@ -384,7 +390,7 @@ def dedup(inputs, threshold, shingle, num_perm, seed, engine, estimate, dropped_
     _shingle_note(console)
     options = DedupOptions(threshold=threshold, exact=not estimate, minhash=MinHashOptions(
         shingle=shingle, num_perm=num_perm, seed=seed, engine=engine))
-    _kernels(console, engine)
+    _kernels(console, "dedup", engine)
     items = iter_read(inputs.paths, **inputs.reader_options())
     legacy = []
 
@@ -477,7 +483,7 @@ def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
     """Add the documents of PATHS to INDEX; one JSON line per document on stdout
     ({"id", "status": added | replaced | skipped})."""
     console = Console(quiet)
-    _kernels(console)
+    _kernels(console, "index")
     # a repeated id keeps its name, so the later record replaces the earlier one
     docs = _documents(console, inputs, duplicate_ids="keep")
     total = {"added": 0, "replaced": 0, "skipped": 0}
@@ -513,7 +519,7 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
 
     PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
-    _kernels(console)
+    _kernels(console, "index", passages=passages)
     lines: list[str] = []
     emit = (lambda text: click.echo(text, nl=False)) if target.path is None else lines.append
     with _existing(location) as ix:

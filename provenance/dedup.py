@@ -45,6 +45,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -278,17 +279,25 @@ def dedup(
     spill = _Spill(SPILL_MEMORY) if options.exact else None
     dates: dict[str, str] = {}
 
+    signing = ThreadPoolExecutor(max_workers=1)  # signs one batch while the next is read
+    running: list[Future] = []
+
+    def collect() -> None:
+        if running:
+            sigs, n = running.pop().result()
+            store.extend(sigs)
+            counts.append(n)
+            report("sign", store.size, 0)
+
     def flush() -> None:
         if pending:
             buf, offsets = pack(pending)
-            sigs, n = sign_packed(buf, offsets, options.shingle_size, options.num_perm,
-                                  options.seed, options.engine)
+            pending.clear()
+            collect()
+            running.append(signing.submit(sign_packed, buf, offsets, options.shingle_size,
+                                          options.num_perm, options.seed, options.engine))
             if spill is not None:
                 spill.write(buf, offsets)
-            store.extend(sigs)
-            counts.append(n)
-            pending.clear()
-            report("sign", len(ids), 0)
 
     try:
         start = time.perf_counter()
@@ -312,6 +321,7 @@ def dedup(
             if len(pending) >= options.batch:
                 flush()
         flush()
+        collect()
         timings["read+sign"] = time.perf_counter() - start
         signatures = store.array()
         shingles = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
@@ -324,6 +334,7 @@ def dedup(
                                               paths=paths, timings=timings, progress=report,
                                               verify=verify)
     finally:
+        signing.shutdown(wait=True, cancel_futures=True)
         if spill is not None:
             spill.close()
     return DedupResult(tuple(decisions), tuple(skipped), candidates, pairs, timings)
@@ -434,14 +445,16 @@ def decide(
             near.setdefault(a, set()).add(int(owner[b]))
             near.setdefault(b, set()).add(int(owner[a]))
     decisions: list[Decision | None] = [None] * n
-    for k in range(n):
-        doc = int(rank[k])
-        rep = int(rank[owner[k]])
+    rank_list, owner_list = rank.tolist(), owner.tolist()
+    sims_list, shingle_list = similarity.tolist(), np.asarray(shingles).tolist()
+    for k, doc in enumerate(rank_list):
+        rep = rank_list[owner_list[k]]
+        close = near.get(k)
         decisions[doc] = Decision(
-            id=ids[doc], keep=bool(owner[k] == k), cluster=ids[rep],
-            similarity=float(similarity[k]), shingles=int(shingles[doc]),
-            near_clusters=tuple(sorted(ids[int(rank[c])] for c in near.get(k, ())
-                                       if c != owner[k])),
+            id=ids[doc], keep=owner_list[k] == k, cluster=ids[rep],
+            similarity=sims_list[k], shingles=shingle_list[doc],
+            near_clusters=tuple(sorted(ids[rank_list[c]] for c in close if c != owner_list[k]))
+            if close else (),
             path=paths[doc])
     timings["cluster"] = time.perf_counter() - start
     return decisions, candidates, len(found)  # type: ignore[return-value]

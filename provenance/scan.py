@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -33,9 +34,20 @@ from provenance.text.sentences import Sentence, sentences, words
 from provenance.text.templates import Template, learn_templates, site_boilerplate, site_of
 from provenance.trace.attribution import Attribution, attributions
 from provenance.trace.dates import DateInfo, date_info
-from provenance.trace.graph import NEAR_DUPLICATE, Edge, build_edges
+from provenance.trace.families import (
+    Churn,
+    Family,
+    OutletFlow,
+    build_families,
+    churnalism,
+    outlet_flows,
+)
+from provenance.trace.graph import NEAR_DUPLICATE, Edge, family_edges
 
-__all__ = ["Analysis", "Progress", "analyze", "document_units"]
+__all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units"]
+
+COLLAPSE_AT = 20
+"""Near-duplicate clusters larger than this are aligned through one representative."""
 
 @dataclass(frozen=True)
 class Analysis:
@@ -55,6 +67,9 @@ class Analysis:
     edges: tuple[Edge, ...] = ()
     templates: tuple[Template, ...] = ()
     template_passages: int = 0  # passages set aside as template matches
+    families: tuple[Family, ...] = ()
+    outlet_flows: tuple[OutletFlow, ...] = ()
+    churnalism: tuple[Churn, ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -88,6 +103,9 @@ class Analysis:
             "edges": [e.to_dict() for e in self.edges],
             "templates": [t.to_dict() for t in self.templates],
             "template_passages_set_aside": self.template_passages,
+            "families": [f.to_dict() for f in self.families],
+            "outlet_flows": [f.to_dict() for f in self.outlet_flows],
+            "churnalism": [c.to_dict() for c in self.churnalism],
             "clusters": [list(c) for c in self.clusters],
             "skipped": [s.to_dict() for s in self.skipped],
         }
@@ -143,24 +161,38 @@ def analyze(
         report("compare", len(docs), len(docs))
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
-    passages: list[Passage] = []
-    set_aside: list[Passage] = []
-    learned = None
-    if config.passages is not None:
-        with clock.phase("templates"):
-            group = {doc_id: k for k, g in enumerate(groups) for doc_id in g}
-            learned = learn_templates(sents, groups=[group.get(d.id, len(groups) + i)
-                                                     for i, d in enumerate(docs)])
-        with clock.phase("passages"):
-            passages = find_passages(
-                docs, config.passages, sentences_by_doc=sents, progress=report,
-                templates=learned, set_aside=set_aside,
-                whole_copies=[(p.a, p.b) for p in pairs if p.jaccard >= NEAR_DUPLICATE])
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
         dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
                  for d, s in zip(docs, sents, strict=True)}
-        edges = build_edges(passages, found, dates, docs, pairs)
+    # Near-duplicates (Jaccard >= 0.8) are one story. A cluster of more than COLLAPSE_AT of
+    # them (one wire item run everywhere) takes part in passage finding through one
+    # representative, and its family is expanded afterwards: 3,000 copies are one family,
+    # not millions of passage pairs. Smaller clusters are aligned like any documents.
+    copies = _near_duplicate_copies(docs, pairs, dates)
+    copied = {dup for dups in copies.values() for dup, _ in dups}
+    passages: list[Passage] = []
+    set_aside: list[Passage] = []
+    learned = None
+    if config.passages is not None:
+        kept = [i for i, d in enumerate(docs) if d.id not in copied]
+        with clock.phase("templates"):
+            group = {doc_id: k for k, g in enumerate(groups) for doc_id in g}
+            learned = learn_templates([sents[i] for i in kept],
+                                      groups=[group.get(docs[i].id, len(groups) + i)
+                                              for i in kept])
+        with clock.phase("passages"):
+            passages = find_passages(
+                [docs[i] for i in kept], config.passages,
+                sentences_by_doc=[sents[i] for i in kept], progress=report,
+                templates=learned, set_aside=set_aside,
+                whole_copies=[(p.a, p.b) for p in pairs if p.jaccard >= NEAR_DUPLICATE
+                              and p.a not in copied and p.b not in copied])
+    with clock.phase("families"):
+        families = build_families(docs, passages, found, dates, copies)
+        edges = family_edges(families, passages, found)
+        flows = outlet_flows(families)
+        churn = churnalism(docs, families)
     return Analysis(
         config=config,
         documents=docs,
@@ -176,8 +208,39 @@ def analyze(
         edges=tuple(edges),
         templates=tuple(learned.templates) if learned is not None else (),
         template_passages=len(set_aside),
+        families=tuple(families),
+        outlet_flows=tuple(flows),
+        churnalism=tuple(churn),
         timings=clock.timings,
     )
+
+
+def _near_duplicate_copies(docs, pairs, dates) -> dict[str, list[tuple[str, float]]]:
+    """Near-duplicate clusters (Jaccard >= 0.8) of more than COLLAPSE_AT documents as
+    {representative: [(copy, Jaccard with the representative, or the threshold when they are
+    linked through others)]}. The
+    representative is the earliest published, then the longest text, then the first id."""
+    close = [p for p in pairs if p.jaccard >= NEAR_DUPLICATE]
+    if not close:
+        return {}
+    ids = sorted({d for p in close for d in (p.a, p.b)})
+    jaccard = {(p.a, p.b): p.jaccard for p in close}
+    by_id = {d.id: d for d in docs}
+
+    def rank(doc_id: str):
+        info = dates.get(doc_id)
+        stamp = datetime.fromisoformat(info.published) if info and info.published else None
+        return (stamp is None, stamp or datetime.min.replace(tzinfo=UTC),
+                -len(by_id[doc_id].text), doc_id)
+
+    out = {}
+    for group in clusters(ids, close, NEAR_DUPLICATE):
+        if len(group) <= COLLAPSE_AT:
+            continue
+        rep = min(group, key=rank)
+        out[rep] = [(d, jaccard.get((rep, d), jaccard.get((d, rep), NEAR_DUPLICATE)))
+                    for d in group if d != rep]
+    return out
 
 
 def _date_fields(info: DateInfo | None) -> dict:

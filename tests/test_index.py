@@ -319,7 +319,7 @@ def test_a_format_1_index_is_upgraded_not_lost(tmp_path, seeds_dir):
         assert len(ix) == 5 and ix.get(docs[1].id).text == docs[1].text
         assert ix.get(docs[1].id).outlet == "O1"
         found = ix.query(docs[0])
-        assert found[0].id == "001_3f6639795f3717d1" and len(found[0].passages) == 3
+        assert found[0].id == "001_3f6639795f3717d1" and len(found[0].passages) == 2
     again = runner.invoke(cli, ["index", "upgrade", str(old), str(new)])
     assert again.exit_code == 1 and "exists" in again.stderr
     current = runner.invoke(cli, ["index", "upgrade", str(new), str(tmp_path / "x.db")])

@@ -133,16 +133,16 @@ def test_not_before_from_complete_dates_with_evidence(seeds_dir):
 def test_seed_provenance(seeds_dir):
     analysis = analyze(read(seeds_dir))
     edges = {(e.source, e.target[:3], e.kind): e for e in analysis.edges}
-    politico_000 = edges[("Politico", "000", "attributed")]
+    assert ("Politico", "000", "attributed") in edges
     politico_001 = edges[("Politico", "001", "rewrote")]
-    assert politico_001.passages and set(politico_001.passages) <= set(politico_000.passages)
-    assert "without naming it" in politico_001.reasons[0]
+    assert politico_001.passages and "without naming it" in politico_001.reasons[0]
+    # the quotation both give is a common source (derived from the families), not a copy
     quote = edges[("000_f9740930b9afea8b", "001", "common_source")]
-    assert "historic mistake with profound implications" in quote.reasons[0]
-    assert not any(e.kind == "copied" or (e.kind == "rewrote" and e.source[:3] in ("000", "001"))
+    assert any("historic mistake with profound implications" in r for r in quote.reasons)
+    assert not any(e.kind in ("copied", "rewrote", "undecided")
                    for e in analysis.edges if {e.source[:3], e.target[:3]} == {"000", "001"})
     data = analysis.to_dict()
-    assert data["edges"] and data["attributions"]
+    assert data["edges"] and data["attributions"] and data["families"]
     assert set(data["edges"][0]) == {"source", "target", "kind", "confidence", "reasons",
                                      "passages"}
     assert set(data["attributions"][0]) >= {"doc", "source", "start", "end", "text"}
@@ -261,4 +261,5 @@ def test_trace_cli(seeds_dir, tmp_path):
     assert "Politico" in result.stdout and "without naming it" in result.stdout
     assert graph.read_text().startswith("<?xml") and dot.read_text().startswith("digraph")
     data = json.loads(CliRunner().invoke(cli, ["trace", str(seeds_dir), "-f", "json"]).stdout)
-    assert {"edges", "attributions", "documents"} == set(data)
+    assert {"families", "outlet_flows", "edges", "attributions", "documents"} == set(data)
+    assert data["families"][0]["id"] == "f1"

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from provenance import Document, analyze, find_passages
+from provenance import Document, PassageOptions, analyze, find_passages
 from provenance.errors import ConfigError
 from provenance.text.sentences import sentences
 from provenance.text.templates import (
@@ -58,6 +58,9 @@ def _corpus(kind: str, n: int = 12, others: int = 28, seed: int = 7) -> list[Doc
     return docs + [Document(f"other{i:02d}", _prose(rng) + "\n") for i in range(others)]
 
 
+LOOSE = PassageOptions(decision=0)  # every sentence match, as a paraphrase score would
+
+
 def _sents(docs):
     return [sentences(d.text, d.id) for d in docs]
 
@@ -76,12 +79,14 @@ def test_templates_of_other_genres_make_no_passage(kind):
     learned = learn_templates(_sents(docs))
     assert learned.templates, "the genre's line should be learned"
     assert all(t.documents >= 5 for t in learned.templates)
-    # without templates the genre's lines match each other across unrelated documents ...
-    plain = find_passages(docs)
+    # without templates the genre's lines match each other across unrelated documents (at
+    # the sentence level, below the passage operating point, at least) ...
+    plain = find_passages(docs, LOOSE)
     assert plain
     # ... with them, no passage is left, and the ones set aside are said
     aside: list = []
-    assert find_passages(docs, templates=learned, set_aside=aside) == []
+    assert find_passages(docs, LOOSE, templates=learned, set_aside=aside) == []
+    assert find_passages(docs, templates=learned) == []
     assert len(aside) >= len(plain) // 2
 
 
@@ -90,8 +95,8 @@ def test_a_reissued_story_is_still_a_copy():
     learned = learn_templates(_sents(docs))
     line = docs[0].text.splitlines()[1]  # a story that is one line of the genre, run twice
     both = [Document("first", line), Document("second", line)]
-    assert find_passages(both) and find_passages(both, templates=learned) == []
-    kept = find_passages(both, templates=learned, whole_copies=[("first", "second")])
+    assert find_passages(both, LOOSE) and find_passages(both, LOOSE, templates=learned) == []
+    kept = find_passages(both, LOOSE, templates=learned, whole_copies=[("first", "second")])
     assert [p.kind for p in kept] == ["verbatim"]
 
 
@@ -156,7 +161,7 @@ def test_site_clutter_is_learned_and_makes_no_passage():
     for sents in marked[:4]:
         assert [s.boilerplate for s in sents if s.text == CLUTTER] == [True]
         assert not any(s.boilerplate for s in sents if "NATO" in s.text or "tram" in s.text)
-    assert find_passages(docs), "without the site rule the clutter line makes passages"
+    assert find_passages(docs, LOOSE), "without the site rule the clutter line matches"
     analysis = analyze(docs)
     assert not any("tram" in p.a_text + p.b_text for p in analysis.passages)
     assert not any(CLUTTER in p.a_text + p.b_text for p in analysis.passages)

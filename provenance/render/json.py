@@ -14,7 +14,7 @@ from provenance.similarity.pairs import SimilarityMatrix
 
 __all__ = ["dumps", "line", "matrix_json", "passages_json", "to_json", "trace_json"]
 
-TRACE_KEYS = ("edges", "attributions", "documents")
+TRACE_KEYS = ("families", "outlet_flows", "edges", "attributions", "documents")
 """What ``provenance trace --format json`` writes of the analysis."""
 
 

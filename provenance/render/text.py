@@ -15,9 +15,12 @@ __all__ = [
     "MATRIX_TABLE_LIMIT",
     "compare_view",
     "edges_table",
+    "families_table",
+    "flows_table",
     "matrix_table",
     "passages_table",
     "table_report",
+    "trace_report",
 ]
 
 MATRIX_TABLE_LIMIT = 12
@@ -177,3 +180,73 @@ def edges_table(edges, reasons: int | None = None, width: int = 90) -> str:
                      ",".join(map(str, e.passages)), text))
     return tabulate(rows, headers=("source", "target", "kind", "confidence", "passages",
                                    "reasons"), floatfmt=".2f")
+
+
+def _origin_words(family) -> str:
+    o = family.origin
+    if o.kind == "document":
+        return f"{o.doc} (earliest or fullest version)"
+    if o.kind == "source":
+        return f"{o.name} (credited outside source)"
+    if o.kind == "speaker":
+        return f"quotation of {o.name or 'an unnamed speaker'} (common source, not copying)"
+    return "undecided"
+
+
+def families_table(families, top: int | None = None, width: int = 100) -> str:
+    """Families, largest first: the origin and why, then the members in time order with their
+    outlet, date, relation to their parent, and whether they credit the source."""
+    parts = []
+    shown = families if top is None else families[:top]
+    for f in shown:
+        outlets = f", outlets: {', '.join(f.outlets)}" if f.outlets else ""
+        parts.append(f"Family {f.id}: {f.size} members{outlets}")
+        parts.append(f"  text: {_excerpt(f.text, width)}")
+        parts.append(f"  origin: {_origin_words(f)} -- {_excerpt(f.origin.reason, width)}")
+        rows = []
+        for m in f.members:
+            if m.relation == "origin":
+                how = "origin"
+            elif m.parent:
+                how = f"{m.relation} from {m.parent}"
+            elif m.relation in ("copied", "rewrote") and f.origin.name:
+                how = f"{m.relation} from {f.origin.name}"
+            else:
+                how = m.relation
+            credit = (f"credits {m.credits}" if m.credits else
+                      ("quotes " + (m.speaker or "?") if m.quoted else "no credit"))
+            rows.append((m.doc, m.outlet or "", m.published or "undated", how, credit,
+                         f"{m.confidence:.2f}", _excerpt(m.reasons[0], width) if m.reasons
+                         else ""))
+        parts.append(tabulate(rows, headers=("member", "outlet", "published", "relation",
+                                             "credit", "conf.", "why")))
+        parts.append("")
+    if top is not None and len(families) > top:
+        parts.append(f"... {len(families) - top} more families (--format json lists all)")
+    return "\n".join(parts)
+
+
+def flows_table(flows, top: int | None = None) -> str:
+    """Outlet flows: who took how many passages from whom, how many credited, when."""
+    shown = flows if top is None else flows[:top]
+    return tabulate([(f.source, f.target, f.passages, f.credited, f.first or "", f.last or "")
+                     for f in shown],
+                    headers=("from", "to", "passages", "credited", "first", "last"))
+
+
+def trace_report(analysis: Analysis, top: int = 50, width: int = 100) -> str:
+    """The ``trace`` table: families first (largest first), then outlet flows, then edges."""
+    if not analysis.families and not analysis.edges:
+        return "No attributions or repeated passages: no families and no provenance edges.\n"
+    parts = [f"{len(analysis.families)} families, {len(analysis.outlet_flows)} outlet flows, "
+             f"{len(analysis.edges)} edges among {len(analysis.documents)} documents",
+             counts_line(analysis), ""]
+    if analysis.families:
+        parts += ["Families (largest first)", "", families_table(analysis.families, top, width)]
+    if analysis.outlet_flows:
+        parts += ["Outlet flows (a document without outlet counts as itself)", "",
+                  flows_table(analysis.outlet_flows, top), ""]
+    if analysis.edges:
+        parts += ["Document edges (derived from the families)", "",
+                  edges_table(analysis.edges, width=width * 4)]
+    return "\n".join(parts) + "\n"

@@ -207,7 +207,10 @@ def set_jaccard(
     """Exact Jaccard of the shingle sets ``left[p]`` and ``right[p]`` (indices into the output
     of :func:`shingle_sets`); 0.0 for two empty sets."""
     check_engine(engine)
-    if engine == "numba" or (engine == "auto" and len(left) * 64 >= KERNEL_MIN_UNITS):
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    if engine == "numba" or (engine == "auto" and int(np.asarray(sizes)[left].sum()
+                                                      + np.asarray(sizes)[right].sum())
+                             >= KERNEL_MIN_UNITS):
         from provenance.signatures.kernel import pair_jaccard
 
         return pair_jaccard(hashes, offsets, sizes, left, right)
@@ -228,21 +231,23 @@ def sign_texts(
     return sign_bytes([prepare(t) for t in texts], n, num_perm, seed, engine)
 
 
-def kernels_cached() -> bool:
+def kernels_cached(road: str | None = None) -> bool:
     """Whether the compiled kernels are ready to load from numba's on-disk cache (or loaded):
-    ``False`` means the first compiled call will stall about 10 s to compile them, once per
-    machine -- a front end can say so, then call :func:`warm_up`. Imports numba (~0.5 s)."""
+    ``False`` means the first compiled call will stall to compile them (once per machine:
+    about 10 s of CPU for a road's kernels, 25 s for all) -- a front end can say so, then call
+    :func:`warm_up`. ``road``: ``"scan"``, ``"dedup"`` or ``"index"`` (their kernels only), a
+    kernel's name, or None for all. Imports numba (~0.5 s); compiles nothing."""
     from provenance.signatures.kernel import kernels_cached as cached
 
-    return cached()
+    return cached(road)
 
 
-def warm_up() -> int:
-    """Load the compiled kernels now (compiling them, once per machine, when not cached), so no
-    later call stalls; returns how many were compiled."""
+def warm_up(road: str | None = None) -> int:
+    """Load the compiled kernels of ``road`` (as for :func:`kernels_cached`) now, compiling them
+    when not cached, so no later call stalls; returns how many were compiled."""
     from provenance.signatures.kernel import warm_up as warm
 
-    return warm()
+    return warm(road)
 
 
 def sentence_keys(chunks: Sequence[bytes], engine: str = "auto") -> list[np.ndarray]:

@@ -30,6 +30,7 @@ from provenance.signatures.hashing import P1, P2, P3, P4, P5, SEED
 
 __all__ = [
     "ENTRY_POINTS",
+    "ROADS",
     "batch_shingle_hashes",
     "batch_shingle_sets",
     "batch_sign_bytes",
@@ -350,7 +351,7 @@ def _unit_hashes(buf, start, end, table, units):
     return count
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)  # dedup reads the next batch meanwhile
 def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
     for d in nb.prange(offsets.size - 1):
         start, end = offsets[d], offsets[d + 1]
@@ -581,19 +582,44 @@ _W1 = {dt: nb.typeof(np.empty(1, dtype=dt)) for dt in (np.uint64, np.int64, np.f
 _W2U32 = nb.typeof(np.empty((1, 1), dtype=np.uint32))
 _I64 = nb.typeof(1)
 
-ENTRY_POINTS = (
-    (_shingles, (_RO[np.uint64], _RO[np.int64], _I64, _RO[np.int64], _W1[np.uint64])),
-    (_signatures, (_RO[np.uint64], _RO[np.int64], _RO[np.uint32], _RO[np.uint32], _W2U32)),
-    (_sign_bytes, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_], _I64, _RO[np.uint32],
-                   _RO[np.uint32], _W2U32, _W1[np.int64])),
-    (_shingle_sets, (_RO[np.uint8], _RO[np.int64], _RO[np.int64], _RO[np.bool_], _I64,
-                     _RO[np.int64], _W1[np.uint64], _W1[np.int64])),
-    (_pair_jaccard, (_RO[np.uint64], _RO[np.int64], _RO[np.int64], _RO[np.int64],
-                     _RO[np.int64], _W1[np.float64])),
-    (_sentence_keys, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_], _RO[np.uint64],
-                      _RO[np.uint64], _W1[np.uint64], _RO[np.int64], _W1[np.int64])),
-)
-"""Every kernel the wrappers call, with the one argument signature they call it with."""
+ENTRY_POINTS = {
+    "shingles": (_shingles, (_RO[np.uint64], _RO[np.int64], _I64, _RO[np.int64],
+                             _W1[np.uint64])),
+    "signatures": (_signatures, (_RO[np.uint64], _RO[np.int64], _RO[np.uint32], _RO[np.uint32],
+                                 _W2U32)),
+    "sign_bytes": (_sign_bytes, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_], _I64,
+                                 _RO[np.uint32], _RO[np.uint32], _W2U32, _W1[np.int64])),
+    "shingle_sets": (_shingle_sets, (_RO[np.uint8], _RO[np.int64], _RO[np.int64],
+                                     _RO[np.bool_], _I64, _RO[np.int64], _W1[np.uint64],
+                                     _W1[np.int64])),
+    "pair_jaccard": (_pair_jaccard, (_RO[np.uint64], _RO[np.int64], _RO[np.int64],
+                                     _RO[np.int64], _RO[np.int64], _W1[np.float64])),
+    "sentence_keys": (_sentence_keys, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_],
+                                       _RO[np.uint64], _RO[np.uint64], _W1[np.uint64],
+                                       _RO[np.int64], _W1[np.int64])),
+}
+"""Every kernel the wrappers call, by name, with the one argument signature they call it with:
+``shingles`` and ``signatures`` (the scan road, from word hashes), ``sign_bytes`` (dedup and
+index), ``shingle_sets`` and ``pair_jaccard`` (dedup's exact checks), ``sentence_keys`` (index)."""
+
+ROADS = {
+    "scan": ("shingles", "signatures"),
+    "dedup": ("sign_bytes", "shingle_sets", "pair_jaccard"),
+    "index": ("sign_bytes", "sentence_keys"),
+}
+"""The kernels each road uses, for :func:`kernels_cached` and :func:`warm_up`."""
+
+
+def _chosen(names):
+    if names is None:
+        return list(ENTRY_POINTS.values())
+    if isinstance(names, str):
+        names = ROADS.get(names, (names,))
+    unknown = [n for n in names if n not in ENTRY_POINTS]
+    if unknown:
+        raise ValueError(f"no kernel named {', '.join(unknown)}; the kernels are "
+                         f"{', '.join(ENTRY_POINTS)}, the roads {', '.join(ROADS)}")
+    return [ENTRY_POINTS[n] for n in names]
 
 
 def cache_dir() -> str:
@@ -601,12 +627,14 @@ def cache_dir() -> str:
     return _sign_bytes._cache.cache_path
 
 
-def kernels_cached() -> bool:
-    """Whether every kernel of :data:`ENTRY_POINTS` is loaded in this process or compiled in the
-    on-disk cache for this machine, numba and source -- so no call will stall to compile.
-    Reads only the cache's index files. ``False`` when it cannot tell."""
+def kernels_cached(names=None) -> bool:
+    """Whether the kernels ``names`` (kernel names of :data:`ENTRY_POINTS` or a road of
+    :data:`ROADS`; all when None) are loaded in this process or compiled in the on-disk cache
+    for this machine, numba and source -- so no call to them will stall to compile. Reads only
+    the cache's index files. ``False`` when it cannot tell."""
+    chosen = _chosen(names)
     try:
-        for kernel, sig in ENTRY_POINTS:
+        for kernel, sig in chosen:
             if tuple(sig) in kernel.overloads:
                 continue
             cache = kernel._cache
@@ -618,11 +646,12 @@ def kernels_cached() -> bool:
         return False
 
 
-def warm_up() -> int:
-    """Load every kernel from the on-disk cache, compiling (and caching) those not there yet;
-    returns how many had to be compiled."""
+def warm_up(names=None) -> int:
+    """Load the kernels ``names`` (as for :func:`kernels_cached`; all when None) from the
+    on-disk cache, compiling (and caching) those not there yet; returns how many had to be
+    compiled."""
     compiled = 0
-    for kernel, sig in ENTRY_POINTS:
+    for kernel, sig in _chosen(names):
         if tuple(sig) in kernel.overloads:
             continue
         misses = sum(kernel.stats.cache_misses.values())

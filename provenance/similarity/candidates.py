@@ -58,7 +58,9 @@ def colliding_pairs(keys: np.ndarray, owners: np.ndarray, n: int,
     ``owners[k]`` (in ``0..n-1``) holds ``keys[k]``; one sort groups equal keys. A key held by
     more than ``max_group`` owners is skipped (too common to be evidence); one held by more than
     ``star_above`` owners pairs each of them with the lowest owner only (a star, not all pairs).
-    Groups of two -- nearly all of them -- are paired without a Python loop.
+    No Python loop over the groups: groups of two (nearly all of them) pair directly, bigger
+    ones by index arithmetic over their distinct owners (a loop over 6,700 groups had taken a
+    fifth of dedup's pairing of 50,000 documents).
     """
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
@@ -71,15 +73,36 @@ def colliding_pairs(keys: np.ndarray, owners: np.ndarray, n: int,
     first, second = owners[order[twos]], owners[order[twos + 1]]
     lo, hi = np.minimum(first, second), np.maximum(first, second)
     found = [(lo * n + hi)[lo != hi]]
-    for start, size in zip(starts[keep & (sizes > 2)], sizes[keep & (sizes > 2)], strict=True):
-        members = np.unique(owners[order[start : start + size]])
-        if star_above is not None and len(members) > star_above:
-            found.append(members[0] * n + members[1:])
-            continue
-        i, j = np.triu_indices(len(members), k=1)
-        found.append(members[i] * n + members[j])
+    big = keep & (sizes > 2)
+    if big.any():  # bigger groups, also without a Python loop: their distinct owners, sorted
+        group_starts, group_sizes = starts[big], sizes[big]
+        group = np.repeat(np.arange(len(group_starts)), group_sizes)
+        members = owners[order[np.repeat(group_starts, group_sizes) + _ranges(group_sizes)]]
+        by = np.lexsort((members, group))
+        group, members = group[by], members[by]
+        repeat = np.r_[False, (group[1:] == group[:-1]) & (members[1:] == members[:-1])]
+        group, members = group[~repeat], members[~repeat]
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        count = np.diff(np.r_[first, len(group)])
+        star = (count > star_above) if star_above is not None else np.zeros(len(count), bool)
+        # a star: the group's lowest owner with each of the others
+        rest = np.repeat(first[star], count[star] - 1) + 1 + _ranges(count[star] - 1)
+        found.append(np.repeat(members[first[star]], count[star] - 1) * n + members[rest])
+        # otherwise every pair: element e with each later element of its group
+        full_first, full_count = first[~star], count[~star]
+        elem = np.repeat(full_first, full_count) + _ranges(full_count)
+        later = np.repeat(full_first + full_count, full_count) - elem - 1
+        left = np.repeat(elem, later)
+        right = left + 1 + _ranges(later)
+        found.append(members[left] * n + members[right])
     codes = np.unique(np.concatenate(found))
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """``0..lengths[0]-1, 0..lengths[1]-1, ...`` concatenated."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

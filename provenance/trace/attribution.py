@@ -120,6 +120,8 @@ _CUES = [
 ]
 
 
+_PROGRAM = re.compile(r"\s+(?:program|programme|show|broadcast|podcast|column|series|"
+                      r"documentary|interview)\b", re.IGNORECASE)
 _OUTLET_CUES = frozenset(("program", "newspaper", "think tank", "published by", "writes"))
 
 
@@ -198,10 +200,15 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
                         and after.group(1) not in STOPWORDS):
                     continue  # a modifier: "according to Hungarian media", "the Google toolbar"
                 kind = source_kind(name)
+                if cue == "program" and kind != "outlet" and not _PROGRAM.match(
+                        s.text, m.end()):
+                    continue  # "Reagan's “...”": a quotation, not a program
                 if cue in _OUTLET_CUES and kind is not None:
                     kind = "outlet"  # the sentence itself says it publishes
-                elif cue == "said" and kind == "organization":
-                    kind = "statement"  # "Acme Corp said": an organization's own news
+                elif cue in ("said", "reported") and kind == "organization":
+                    kind = "statement"  # "Acme Corp said", "MCI reported": its own news
+                elif cue == "told" and kind == "organization":
+                    continue  # "told the SEC", "told Parliament": an audience, not a source
                 office = _OFFICE.search(s.text, max(0, m.start("src") - 80), m.start("src"))
                 if office and kind in ("organization", "outlet", "statement"):
                     # "the head of NATO warned": a person speaking for NATO, not NATO's text

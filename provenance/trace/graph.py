@@ -29,12 +29,14 @@ from provenance.similarity.pairs import Pair
 from provenance.trace.attribution import CREDIT_KINDS, Attribution
 from provenance.trace.dates import DateInfo
 from provenance.trace.direction import pair_direction, shared_source
+from provenance.trace.families import Family
 
 __all__ = [
     "EDGE_KINDS",
     "NEAR_DUPLICATE",
     "Edge",
     "build_edges",
+    "family_edges",
     "to_dot",
     "to_graphml",
     "to_networkx",
@@ -167,6 +169,108 @@ def build_edges(
     out = edges.edges()
     return [Edge(e.source, e.target, e.kind, e.confidence, e.reasons[:max_reasons], e.passages)
             for e in out]
+
+
+def family_edges(
+    families: Sequence[Family],
+    passages: Sequence[Passage],
+    attributions: Iterable[Attribution],
+    max_reasons: int = 20,
+) -> list[Edge]:
+    """Document edges derived from the families' trees (the scan's edges).
+
+    Each member with a parent gives ``parent -> member`` of its relation (``copied``,
+    ``rewrote``; ``attributed`` when it credits the parent's outlet); a member that gives,
+    without naming it, what others credit to an outside source gives ``source -> member``.
+    Two members that share a passage but neither took it from the other are siblings: a
+    ``common_source`` edge naming their nearest common ancestor (or the quoted speaker, or the
+    credited source), never a copy edge. A passage touching an ``undecided`` member gives an
+    ``undecided`` edge. Every credit of an outlet or organization is an ``attributed`` edge."""
+    edges = _Edges()
+    for att in attributions:
+        if att.kind in CREDIT_KINDS:
+            edges.add(att.source, att.doc, "attributed", 0.9,
+                      f"{att.doc} credits {att.source} ({att.cue}): \u201c{_short(att.text)}\u201d")
+    where: dict[str, list[tuple[Family, int, int]]] = {}
+    for f in families:
+        for m in f.members:
+            where.setdefault(m.doc, []).append((f, m.start, m.end))
+    holds = {f.id: {m.doc for m in f.members} for f in families}
+    family_of: list[Family | None] = []
+    for p in passages:
+        home = next((f for f, s, e in where.get(p.a, ()) if s <= p.a_start and p.a_end <= e
+                     and p.b in holds[f.id]), None)
+        family_of.append(home)
+    by_pair: dict[tuple[str, str, str], list[int]] = {}
+    by_member: dict[tuple[str, str], list[int]] = {}
+    for index, (p, f) in enumerate(zip(passages, family_of, strict=True)):
+        if f is not None:
+            by_pair.setdefault((f.id, p.a, p.b), []).append(index)
+            by_pair.setdefault((f.id, p.b, p.a), []).append(index)
+            by_member.setdefault((f.id, p.a), []).append(index)
+            by_member.setdefault((f.id, p.b), []).append(index)
+    for f in families:
+        members = {m.doc: m for m in f.members}
+        for m in f.members:
+            tag = f"family {f.id} ({f.size} members)"
+            if m.parent is not None and m.parent in members:
+                kind = "attributed" if m.relation == "credited" else m.relation
+                parent_outlet = (members[m.parent].outlet or "").strip().lower()
+                if kind in ("copied", "rewrote") and parent_outlet and \
+                        parent_outlet == (m.outlet or "").strip().lower():
+                    kind = "reissued"  # its own outlet's story, updated or sent again
+                for reason in (*m.reasons, tag):
+                    for index in by_pair.get((f.id, m.parent, m.doc)) or [None]:
+                        edges.add(m.parent, m.doc, kind, m.confidence, reason, index)
+            elif f.origin.kind == "source" and m.relation == "credited":
+                for index in by_member.get((f.id, m.doc)) or [None]:
+                    edges.add(f.origin.name, m.doc, "attributed", m.confidence,
+                              f"{m.doc} credits {f.origin.name} for the text of family {f.id}",
+                              index)
+            elif f.origin.kind == "source" and m.relation in ("copied", "rewrote"):
+                for reason in (*m.reasons, tag):
+                    for index in by_member.get((f.id, m.doc)) or [None]:
+                        edges.add(f.origin.name, m.doc, m.relation, m.confidence, reason,
+                                  index)
+    for index, (p, f) in enumerate(zip(passages, family_of, strict=True)):
+        if f is None:
+            continue
+        members = {m.doc: m for m in f.members}
+        ma, mb = members[p.a], members[p.b]
+        if ma.parent == mb.doc or mb.parent == ma.doc:
+            continue
+        a, b = sorted((p.a, p.b))
+        if "undecided" in (ma.relation, mb.relation) and f.origin.kind not in ("speaker",
+                                                                                "source"):
+            reasons = [f"{d}: {r}" for d, mm in ((p.a, ma), (p.b, mb))
+                       if mm.relation == "undecided" for r in mm.reasons]
+            for reason in reasons:
+                edges.add(a, b, "undecided", 0.5, reason, index)
+            continue
+        common = _common_ancestor(members, p.a, p.b) or f.origin.name or f.origin.doc
+        reason = (f"siblings in family {f.id}: both took it from {common}; they share only "
+                  "what each took from it" if common else f"siblings in family {f.id}")
+        if f.origin.kind == "speaker":
+            reason = (f"both quote {f.origin.name or 'the same speaker'}: "
+                      f"\u201c{p.quote}\u201d (family {f.id})")
+        edges.add(a, b, "common_source", 0.8, reason, index)
+    return [Edge(e.source, e.target, e.kind, e.confidence, e.reasons[:max_reasons], e.passages)
+            for e in edges.edges()]
+
+
+def _common_ancestor(members, a: str, b: str) -> str | None:
+    seen, x = [], members[a].parent
+    while x is not None and x in members and x not in seen:
+        seen.append(x)
+        x = members[x].parent
+    x = members[b].parent
+    visited = set()
+    while x is not None and x in members and x not in visited:
+        if x in seen or x == a:
+            return x
+        visited.add(x)
+        x = members[x].parent
+    return b if b in seen else None
 
 
 def _content_chars(text: str, spans: Iterable[tuple[int, int]]) -> int:
