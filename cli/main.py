@@ -37,6 +37,7 @@ from provenance.render.text import (
     trace_report,
 )
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
+from provenance.stores.base import DuplicateIdsError
 from provenance.trace.graph import to_dot, to_graphml
 from provenance_cli.console import Console, OutputTarget
 from provenance_cli.options import (
@@ -46,6 +47,7 @@ from provenance_cli.options import (
     minhash_options,
     output_options,
     scan_options,
+    spark_options,
 )
 
 _SCAN = ScanOptions()
@@ -106,10 +108,36 @@ def _kernels(console: Console, road: str | None, engine: str = "numba",
 
     signing = road is not None and engine != "numpy" and not kernels_cached(road)
     if signing or (passages and not passage_kernels_cached()):
-        console.note("compiling the kernels once (about 10 s; later runs load them from the "
+        console.note("compiling the kernels once (15-25 s of CPU; later runs load them from the "
                      "cache)")
     if signing:
         warm_up(road)
+
+
+def _on_spark(console: Console, command: str, inputs: Inputs, output: str | None, master,
+              spark_format: str, **options) -> None:
+    """Run ``command`` on Spark (the spark extra): the results go to files under the folder
+    ``-o`` names; a one-line JSON summary goes to standard output."""
+    if not output or output == "-":
+        raise click.UsageError("--engine spark writes a folder of files: give it with -o DIR")
+    if inputs.include or inputs.exclude or inputs.id_field or "-" in inputs.paths:
+        raise click.UsageError("--engine spark reads the JSONL or Parquet files named (any path "
+                               "Spark reads); --include, --exclude, --id-field and - are not "
+                               "available there")
+    try:
+        from provenance.spark import commands
+    except ImportError as exc:
+        raise click.ClickException("--engine spark needs the spark extra: pip install "
+                                   "'news-provenance[spark]' (and Java 17+)") from exc
+    run = {"dedup": commands.run_dedup, "passages": commands.run_passages,
+           "trace": commands.run_trace}[command]
+    parquet = all(str(p).endswith(".parquet") for p in inputs.paths)
+    console.note(f"running {command} on Spark ({master or 'the default master'}); results "
+                 f"under {output}/")
+    summary = run(list(inputs.paths), output, master=master, output_format=spark_format,
+                  input_format="parquet" if parquet else "jsonl", text_field=inputs.text_field,
+                  max_bytes=inputs.max_bytes, **options)
+    click.echo(render_json.line(summary), nl=False)
 
 
 def _scan(console: Console, inputs: Inputs, options: ScanOptions):
@@ -209,8 +237,13 @@ def matrix(inputs, fmt, measure, png, output, quiet, **settings) -> None:
 @click.option("--passage-threshold", type=Share(), default=PassageOptions().threshold,
               show_default=True,
               help="Weighted term overlap at which two sentences match (rewritten or closer).")
+@click.option("--engine", type=click.Choice(["auto", "spark"]), default="auto",
+              show_default=True, help="auto: this machine; spark: run on Spark (the spark "
+                                      "extra; results under -o DIR).")
+@spark_options
 @output_options(("table", "json", "csv"))
-def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
+def passages(inputs, passage_threshold, engine, master, spark_format, fmt, output,
+             quiet) -> None:
     """List the passages repeated or rewritten between the articles in PATHS.
 
     Each passage gives both documents, character spans into each, a score (weighted overlap of
@@ -222,7 +255,12 @@ def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
       provenance passages seeds/
       provenance passages seeds/ --format json -o passages.json
     """
-    console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
+    console = Console(quiet)
+    if engine == "spark":
+        _on_spark(console, "passages", inputs, output, master, spark_format,
+                  options=PassageOptions(threshold=passage_threshold))
+        return
+    target = OutputTarget(output, inputs=inputs.paths)
     options = ScanOptions(passages=PassageOptions(threshold=passage_threshold))
     found = _scan(console, inputs, options).passages
     if fmt == "json":
@@ -238,8 +276,9 @@ def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
 
 @cli.command()
 @input_options
-@minhash_options
+@minhash_options(spark=True)
 @scan_options
+@spark_options
 @click.option("--graphml", type=click.Path(dir_okay=False), help="Also write the graph as "
               "GraphML (for Gephi, yEd, networkx).")
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
@@ -247,7 +286,7 @@ def passages(inputs, passage_threshold, fmt, output, quiet) -> None:
 @output_options(("table", "json"), help="table: families (largest first), outlet flows, then "
                                         "edges with reasons; json: the same with attributions "
                                         "and dates.")
-def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
+def trace(inputs, fmt, graphml, dot, master, spark_format, output, quiet, **settings) -> None:
     """Infer who likely repeated whom among the articles in PATHS, with the evidence.
 
     First the reuse families: each piece of repeated text, its origin (the earliest or fullest
@@ -262,8 +301,14 @@ def trace(inputs, fmt, graphml, dot, output, quiet, **settings) -> None:
     Examples:
       provenance trace seeds/
       provenance trace archive/ --graphml graph.graphml --dot graph.dot
+      provenance trace news.jsonl --engine spark --master 'local[2]' -o traced/
     """
-    console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
+    console = Console(quiet)
+    if settings["engine"] == "spark":
+        _on_spark(console, "trace", inputs, output, master, spark_format,
+                  config=_scan_options(**{**settings, "engine": "auto"}))
+        return
+    target = OutputTarget(output, inputs=inputs.paths)
     graphs = [(OutputTarget(path, option, inputs=inputs.paths), render) for path, option, render in
               ((graphml, "--graphml", to_graphml), (dot, "--dot", to_dot)) if path]
     _shingle_note(console)
@@ -360,7 +405,9 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
 @input_options
 @click.option("--threshold", type=Share(), default=_DEDUP.threshold, show_default=True,
               help="Jaccard at or above which two documents are near-duplicates.")
-@minhash_options(shingle_help="word:N (word n-grams; a bare N still means word:N).")
+@minhash_options(shingle_help="word:N (word n-grams; a bare N still means word:N).",
+                 spark=True)
+@spark_options
 @click.option("--estimate", is_flag=True,
               help="Decide on the MinHash estimate alone, without the exact check of each "
                    "candidate pair (faster, about 1% of decisions off at the threshold).")
@@ -369,8 +416,8 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
               help="Also write the inputs that could not be read, with reasons, as JSONL.")
 @output_options(("jsonl", "csv"), help="One decision per document.",
                 output_help="Write the decisions to this file instead of standard output.")
-def dedup(inputs, threshold, shingle, num_perm, seed, engine, estimate, dropped_only,
-          skipped_list, fmt, output, quiet) -> None:
+def dedup(inputs, threshold, shingle, num_perm, seed, engine, master, spark_format, estimate,
+          dropped_only, skipped_list, fmt, output, quiet) -> None:
     """Decide which documents in PATHS to keep: one per group of near-duplicates.
 
     Writes one decision per document, in input order: id, keep (true/false), cluster and
@@ -383,8 +430,17 @@ def dedup(inputs, threshold, shingle, num_perm, seed, engine, estimate, dropped_
     Examples:
       provenance dedup archive/ -o decisions.jsonl
       zcat articles.jsonl.gz | provenance dedup - --threshold 0.9 --dropped-only
+      provenance dedup news.jsonl.gz --engine spark --master 'local[2]' -o decisions/
     """
-    console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
+    console = Console(quiet)
+    if engine == "spark":
+        _on_spark(console, "dedup", inputs, output, master, spark_format,
+                  dropped_only=dropped_only,
+                  options=DedupOptions(threshold=threshold, exact=not estimate,
+                                       minhash=MinHashOptions(shingle=shingle, num_perm=num_perm,
+                                                              seed=seed)))
+        return
+    target = OutputTarget(output, inputs=inputs.paths)
     skipped_target = OutputTarget(skipped_list, "--skipped", inputs=inputs.paths) if skipped_list \
         else None
     _shingle_note(console)
@@ -443,14 +499,9 @@ def index() -> None:
 
 
 def _existing(location: str) -> Index:
-    """An index that must exist already (queries, stats, removals, compaction)."""
-    if "://" not in location:
-        from pathlib import Path
-
-        if not Path(location).exists():
-            raise click.ClickException(f"{location}: no such index; create it with "
-                                       "'provenance index add'")
-    return Index(location)
+    """An index that must exist already (queries, stats, removals, checks): the library
+    refuses a location that holds none, for a file and a Redis database alike."""
+    return Index(location, create=False)
 
 
 def _documents(console: Console, inputs: Inputs, **reader):
@@ -488,15 +539,21 @@ def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
     docs = _documents(console, inputs, duplicate_ids="keep")
     total = {"added": 0, "replaced": 0, "skipped": 0}
     size = None
-    for result, ix in Index.add_stream(location, docs, batch=batch, on_duplicate=on_duplicate,
-                                       threshold=threshold):
-        for status in total:
-            ids = getattr(result, status)
-            total[status] += len(ids)
-            if not quiet:
-                for id_ in ids:
-                    click.echo(render_json.line({"id": id_, "status": status}), nl=False)
-        size = len(ix)
+    try:
+        for result, ix in Index.add_stream(location, docs, batch=batch,
+                                           on_duplicate=on_duplicate, threshold=threshold):
+            for id_ in result.repeated:
+                console.note(f"note: {id_} was given twice in one batch; the later record was "
+                             "stored")
+            for status in total:
+                ids = getattr(result, status)
+                total[status] += len(ids)
+                if not quiet:
+                    for id_ in ids:
+                        click.echo(render_json.line({"id": id_, "status": status}), nl=False)
+            size = len(ix)
+    except DuplicateIdsError as exc:
+        raise click.ClickException(f"{exc}; use --on-duplicate replace or skip") from exc
     if size is None:
         raise click.ClickException(f"no readable documents in {', '.join(inputs.paths)}; nothing "
                                    "was added")

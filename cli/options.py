@@ -32,7 +32,8 @@ from provenance.options import (
 )
 from provenance.read import DEFAULT_MAX_BYTES
 
-__all__ = ["Inputs", "Share", "input_options", "minhash_options", "output_options", "scan_options"]
+__all__ = ["Inputs", "Share", "input_options", "minhash_options", "output_options", "scan_options",
+           "spark_options"]
 
 _SCAN = ScanOptions()
 _MINHASH = MinHashOptions()
@@ -130,9 +131,13 @@ def input_options(func: Callable) -> Callable:
 
 
 def minhash_options(func: Callable | None = None, *, engine_default: str = _MINHASH.engine,
-                    shingle_help: str = "word:N (word n-grams) or char:N (character n-grams)."
-                    ) -> Callable:
-    """--shingle, --num-perm, --seed, --engine."""
+                    shingle_help: str = "word:N (word n-grams) or char:N (character n-grams).",
+                    spark: bool = False) -> Callable:
+    """--shingle, --num-perm, --seed, --engine (with ``spark``, also ``--engine spark``)."""
+    engines = (*ENGINES, "spark") if spark else ENGINES
+    engine_help = ("Hashing core: numba kernel, numpy reference, or auto by size; spark: run on "
+                   "Spark (the spark extra; results under -o DIR)." if spark else
+                   "Hashing core: numba kernel, numpy reference, or auto by size.")
 
     def decorate(f: Callable) -> Callable:
         return _apply([
@@ -142,9 +147,8 @@ def minhash_options(func: Callable | None = None, *, engine_default: str = _MINH
                          show_default=True, help="MinHash permutations."),
             click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=_MINHASH.seed,
                          show_default=True, help="MinHash seed (datasketch-compatible)."),
-            click.option("--engine", type=click.Choice(ENGINES), default=engine_default,
-                         show_default=True,
-                         help="Hashing core: numba kernel, numpy reference, or auto by size."),
+            click.option("--engine", type=click.Choice(engines), default=engine_default,
+                         show_default=True, help=engine_help),
         ], f)
 
     return decorate(func) if func is not None else decorate
@@ -198,3 +202,15 @@ def output_options(formats: tuple[str, ...], default: str | None = None, help: s
         return _apply(options, f)
 
     return decorate
+
+
+def spark_options(func: Callable) -> Callable:
+    """--master and --spark-format, for the commands that run on Spark with --engine spark."""
+    return _apply([
+        click.option("--master", metavar="URL", default=None,
+                     help="With --engine spark: the Spark master (local[2], yarn, spark://...) "
+                          "[default: spark-submit's, else local[*]]."),
+        click.option("--spark-format", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
+                     show_default=True,
+                     help="With --engine spark: the format of the files written under -o."),
+    ], func)

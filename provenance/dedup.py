@@ -63,6 +63,7 @@ __all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupRes
            "decide", "dedup", "exact_pairs", "exact_verifier", "lsh_bands", "near_duplicates"]
 
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
+STAR_ABOVE = _STAR_ABOVE  # the same rule on Spark (provenance.spark)
 _LSH_WEIGHTS = (0.1, 0.9)  # estimates: false positives are cheap to check; false negatives lost
 _EXACT_BANDS = {128: (25, 5)}  # exact checks: (bands, rows) by num_perm, tuned for recall
 _LSH_WEIGHTS_EXACT = (0.01, 0.99)  # other num_perm: lsh_params with these weights

@@ -77,6 +77,7 @@ from provenance.stores.base import (
     DuplicateIdsError,
     Problem,
     Settings,
+    Store,
     StoredRow,
     pack_meta,
     pack_text,
@@ -172,7 +173,14 @@ class Index:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def _batch(self, docs: Sequence[Document]) -> Batch:
+    @property
+    def store(self) -> Store:
+        """The store behind this index (the contract in :mod:`provenance.stores.base`)."""
+        return self._store
+
+    def batch_of(self, docs: Sequence[Document]) -> Batch:
+        """What the store is given for ``docs``: texts, metadata, signatures, band keys and
+        sentence keys, computed with this index's settings (nothing is written)."""
         chunks = [prepare(d.text) for d in docs]
         sigs, counts = sign_bytes(chunks, self.shingle_size, self.num_perm, self.seed,
                                   self.engine)
@@ -205,7 +213,7 @@ class Index:
             batch[d.id] = d
         if not batch:
             return AddResult()
-        added, replaced, skipped = self._store.add(self._batch(list(batch.values())),
+        added, replaced, skipped = self._store.add(self.batch_of(list(batch.values())),
                                                    on_duplicate)
         return AddResult(tuple(added), tuple(replaced), tuple(skipped), tuple(repeated))
 
@@ -378,7 +386,7 @@ class Index:
         removed = tuple(self._store.remove(sorted(set(bad)))) if bad else ()
         keyed = any(p.part == "keys" and p.id not in bad for p in problems)
         if keyed:
-            self._store.rebuild_keys(self._batch, self._unpack)
+            self._store.rebuild_keys(self.batch_of, self._unpack)
         notes = [f"removed {len(removed)} damaged documents: add them again from their sources"
                  ] if removed else []
         if keyed:

@@ -154,7 +154,7 @@ def test_on_duplicate_error_counts_earlier_batches(run, seeds_dir, tmp_path):
 
 
 @pytest.mark.parametrize("command, absent", [
-    ("passages", ["--threshold ", "--shingle", "--num-perm", "--matrix-limit", "--engine"]),
+    ("passages", ["--threshold ", "--shingle", "--num-perm", "--matrix-limit", "--seed"]),
     ("matrix", ["--passage-threshold", "--min-score", "--top"]),
 ])
 def test_help_lists_only_options_the_command_uses(run, command, absent):

@@ -15,29 +15,18 @@ from provenance.dedup import DedupOptions, decide, dedup
 from provenance.options import MinHashOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance_cli.main import cli
-
-VOCAB = [f"w{i}" for i in range(3000)]
-
-
-def text(rng: random.Random, words: int = 120) -> str:
-    return " ".join(rng.choice(VOCAB) for _ in range(words))
-
-
-def edited(base: str, rng: random.Random, changes: int) -> str:
-    words = base.split()
-    for k in rng.sample(range(len(words)), changes):
-        words[k] = rng.choice(VOCAB)
-    return " ".join(words)
+from tests.builders import VOCAB, edit_words, random_text
 
 
 def corpus() -> list[Document]:
     rng = random.Random(7)
-    a = text(rng)
+    a = random_text(rng)
     shorter = " ".join(a.split()[:-3])  # fewer shingles: ranked after the full text
-    docs = [Document("a", a), Document("a-copy", a), Document("a-edit", edited(shorter, rng, 1)),
-            Document("other", text(rng)), Document("punct", "... -- !!"),
+    docs = [Document("a", a), Document("a-copy", a),
+            Document("a-edit", edit_words(shorter, rng, 1)),
+            Document("other", random_text(rng)), Document("punct", "... -- !!"),
             Document("short", "just three words")]
-    docs += [Document(f"u{i}", text(rng)) for i in range(20)]
+    docs += [Document(f"u{i}", random_text(rng)) for i in range(20)]
     return docs
 
 
@@ -73,7 +62,7 @@ def test_decisions_do_not_depend_on_the_input_order():
 
 def test_the_earliest_published_is_the_representative():
     rng = random.Random(3)
-    base = text(rng)
+    base = random_text(rng)
     docs = [Document("late", base, published="2023-03-02T10:00:00Z"),
             Document("early", base, published="2023-03-01T10:00:00Z"),
             Document("undated", base)]
@@ -134,10 +123,10 @@ def test_colliding_pairs_equal_brute_force(keys, star_above):
 
 def test_dedup_cli(tmp_path):
     rng = random.Random(5)
-    base = text(rng)
+    base = random_text(rng)
     shorter = " ".join(base.split()[:-3])
-    lines = [{"id": "x", "text": base}, {"id": "y", "text": edited(shorter, rng, 1)},
-             {"id": "z", "text": text(rng)}, {"id": "e", "text": ""}]
+    lines = [{"id": "x", "text": base}, {"id": "y", "text": edit_words(shorter, rng, 1)},
+             {"id": "z", "text": random_text(rng)}, {"id": "e", "text": ""}]
     stdin = "".join(json.dumps(r) + "\n" for r in lines) + "{not json\n"
     result = CliRunner().invoke(cli, ["dedup", "-", "--skipped", str(tmp_path / "sk.jsonl")],
                                 input=stdin)
@@ -185,12 +174,12 @@ def test_exact_decisions_rest_on_exact_jaccard():
     # b is at exact Jaccard 0.67 with a, c at 0.88: at 0.8 only c joins a (a, with more
     # shingles, represents)
     rng = random.Random(11)
-    words = text(rng, 420).split()
+    words = random_text(rng, 420).split()
     a = " ".join(words)
     b = " ".join(words[:330] + [f"x{k}" for k in range(70)])
     c = " ".join(words[:385] + [f"y{k}" for k in range(15)])
     docs = [Document("a", a), Document("b", b), Document("c", c),
-            Document("u", text(rng, 400))]
+            Document("u", random_text(rng, 400))]
     hashes, offsets, sizes = _sets([a, b, c])
     from provenance.signatures import set_jaccard
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import random
 import signal
 import sqlite3
 import subprocess
@@ -15,18 +14,7 @@ from click.testing import CliRunner
 from provenance import Document, read
 from provenance.index import FORMAT, Index, IndexError_
 from provenance_cli.main import cli
-
-VOCAB = [f"w{i}x" for i in range(5000)]
-
-
-def synthetic(n: int, seed: int = 0, prefix: str = "d") -> list[Document]:
-    rng = random.Random(seed)
-    docs = []
-    for i in range(n):
-        sentences = [" ".join(rng.choice(VOCAB) for _ in range(12)).capitalize() + "."
-                     for _ in range(8)]
-        docs.append(Document(f"{prefix}{i}", " ".join(sentences)))
-    return docs
+from tests.builders import synthetic_articles
 
 
 def redis_url(server: str, db: int = 15) -> str:
@@ -68,7 +56,7 @@ def test_add_query_remove(location, seeds_dir):
 
 
 def test_near_duplicates_and_duplicate_ids(location):
-    docs = synthetic(30)
+    docs = synthetic_articles(30)
     with Index(location) as ix:
         ix.add(docs)
         copy = Document("copy", docs[7].text.replace("w", "w", 1) + " One more line here.")
@@ -108,26 +96,29 @@ def test_not_an_index(tmp_path):
 def test_truncated_index_is_reported_not_crashed(tmp_path):
     path = tmp_path / "index.db"
     with Index(str(path)) as ix:
-        ix.add(synthetic(200))
+        ix.add(synthetic_articles(200))
     data = path.read_bytes()
     cut = tmp_path / "cut.db"
     cut.write_bytes(data[: len(data) // 3])
     with pytest.raises(IndexError_, match="damaged"):
         with Index(str(cut)) as ix:
-            ix.query(synthetic(1, seed=9)[0])
+            ix.query(synthetic_articles(1, seed=9)[0])
             len(ix)
             ix.stats()
-            for d in synthetic(200):
+            for d in synthetic_articles(200):
                 ix.get(d.id)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+# Scripts run with ``python -c`` from the repository's root, which puts the root on sys.path:
+# they import the shared builders as the tests do.
 WORKER = """
-import sys, time
-sys.path.insert(0, {root!r})
-from tests.test_index import synthetic
+import sys
+from tests.builders import synthetic_articles
 from provenance.index import Index
 location, seed, prefix, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-docs = synthetic(n, seed=seed, prefix=prefix)
+docs = synthetic_articles(n, seed=seed, prefix=prefix)
 with Index(location) as ix:
     print("adding", flush=True)
     ix.add(docs)
@@ -136,16 +127,15 @@ with Index(location) as ix:
 
 
 def _worker(tmp_path: Path, *args: str) -> subprocess.Popen:
-    script = tmp_path / "worker.py"
-    script.write_text(WORKER.format(root=str(Path(__file__).resolve().parent.parent)))
-    return subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", WORKER, *args], cwd=ROOT,
+                            stdout=subprocess.PIPE,
                             text=True)
 
 
 @pytest.mark.slow
 def test_killed_in_the_middle_of_an_add(location, tmp_path):
     with Index(location) as ix:
-        ix.add(synthetic(10, prefix="base"))
+        ix.add(synthetic_articles(10, prefix="base"))
     proc = _worker(tmp_path, location, "1", "big", "4000")
     assert proc.stdout.readline().strip() == "adding"
     time.sleep(0.4)  # well inside the add (it takes seconds)
@@ -154,10 +144,10 @@ def test_killed_in_the_middle_of_an_add(location, tmp_path):
     proc.wait()
     with Index(location) as ix:
         assert len(ix) in (10, 4010)  # all or nothing
-        probe = Document("probe", synthetic(10, prefix="base")[3].text)
+        probe = Document("probe", synthetic_articles(10, prefix="base")[3].text)
         assert [m.id for m in ix.query(probe, passages=False)][:1] == ["base3"]
         if location.endswith(".db"):
-            assert ix._store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert ix.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 @pytest.mark.slow
@@ -168,31 +158,29 @@ def test_two_processes_adding_at_once(location, tmp_path):
         assert proc.returncode == 0 and out.split() == ["adding", "done"]
     with Index(location) as ix:
         assert len(ix) == 600
-        probe = Document("probe", synthetic(300, seed=2, prefix="p2-")[5].text)
+        probe = Document("probe", synthetic_articles(300, seed=2, prefix="p2-")[5].text)
         assert ix.query(probe, passages=False)[0].id == "p2-5"
 
 
 READER_WRITER = """
 import sys
-sys.path.insert(0, {root!r})
-from tests.test_index import synthetic
+from tests.builders import synthetic_articles
 from provenance.index import Index
 location = sys.argv[1]
 with Index(location) as ix:
     for k in range(40):  # 40 adds of 50: runs are written and merged all along
-        ix.add(synthetic(50, seed=100 + k, prefix=f"w{{k}}-"))
+        ix.add(synthetic_articles(50, seed=100 + k, prefix=f"w{k}-"))
 print("done", flush=True)
 """
 
 
 @pytest.mark.slow
 def test_queries_while_another_process_adds_and_merges(location, tmp_path):
-    base = synthetic(20, prefix="base")
+    base = synthetic_articles(20, prefix="base")
     with Index(location) as ix:
         ix.add(base)
-    script = tmp_path / "writer.py"
-    script.write_text(READER_WRITER.format(root=str(Path(__file__).resolve().parent.parent)))
-    proc = subprocess.Popen([sys.executable, str(script), location], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", READER_WRITER, location], cwd=ROOT,
+                            stdout=subprocess.PIPE,
                             text=True)
     seen, queries = set(), 0
     with Index(location) as ix:
@@ -231,13 +219,13 @@ def test_redis_down_or_gone():
                 break
             except IndexError_:
                 time.sleep(0.1)
-        ix.add(synthetic(5))
+        ix.add(synthetic_articles(5))
         server.terminate()
         server.wait()
         with pytest.raises(IndexError_, match="cannot reach Redis"):
-            ix.query(synthetic(1)[0])
+            ix.query(synthetic_articles(1)[0])
         with pytest.raises(IndexError_, match="Nothing was changed"):  # refused at connect
-            ix.add(synthetic(3, seed=4, prefix="late"))
+            ix.add(synthetic_articles(3, seed=4, prefix="late"))
     finally:
         server.kill()
 

@@ -24,7 +24,8 @@ from provenance import ConfigError, Document, StoreError, read
 from provenance.index import DuplicateIdsError, Index, pack_text, upgrade
 from provenance.stores import redact
 from provenance.stores.base import DamagedRowError
-from tests.test_index import FORMAT_1, synthetic
+from tests.builders import synthetic_articles as synthetic
+from tests.test_index import FORMAT_1
 
 ROOT = Path(__file__).resolve().parent.parent
 

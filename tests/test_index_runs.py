@@ -32,9 +32,9 @@ def edited(rng: random.Random, doc: Document, id_: str) -> Document:
 
 def reference(ix: Index, ids: list[str], query: Document, min_shared: int, common: int):
     """near / shared / signature ids computed from every stored document, one at a time."""
-    q = ix._batch([query])
+    q = ix.batch_of([query])
     q_bands, q_sents = set(q.band_keys(0).tolist()), set(q.sentence_keys(0).tolist())
-    stored = ix._batch([ix.get(i) for i in ids])
+    stored = ix.batch_of([ix.get(i) for i in ids])
     bands = {i: set(stored.band_keys(d).tolist()) for d, i in enumerate(ids)}
     sents = {i: set(stored.sentence_keys(d).tolist()) & q_sents for d, i in enumerate(ids)}
     holders = Counter(k for keys in sents.values() for k in keys)
@@ -45,10 +45,10 @@ def reference(ix: Index, ids: list[str], query: Document, min_shared: int, commo
 
 
 def candidates(ix: Index, query: Document, min_shared: int):
-    q = ix._batch([query])
-    near, shared, sigs = ix._store.candidates(q.band_keys(0), q.sentence_keys(0), min_shared)
+    q = ix.batch_of([query])
+    near, shared, sigs = ix.store.candidates(q.band_keys(0), q.sentence_keys(0), min_shared)
     assert set(sigs) == near | set(shared)
-    stored = ix._batch([ix.get(i) for i in sigs])
+    stored = ix.batch_of([ix.get(i) for i in sigs])
     for d, i in enumerate(stored.ids):
         assert sigs[i] == stored.signatures[d].tobytes()
     return near, shared
@@ -104,7 +104,7 @@ def test_runs_give_the_candidates_of_the_plain_reference(tmp_path, tiny_runs):
         assert stats["runs"] == 1 and stats["removed_awaiting_merge"] == 0
         assert stats["key_entries"] == sum(
             len(b.band_keys(0)) + len(b.sentence_keys(0))
-            for b in (ix._batch([live[i]]) for i in ids))
+            for b in (ix.batch_of([live[i]]) for i in ids))
         for common in (3, 10, 10**9):  # keys in more documents are left out
             tiny_runs.setattr(S, "COMMON_KEY", common)
             for q in queries:
@@ -137,7 +137,7 @@ def test_rows_never_reused(tmp_path):
         ix.add([Document("a", "alpha beta gamma delta epsilon zeta. " * 3)])
         ix.remove(["a"])
         ix.add([Document("b", "one two three four five six seven. " * 3)])
-        rows = ix._store.db.execute("SELECT rowid FROM docs").fetchall()
+        rows = ix.store.db.execute("SELECT rowid FROM docs").fetchall()
         assert rows == [(2,)]
         assert ix.query("alpha beta gamma delta epsilon zeta. " * 3, threshold=0.0) == []
 
@@ -166,6 +166,6 @@ def test_replacing_the_same_documents_for_years_keeps_dead_rows_few(tmp_path, ti
         # 1,000 replacements; the dead rows a run still covers are a handful
         assert stats["removed_awaiting_merge"] <= 60, stats
         q = article(rng, 0, "q")
-        ids = sorted(ix._store.db.execute("SELECT id FROM docs").fetchall())
+        ids = sorted(ix.store.db.execute("SELECT id FROM docs").fetchall())
         tiny_runs.setattr(S, "COMMON_KEY", 10**9)
         assert candidates(ix, q, 1) == reference(ix, [i for (i,) in ids], q, 1, 10**9)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import random
 
 import numpy as np
 import pytest
@@ -14,24 +13,7 @@ from provenance.render.json import to_json
 from provenance.similarity.candidates import candidate_pairs, lsh_params
 from provenance.similarity.pairs import Pair, clusters
 from provenance.text.sentences import tokenize
-
-VOCAB = [f"w{i}" for i in range(3000)]
-
-
-def synthetic_corpus(n_stories=30, copies=3, words=120, seed=0) -> list[Document]:
-    """Stories plus lightly edited copies of each (a few words replaced)."""
-    rng = random.Random(seed)
-    docs = []
-    for s in range(n_stories):
-        base = [rng.choice(VOCAB) for _ in range(words)]
-        docs.append(Document(f"s{s:02d}-0", " ".join(base)))
-        for c in range(1, copies):
-            edited = list(base)
-            for _ in range(2):
-                edited[rng.randrange(words)] = rng.choice(VOCAB)
-            docs.append(Document(f"s{s:02d}-{c}", " ".join(edited)))
-    rng.shuffle(docs)
-    return docs
+from tests.builders import stories_with_copies
 
 
 def word_shingles(text: str, n: int) -> set[tuple[str, ...]]:
@@ -40,7 +22,7 @@ def word_shingles(text: str, n: int) -> set[tuple[str, ...]]:
 
 
 def test_exact_scores_match_python_sets():
-    docs = synthetic_corpus(n_stories=4, copies=3)
+    docs = stories_with_copies(n_stories=4, copies=3)
     analysis = analyze(docs, ScanConfig(min_score=0.0))
     text = {d.id: d.text for d in docs}
     assert len(analysis.pairs) == 4 * 3  # copies of one story share shingles, others none
@@ -54,7 +36,7 @@ def test_exact_scores_match_python_sets():
 
 
 def test_lsh_mode_finds_the_near_duplicates_the_matrix_finds():
-    docs = synthetic_corpus()
+    docs = stories_with_copies()
     exact = analyze(docs, ScanConfig(threshold=0.5))
     banded = analyze(docs, ScanConfig(threshold=0.5, matrix_limit=0))
     assert exact.matrix is not None and banded.matrix is None

@@ -777,3 +777,9 @@ def _shared_quote(pa, pb, toks_a, toks_b, matcher: SequenceMatcher) -> str | Non
     matched = {id(toks_a[b.a + k]) for b in matcher.get_matching_blocks() for k in range(b.size)}
     run = [t for t in inner if id(t) in matched and start <= t.start and t.end <= end]
     return text[run[0].start : run[-1].end] if run else text[start:end]
+
+
+# The stages of find_passages, named for the Spark engine, which runs them in partitions and
+# groups their inputs with shuffles (provenance.spark.passages).
+Unit, Prepared = _Unit, _Prepared
+prepare_units, weigh_units, verify_units, merge_matches = _prepare, _weigh, _verify, _passages

@@ -744,3 +744,26 @@ def _sidecar_metadata(folder: Path, opts: _Options) -> tuple[dict[str, dict], li
                 continue
             table[os.path.basename(str(key))] = row
     return table, problems
+
+
+def parse_jsonl_line(raw: bytes, shown: str, number: int, *, id_prefix: str = "",
+                     text_field: str | None = None, id_field: str | None = None,
+                     max_bytes: int = DEFAULT_MAX_BYTES) -> Document | Skipped | None:
+    """Line ``number`` of the JSONL file ``shown`` (``raw``: its bytes) as the JSONL reader
+    reads it -- a document, a skipped entry, or None for a blank line -- for readers that get
+    the lines elsewhere (provenance.spark's partitions). Ids are not made unique here."""
+    where = f"{shown}:{number}"
+    if len(raw.rstrip(b"\n")) > max_bytes:
+        return Skipped(where, f"line {number} is over {max_bytes:,} bytes, the limit for one "
+                       "article; raise --max-bytes")
+    if not raw.strip():
+        return None
+    record, problem = loads(raw)
+    if problem is not None:
+        return Skipped(where, f"line {number} is not valid JSON ({problem}); fix or remove it")
+    return _record(record, where, shown, id_prefix, number,
+                   _Options((), (), text_field, id_field, max_bytes), {}, None, raw=raw)
+
+
+# The id parts, for readers running elsewhere (provenance.spark's partitions).
+id_stem, file_suffix = _stem, _suffix

@@ -124,6 +124,17 @@ class TermWeights:
         for terms in document_terms:
             df.update(set(terms))
             n += 1
+        self._count(df, n)
+
+    @classmethod
+    def from_counts(cls, df: dict[str, int], documents: int) -> TermWeights:
+        """The weights of ``documents`` documents whose terms' frequencies were counted
+        elsewhere (the Spark engine counts them with a shuffle)."""
+        weights = cls()
+        weights._count(Counter(df), documents)
+        return weights
+
+    def _count(self, df: Counter[str], n: int) -> None:
         self.documents = n
         self._df = df
         self._norm = math.log((n + 1) / 3) if n >= 3 else 0.0

@@ -1,0 +1,338 @@
+"""The Spark engine against Spark MLlib, and against the local engine (issue 16).
+
+    python -m benchmarks.spark [--data ../shared/datasets] [--synthetic 1000000]
+                               [--no-passages] [--master local[2]]
+
+1. **dedup vs MLlib** on all of Reuters-21578 and on ``--synthetic`` synthetic 600-word
+   documents (``benchmarks.scale``'s generator: a tenth of them copies of another with 6 words
+   changed): our ``provenance.spark.dedup`` (exact verification) against MLlib's
+   ``MinHashLSH`` (``--hash-tables`` tables) + ``approxSimilarityJoin`` at the same threshold
+   (Jaccard 0.8, distance 0.2), on the same rows (read by the same reader), each in a process
+   of its own, timed from process start (Spark's start-up included) to its pairs written.
+   MLlib's features are the usual pipeline: ``RegexTokenizer`` (our word rule, ``(?U)``)
+   -> ``NGram(5)`` -> ``HashingTF(2**26, binary)``. Both tools' pairs are scored against the
+   exact truth: every pair whose word-5-gram shingle sets (ours, exact) have Jaccard >= 0.8,
+   found by an exact prefix-filter join. ``speedup_vs_mllib`` = MLlib's seconds / ours.
+2. **passages vs local** on all of Reuters: ``provenance.spark.passages`` on ``local[1]`` and
+   ``local[2]`` (each its own process, from process start) against ``find_passages`` in this
+   process; the passages must be identical, value for value.
+
+Peak memory is the largest resident set of the whole process tree at once (driver JVM, which in
+local mode is the executor, plus its Python workers), sampled every 0.2 s from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+from benchmarks._results import RESULTS, write
+
+ROOT = Path(__file__).resolve().parent.parent
+THRESHOLD = 0.8
+
+
+# --- measuring a child process -----------------------------------------------------------------
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants now (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/statm") as f:
+                rss[int(entry)] = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run_child(args: list[str]) -> dict:
+    """Run ``python -m benchmarks.spark --child ...``; its JSON line, wall seconds from process
+    start, and the peak RSS of its process tree."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.spark", "--child", *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args[:2]} failed ({proc.returncode}):\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    return {**result, "seconds": round(seconds, 2), "peak_rss_mib": round(peak / 2**20)}
+
+
+# --- the children ------------------------------------------------------------------------------
+
+
+def child_ours(source: str, out: str, master: str) -> dict:
+    from provenance.options import DedupOptions
+    from provenance.spark import dedup, read_input, session
+
+    spark = session(master, "bench ours")
+    inputs = read_input(spark, source)
+    frames = dedup(inputs, DedupOptions(threshold=THRESHOLD), verify="exact")
+    frames.decisions.write.mode("overwrite").parquet(f"{out}/decisions")
+    frames.pairs.write.mode("overwrite").parquet(f"{out}/pairs")
+    return {"documents": spark.read.parquet(f"{out}/decisions").count()}
+
+
+def child_mllib(source: str, out: str, master: str, tables: int) -> dict:
+    from pyspark.ml import Pipeline
+    from pyspark.ml.feature import HashingTF, MinHashLSH, NGram, RegexTokenizer
+    from pyspark.sql import functions as F
+
+    from provenance.spark import read_input, session
+
+    spark = session(master, "bench mllib")
+    docs = read_input(spark, source).documents.select("id", "text")
+    features = Pipeline(stages=[
+        RegexTokenizer(inputCol="text", outputCol="words", pattern=r"(?U)\w+(?:'\w+)*",
+                       gaps=False, toLowercase=True),
+        NGram(n=5, inputCol="words", outputCol="grams"),
+        HashingTF(inputCol="grams", outputCol="features", numFeatures=1 << 26, binary=True),
+    ]).fit(docs).transform(docs).where(F.size("grams") > 0).select("id", "features")
+    model = MinHashLSH(inputCol="features", outputCol="hashes", numHashTables=tables,
+                       seed=1).fit(features)
+    joined = model.approxSimilarityJoin(features, features, 1 - THRESHOLD, distCol="distance")
+    found = joined.where(F.col("datasetA.id") < F.col("datasetB.id")).select(
+        F.col("datasetA.id").alias("a"), F.col("datasetB.id").alias("b"),
+        (1 - F.col("distance")).alias("similarity"))
+    found.write.mode("overwrite").parquet(f"{out}/pairs")
+    return {"documents": features.count()}
+
+
+def child_passages(source: str, out: str, master: str) -> dict:
+    from provenance.spark import passages, read_input, session
+
+    spark = session(master, "bench passages")
+    frames = passages(read_input(spark, source))
+    frames.passages.write.mode("overwrite").parquet(f"{out}/passages")
+    return {"units": frames.units, "candidates": frames.candidates}
+
+
+# --- truth and scores --------------------------------------------------------------------------
+
+
+def exact_pairs(ids: list[str], sets: list[np.ndarray], threshold: float) -> set[tuple[str, str]]:
+    """Every pair with exact Jaccard >= threshold (prefix filtering: two sets that close share
+    an element among each one's ``len - ceil(t * len) + 1`` smallest)."""
+    from provenance.similarity.candidates import colliding_pairs
+
+    keys, owners = [], []
+    for k, s in enumerate(sets):
+        if len(s):
+            p = len(s) - int(np.ceil(threshold * len(s) - 1e-9)) + 1
+            keys.append(s[:p])
+            owners.append(np.full(min(p, len(s)), k, dtype=np.int64))
+    found = colliding_pairs(np.concatenate(keys), np.concatenate(owners), len(sets))
+    out = set()
+    for i, j in found.tolist():
+        inter = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
+        if inter / (len(sets[i]) + len(sets[j]) - inter) >= threshold:
+            out.add((min(ids[i], ids[j]), max(ids[i], ids[j])))
+    return out
+
+
+def _pairs(path: str) -> set[tuple[str, str]]:
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(path, columns=["a", "b"]).to_pydict()
+    return {(min(a, b), max(a, b)) for a, b in zip(t["a"], t["b"], strict=True)}
+
+
+def score(found: set, truth: set) -> dict:
+    hit = len(found & truth)
+    return {"pairs": len(found), "true_pairs": hit,
+            "precision": round(hit / len(found), 4) if found else 1.0,
+            "recall": round(hit / len(truth), 4) if truth else 1.0}
+
+
+def truth_of(source: str) -> set[tuple[str, str]]:
+    """The exact pairs of a JSONL file, read by the local reader (the same rows both tools
+    get)."""
+    from provenance.documents import Document
+    from provenance.read.files import iter_read
+    from provenance.signatures import prepare
+    from provenance.spark.dedup import shingle_sets
+
+    ids, sets, chunk = [], [], []
+    for item in iter_read(source):
+        if isinstance(item, Document):
+            ids.append(item.id)
+            chunk.append(prepare(item.text))
+            if len(chunk) == 20_000:
+                sets.extend(shingle_sets(chunk, 5))
+                chunk = []
+    sets.extend(shingle_sets(chunk, 5))
+    return exact_pairs(ids, sets, THRESHOLD)
+
+
+def dedup_vs_mllib(name: str, source: str, work: Path, master: str, tables: int) -> dict:
+    print(f"\n{name}: truth (exact Jaccard >= {THRESHOLD}) ...", flush=True)
+    t = time.perf_counter()
+    truth = truth_of(source)
+    print(f"  {len(truth):,} true pairs ({time.perf_counter() - t:.1f} s)", flush=True)
+    ours = run_child(["ours", source, str(work / "ours"), master])
+    print(f"  ours:  {ours['seconds']} s, peak {ours['peak_rss_mib']} MiB", flush=True)
+    ours.update(score(_pairs(str(work / "ours" / "pairs")), truth))
+    try:
+        mllib = run_child(["mllib", source, str(work / "mllib"), master, str(tables)])
+    except RuntimeError as exc:  # say so in the results rather than lose ours
+        print(f"  MLlib failed: {exc}", flush=True)
+        return {"data": name, "master": master, "threshold": THRESHOLD,
+                "true_pairs": len(truth), "ours": ours, "mllib": {"error": str(exc)[-2000:]},
+                "speedup_vs_mllib": None}
+    print(f"  MLlib: {mllib['seconds']} s, peak {mllib['peak_rss_mib']} MiB", flush=True)
+    mllib.update(score(_pairs(str(work / "mllib" / "pairs")), truth))
+    return {"data": name, "master": master, "threshold": THRESHOLD, "true_pairs": len(truth),
+            "ours": ours, "mllib": {**mllib, "hash_tables": tables},
+            "speedup_vs_mllib": round(mllib["seconds"] / ours["seconds"], 2)}
+
+
+def synthetic_jsonl(size: int, path: Path) -> None:
+    """``size`` synthetic 600-word documents as JSONL (``benchmarks.scale``'s generator)."""
+    from benchmarks.scale import Generator
+
+    gen = Generator()
+    with gzip.open(path, "wt", compresslevel=1) as f:
+        for start in range(0, size, 10_000):
+            count = min(10_000, size - start)
+            buf, offsets = gen.batch(count)
+            data = buf.tobytes()
+            for k in range(count):
+                text = data[offsets[k]:offsets[k + 1]].decode("ascii")
+                f.write(json.dumps({"id": f"s{start + k:07d}", "text": text}) + "\n")
+
+
+def passages_vs_local(source: str, work: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    from provenance.documents import Document
+    from provenance.passages.finder import find_passages
+    from provenance.read.files import iter_read
+
+    runs = {}
+    for master in ("local[1]", "local[2]"):
+        out = work / f"passages-{master[6]}"
+        runs[master] = run_child(["passages", source, str(out), master])
+        print(f"  Spark passages on {master}: {runs[master]['seconds']} s, peak "
+              f"{runs[master]['peak_rss_mib']} MiB", flush=True)
+    docs = sorted((d for d in iter_read(source) if isinstance(d, Document)), key=lambda d: d.id)
+    t = time.perf_counter()
+    local = [p.to_dict() for p in find_passages(docs)]
+    local_s = time.perf_counter() - t
+    print(f"  local find_passages: {local_s:.1f} s (this process, reading excluded)", flush=True)
+    identical = {}
+    for master in runs:
+        rows = pq.read_table(work / f"passages-{master[6]}" / "passages").to_pylist()
+        rows = sorted(({**r, "score": round(r["score"], 6)} for r in rows),
+                      key=lambda p: (p["a"], p["b"], p["a_start"], p["b_start"]))
+        identical[master] = rows == local
+    return {"data": "reuters21578", "passages": len(local), "local_seconds": round(local_s, 2),
+            "spark": runs, "identical": identical}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument("--synthetic", type=int, default=1_000_000,
+                        help="synthetic documents (0: none)")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--hash-tables", type=int, default=5)
+    parser.add_argument("--no-passages", action="store_true")
+    parser.add_argument("--no-reuters", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS / "spark.json")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, rest = args.child[0], args.child[1:]
+        result = {"ours": lambda: child_ours(*rest),
+                  "mllib": lambda: child_mllib(*rest[:3], int(rest[3])),
+                  "passages": lambda: child_passages(*rest)}[kind]()
+        print(json.dumps(result))
+        return 0
+    from provenance.spark.session import missing
+
+    why = missing()
+    if why:
+        print(f"skipped: the Spark engine cannot run here ({why})")
+        return 0
+    reuters = args.data / "reuters21578" / "reuters21578.jsonl.gz"
+    report: dict = {"benchmark": "spark", "threshold": THRESHOLD, "datasets": {}}
+    work = Path(tempfile.mkdtemp(prefix="bench-spark-"))
+    try:
+        if reuters.is_file() and not args.no_reuters:
+            report["datasets"]["reuters21578"] = dedup_vs_mllib(
+                "reuters21578", str(reuters), work / "reuters", args.master, args.hash_tables)
+            write(report, args.out)  # each part as it ends: a long run keeps what it measured
+            if not args.no_passages:
+                print("\nreuters21578: passages, Spark vs local ...", flush=True)
+                report["passages"] = passages_vs_local(str(reuters), work / "reuters")
+                write(report, args.out)
+        elif not args.no_reuters:
+            print(f"skipped Reuters: {reuters} not found (give --data)")
+        if args.synthetic:
+            name = f"synthetic_{args.synthetic}"
+            path = work / f"{name}.jsonl.gz"
+            t = time.perf_counter()
+            synthetic_jsonl(args.synthetic, path)
+            print(f"\n{name}: generated in {time.perf_counter() - t:.1f} s", flush=True)
+            report["datasets"][name] = dedup_vs_mllib(name, str(path), work / name,
+                                                      args.master, args.hash_tables)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = [(name, r["true_pairs"], r["ours"]["seconds"], r["mllib"].get("seconds"),
+             r["speedup_vs_mllib"], r["ours"]["precision"], r["ours"]["recall"],
+             r["mllib"].get("precision"), r["mllib"].get("recall"), r["ours"]["peak_rss_mib"],
+             r["mllib"].get("peak_rss_mib")) for name, r in report["datasets"].items()]
+    print()
+    print(tabulate(rows, headers=("data", "true pairs", "ours s", "MLlib s", "speedup",
+                                  "ours P", "ours R", "MLlib P", "MLlib R", "ours MiB",
+                                  "MLlib MiB"), intfmt=","))
+    if "passages" in report:
+        p = report["passages"]
+        print(f"\npassages on Reuters: {p['passages']:,}; local {p['local_seconds']} s; "
+              + "; ".join(f"{m} {r['seconds']} s, {r['peak_rss_mib']} MiB, identical "
+                          f"{p['identical'][m]}" for m, r in p["spark"].items()))
+    write(report, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""One library function per command of the Spark engine: read the input, run, write a folder.
+
+``run_dedup``, ``run_passages`` and ``run_trace`` are what ``python -m provenance_cli.spark`` and
+``provenance dedup|passages|trace --engine spark`` call. Each writes JSONL (part files, as
+Spark writes them) or Parquet under ``output``:
+
+- ``dedup``: ``decisions/`` (``Decision.to_dict()``'s fields, in input order) and ``skipped/``;
+- ``passages``: ``passages/`` (``Passage.to_dict()``), sorted by (a, b, a_start, b_start),
+  and ``skipped/``;
+- ``trace``: ``passages/``, ``pairs/`` (``Pair.to_dict()``), and ``skipped/``.
+
+and returns a small summary (counts, seconds) computed by Spark. Floats are rounded as the
+local JSON rounds them (Python's ``round``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from provenance.errors import ConfigError
+from provenance.options import DedupOptions, PassageOptions, ScanOptions
+from provenance.read.files import DEFAULT_MAX_BYTES
+
+__all__ = ["OUTPUT_FORMATS", "run_dedup", "run_passages", "run_trace"]
+
+OUTPUT_FORMATS = ("jsonl", "parquet")
+
+
+def _write(df, path: str, fmt: str) -> None:
+    if fmt == "parquet":
+        df.write.mode("overwrite").parquet(path)
+    else:
+        df.write.mode("overwrite").option("ignoreNullFields", "false").json(path)
+
+
+def _rounded(column: str, digits: int):
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    rounder = F.udf(lambda x: None if x is None else round(x, digits), T.DoubleType())
+    return rounder(F.col(column)).alias(column)
+
+
+def _start(master, inputs, input_format, text_field, max_bytes, output_format, app):
+    from provenance.spark.inputs import read_input
+    from provenance.spark.session import session
+
+    if output_format not in OUTPUT_FORMATS:
+        raise ConfigError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, got "
+                          f"{output_format!r}")
+    spark = session(master, app)
+    paths = [inputs] if isinstance(inputs, str) else list(inputs)
+    return spark, read_input(spark, paths, input_format, text_field=text_field,
+                             max_bytes=max_bytes)
+
+
+def run_dedup(inputs: str | Sequence[str], output: str, *, master: str | None = None,
+              options: DedupOptions | None = None, verify: str | None = None,
+              input_format: str = "jsonl", output_format: str = "jsonl",
+              text_field: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+              dropped_only: bool = False) -> dict:
+    """Dedup ``inputs`` on Spark into ``output``/decisions and ``output``/skipped."""
+    from pyspark.sql import functions as F
+
+    from provenance.spark.dedup import DECISION_COLUMNS, dedup
+
+    start = time.perf_counter()
+    spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
+                         "provenance dedup")
+    frames = dedup(read, options, verify=verify)
+    decisions = frames.decisions.persist()
+    out = decisions.where(~F.col("keep")) if dropped_only else decisions
+    out = out.orderBy("order").select(
+        *[_rounded(c, 4) if c == "similarity" else c for c in DECISION_COLUMNS])
+    _write(out, f"{output}/decisions", output_format)
+    _write(frames.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
+           output_format)
+    counts = decisions.agg(F.count("*").alias("documents"),
+                           F.sum(F.col("keep").cast("long")).alias("kept")).first()
+    documents, kept = int(counts["documents"]), int(counts["kept"] or 0)
+    summary = {"documents": documents, "kept": kept, "dropped": documents - kept,
+               "skipped": frames.skipped.count(), "seconds": time.perf_counter() - start,
+               "output": output}
+    decisions.unpersist()
+    return summary
+
+
+def _write_passages(frames, output: str, output_format: str) -> int:
+    from provenance.spark.passages import PASSAGE_COLUMNS
+
+    found = frames.passages.persist()
+    _write(found.orderBy("a", "b", "a_start", "b_start").select(
+        *[_rounded(c, 6) if c == "score" else c for c in PASSAGE_COLUMNS]),
+        f"{output}/passages", output_format)
+    n = found.count()
+    found.unpersist()
+    return n
+
+
+def run_passages(inputs: str | Sequence[str], output: str, *, master: str | None = None,
+                 options: PassageOptions | None = None, input_format: str = "jsonl",
+                 output_format: str = "jsonl", text_field: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """The passages of ``inputs`` on Spark into ``output``/passages and ``output``/skipped."""
+    from provenance.spark.passages import passages
+
+    start = time.perf_counter()
+    spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
+                         "provenance passages")
+    frames = passages(read, options)
+    n = _write_passages(frames, output, output_format)
+    _write(frames.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
+           output_format)
+    return {"passages": n, "units": frames.units, "candidates": frames.candidates,
+            "skipped": frames.skipped.count(), "seconds": time.perf_counter() - start,
+            "output": output}
+
+
+def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = None,
+              config: ScanOptions | None = None, input_format: str = "jsonl",
+              output_format: str = "jsonl", text_field: str | None = None,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """The evidence ``trace`` builds on, on Spark: passages and document pairs of ``inputs``
+    into ``output``/passages, ``output``/pairs and ``output``/skipped."""
+    from provenance.spark.passages import PAIR_COLUMNS, pairs, passages
+
+    config = config or ScanOptions()
+    start = time.perf_counter()
+    spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
+                         "provenance trace")
+    frames = passages(read, config.passages or PassageOptions())
+    n = _write_passages(frames, output, output_format)
+    found, _ = pairs(read, config)
+    found = found.persist()
+    _write(found.orderBy("a", "b").select(*[_rounded(c, 6) if c not in ("a", "b") else c
+                                            for c in PAIR_COLUMNS]),
+           f"{output}/pairs", output_format)
+    _write(read.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
+           output_format)
+    summary = {"passages": n, "pairs": found.count(), "skipped": read.skipped.count(),
+               "seconds": time.perf_counter() - start, "output": output}
+    found.unpersist()
+    return summary

@@ -1,0 +1,193 @@
+"""Stage 1 on Spark: JSONL or Parquet (any Hadoop-compatible path), or a DataFrame -> a
+DataFrame of documents and a DataFrame of skipped rows with their reasons.
+
+Every row goes through the local reader's own line rule (``read.files.parse_jsonl_line``),
+inside the partitions: a malformed JSONL line, a row without text, a line over ``max_bytes``
+become skipped rows (``path``, ``reason``), never a failed job. Ids are made unique as the
+local reader makes them: the first row in read order keeps its id, a later one becomes
+``id@file:line``. A renamed id that collides with another row's id is skipped with its reason
+(the local reader would add ``~2``). A DataFrame's rows are checked as JSON lines of their
+columns. The JVM decodes lines as UTF-8 (an invalid byte becomes U+FFFD, where the local
+reader would try a legacy encoding).
+
+Read order is ``(input number, line number)``; ``order`` carries it, so outputs keep the input
+order. A JSONL file's lines are numbered with ``zipWithIndex`` (one pass over the lines), so the
+ids and the skipped rows name the same lines as the local reader. A folder of JSONL parts is read
+as one input named after the folder; its lines are numbered across its parts in Hadoop's
+listing order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from provenance.documents import METADATA_FIELDS
+from provenance.errors import ConfigError
+from provenance.read.files import DEFAULT_MAX_BYTES, id_stem, parse_jsonl_line
+from provenance.spark.arrow import batches as arrow_batches
+from provenance.spark.arrow import columns
+
+__all__ = ["DOCUMENT_COLUMNS", "FORMATS", "Inputs", "documents", "read_input"]
+
+FORMATS = ("jsonl", "parquet")
+DOCUMENT_COLUMNS = ("id", "text", *METADATA_FIELDS, "path", "order")
+_LINE_BITS = 40  # order = input number << 40 | line number
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """``documents``: id, text, the metadata columns, path, order; ``skipped``: path, reason,
+    order."""
+
+    documents: object  # pyspark.sql.DataFrame
+    skipped: object
+
+
+def _document_schema():
+    from pyspark.sql import types as T
+
+    return T.StructType(
+        [T.StructField(c, T.StringType()) for c in ("id", "text", *METADATA_FIELDS, "path")]
+        + [T.StructField("order", T.LongType()), T.StructField("reason", T.StringType()),
+           T.StructField("where", T.StringType())])
+
+
+def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None,
+                 max_bytes: int) -> Iterator:
+    schema = _document_schema()
+    for batch in batches:
+        c = columns(batch)
+        out = []
+        for src, number, line in zip(c["src"], c["line"], c["value"], strict=True):
+            name = names[src]
+            base = os.path.basename(name.rstrip("/"))
+            item = parse_jsonl_line((line or "").encode("utf-8", "surrogatepass") + b"\n",
+                                    name, number, id_prefix=id_stem(base) + ":",
+                                    text_field=text_field, max_bytes=max_bytes)
+            if item is not None:
+                out.append(_row(item, (src << _LINE_BITS) | number, f"{base}:{number}"))
+        yield from batches_of(out, schema)
+
+
+def _parse_rows(batches: Iterator, names: Sequence[str], text_field: str | None,
+                max_bytes: int) -> Iterator:
+    schema = _document_schema()
+    for batch in batches:
+        c = columns(batch)
+        out = []
+        for values in zip(*(c[n] for n in names), c["__order"], strict=True):
+            record = {n: v for n, v in zip(names, values[:-1], strict=True) if v is not None}
+            order = values[-1]
+            path = str(record.get("path") or "row")
+            raw = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            item = parse_jsonl_line(raw + b"\n", path, order + 1, text_field=text_field,
+                                    max_bytes=max_bytes)
+            if item is not None:
+                out.append(_row(item, order, f"{path}:{order + 1}"))
+        yield from batches_of(out, schema)
+
+
+def batches_of(rows: list[dict], schema) -> Iterator:
+    data = {f: [r.get(f) for r in rows] for f in schema.fieldNames()}
+    yield from arrow_batches(data, schema)
+
+
+def _skip(where: str, reason: str, order: int) -> dict:
+    return {"path": where, "reason": reason, "order": order}
+
+
+def _row(item, order: int, where: str) -> dict:
+    from provenance.documents import Skipped
+
+    if isinstance(item, Skipped):
+        return _skip(item.path, item.reason, order)
+    row = {c: getattr(item, c) for c in ("id", "text", *METADATA_FIELDS, "path")}
+    row.update(order=order, reason=None, where=where)
+    return row
+
+
+def read_input(spark, paths: str | Sequence[str], fmt: str = "jsonl", *,
+               text_field: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               partitions: int | None = None) -> Inputs:
+    """Documents and skipped rows from JSONL (``.jsonl``, ``.jsonl.gz``, a folder of parts) or
+    Parquet at ``paths`` (local paths, ``hdfs://``, ``s3a://``... whatever Spark reads)."""
+    if isinstance(paths, str):
+        paths = [paths]
+    if fmt not in FORMATS:
+        raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if max_bytes <= 0:
+        raise ConfigError(f"max_bytes must be positive, got {max_bytes}")
+    if not paths:
+        raise ConfigError("no input paths; give at least one JSONL or Parquet path")
+    parts = partitions or spark.sparkContext.defaultParallelism * 2
+    if fmt == "parquet":
+        df = spark.read.parquet(*paths)
+        return documents(df, text_field=text_field, max_bytes=max_bytes, partitions=parts)
+    from pyspark.sql import types as T
+
+    sc = spark.sparkContext
+    lines = None
+    for src, path in enumerate(paths):
+        rdd = (sc.textFile(path).zipWithIndex()
+               .map(lambda pair, s=src: (s, pair[1] + 1, pair[0])))
+        lines = rdd if lines is None else lines.union(rdd)
+    schema = T.StructType([T.StructField("src", T.IntegerType()),
+                           T.StructField("line", T.LongType()),
+                           T.StructField("value", T.StringType())])
+    frame = spark.createDataFrame(lines.repartition(parts), schema)
+    names = [str(p) for p in paths]
+    parsed = frame.mapInArrow(
+        lambda it: _parse_lines(it, names, text_field, max_bytes), _document_schema())
+    return _split(parsed)
+
+
+def documents(df, *, text_field: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+              partitions: int | None = None) -> Inputs:
+    """A DataFrame with a text column (``text``, or ``text_field``, or one of the local
+    reader's names: body, content...), an optional ``id`` and the metadata columns, checked
+    row by row as the local reader checks a JSONL record. Rows are ordered as Spark reads
+    them (``monotonically_increasing_id``)."""
+    from pyspark.sql import functions as F
+
+    columns = [c for c in df.columns if c != "__order"]
+    if "order" in df.columns:
+        df = df.withColumnRenamed("order", "__order")
+        columns = [c for c in columns if c != "order"]
+    else:
+        df = df.withColumn("__order", F.monotonically_increasing_id())
+    cast = df.select(*[F.col(c).cast("string").alias(c) for c in columns], "__order")
+    if partitions:
+        cast = cast.repartition(partitions)
+    parsed = cast.mapInArrow(lambda it: _parse_rows(it, columns, text_field, max_bytes),
+                              _document_schema())
+    return _split(parsed)
+
+
+def _split(parsed) -> Inputs:
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    skipped = parsed.where(F.col("reason").isNotNull()).select("path", "reason", "order")
+    docs = parsed.where(F.col("reason").isNull())
+    # Unique ids, as the local reader makes them: a repeat becomes id@file:line (then ~2...)
+    k = F.row_number().over(Window.partitionBy("id").orderBy("order"))
+    docs = docs.withColumn("__k", k).withColumn("__orig", F.col("id"))
+    renamed = F.when(F.col("__k") == 1, F.col("id")).otherwise(
+        F.concat(F.col("id"), F.lit("@"), F.col("where")))
+    docs = docs.withColumn("id", renamed)
+    clash = F.count("*").over(Window.partitionBy("id"))
+    first = F.min("order").over(Window.partitionBy("id"))
+    docs = docs.withColumn("__n", clash).withColumn("__first", first)
+    bad = (F.col("__n") > 1) & (F.col("order") != F.col("__first"))
+    clashes = docs.where(bad).select(
+        "path",
+        F.concat(F.lit("id '"), F.col("__orig"), F.lit("' repeats, and its renamed id '"),
+                 F.col("id"), F.lit("' is taken by another row; give each row its own id"))
+        .alias("reason"), "order")
+    docs = docs.where(~bad).select(*DOCUMENT_COLUMNS)
+    return Inputs(docs, skipped.unionByName(clashes))

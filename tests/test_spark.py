@@ -1,0 +1,277 @@
+"""The Spark engine gives the local engine's answers, value for value (issue 16).
+
+Needs pyspark and a Java runtime: skipped without them (and said why), unless
+PROVENANCE_REQUIRE_SPARK=1, which CI sets when both are installed. One local[2] session for
+the whole module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from provenance.dedup import dedup as local_dedup
+from provenance.options import DedupOptions, PassageOptions, ScanConfig
+from provenance.passages.finder import EXACT_LIMIT, find_passages
+from provenance.read.files import iter_read, read
+from provenance.scan import analyze
+from provenance.spark.session import missing
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+WHY = missing()
+if WHY and os.environ.get("PROVENANCE_REQUIRE_SPARK") != "1":
+    pytest.skip(f"Spark engine not available: {WHY}", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from provenance.spark import session
+
+    s = session("local[2]", "provenance tests", shuffle_partitions=4)
+    yield s
+    s.stop()
+
+
+def _words(rng: random.Random, n: int) -> list[str]:
+    vocab = [f"w{k}" for k in range(3000)]
+    return [rng.choice(vocab) for _ in range(n)]
+
+
+def planted_corpus(seed: int = 7) -> list[dict]:
+    """Random 150-word texts with planted near-duplicates: copies with a few words changed,
+    a chain A~B~C (A and C apart, A first), 40 copies of one text (a band key held by more than 32
+    documents), dates that decide who is kept, a text without words, a one-word text."""
+    rng = random.Random(seed)
+    rows = []
+
+    def add(i, words, published=None):
+        rows.append({"id": f"d{i:03d}", "text": " ".join(words) + ".",
+                     "published": published})
+
+    base = [_words(rng, 150) for _ in range(30)]
+    for i, w in enumerate(base):
+        add(i, w, f"2023-03-{1 + i % 28:02d}" if i % 3 else None)
+    k = 30
+    for i in range(0, 30, 2):  # copies with 3 words changed
+        w = list(base[i])
+        for pos in rng.sample(range(150), 3):
+            w[pos] = "changed"
+        add(k, w, "2023-02-01" if i % 4 == 0 else None)
+        k += 1
+    a = _words(rng, 200)  # a chain: b is a with 3 words changed, c is b with 3 more
+    b = list(a)
+    for pos in (20, 90, 160):
+        b[pos] = "x"
+    c = list(b)
+    for pos in (55, 125, 190):
+        c[pos] = "y"
+    for day, w in enumerate((a, b, c), start=1):
+        add(k, w, f"2023-01-0{day}")
+        k += 1
+    wire = _words(rng, 120)
+    for j in range(40):
+        add(k, wire, f"2023-04-{1 + j % 20:02d}")
+        k += 1
+    rows.append({"id": "empty", "text": "!!! ...", "published": None})
+    rows.append({"id": "short", "text": "word", "published": None})
+    return rows
+
+
+def _frame(spark, rows, partitions=3):
+    return spark.createDataFrame(
+        [(r["id"], r["text"], r.get("published")) for r in rows],
+        "id string, text string, published string").repartition(partitions)
+
+
+def _local_documents(rows):
+    from provenance.documents import Document
+
+    return [Document(id=r["id"], text=r["text"], published=r.get("published")) for r in rows]
+
+
+def _decisions(frame) -> list[tuple]:
+    return sorted((r["id"], r["keep"], r["cluster"], r["similarity"], r["shingles"],
+                   tuple(r["near_clusters"])) for r in frame.collect())
+
+
+def _local_decisions(result) -> list[tuple]:
+    return sorted((d.id, d.keep, d.cluster, d.similarity, d.shingles, d.near_clusters)
+                  for d in result.decisions)
+
+
+def test_dedup_equals_local_on_planted_near_duplicates(spark):
+    from provenance.spark import dedup
+
+    rows = planted_corpus()
+    options = DedupOptions(threshold=0.8)
+    ours = _decisions(dedup(_frame(spark, rows), options).decisions)
+    local = _local_decisions(local_dedup(_local_documents(rows), options))
+    assert ours == local
+    assert sum(not d[1] for d in local) >= 45  # copies, the chain and the wire copies dropped
+    assert any(d[5] for d in local)  # the chain's near_clusters
+    # the input order (partitions) does not change a decision
+    again = _decisions(dedup(_frame(spark, list(reversed(rows)), 5), options).decisions)
+    assert again == ours
+
+
+def test_dedup_equals_local_on_the_seeds(spark):
+    from provenance.spark import dedup, read_input
+
+    seeds = ROOT / "seeds"
+    corpus = read(seeds)
+    rows = [{"id": d.id, "text": d.text, "published": d.published} for d in corpus.documents]
+    for threshold in (0.8, 0.05):  # 0.05: the seeds do pair up
+        options = DedupOptions(threshold=threshold)
+        ours = _decisions(dedup(_frame(spark, rows), options).decisions)
+        assert ours == _local_decisions(local_dedup(corpus.documents, options))
+    del read_input
+
+
+def test_exact_verification_keeps_the_pairs_at_exact_jaccard(spark):
+    from provenance.signatures import prepare, shingle_hashes
+    from provenance.signatures.text_bytes import unit_hashes_reference
+    from provenance.spark import dedup
+    from provenance.spark.dedup import shingle_sets
+
+    rows = planted_corpus(11)
+    chunks = [prepare(r["text"]) for r in rows]
+    sets = shingle_sets(chunks, 5)
+    for chunk, got in zip(chunks, sets, strict=True):  # kernel == reference, value for value
+        assert np.array_equal(got, np.unique(shingle_hashes(unit_hashes_reference(chunk), 5)))
+    by_id = {r["id"]: s for r, s in zip(rows, sets, strict=True)}
+    found = dedup(_frame(spark, rows), DedupOptions(threshold=0.8), verify="exact").pairs
+    pairs = {(r["a"], r["b"]): r["similarity"] for r in found.collect()}
+    assert pairs
+    for (a, b), sim in pairs.items():
+        inter = len(np.intersect1d(by_id[a], by_id[b]))
+        assert sim == inter / (len(by_id[a]) + len(by_id[b]) - inter) >= 0.8
+
+
+def _passage_rows(frame) -> list[dict]:
+    out = [{**r.asDict(), "score": round(r["score"], 6)} for r in frame.collect()]
+    return sorted(out, key=lambda p: (p["a"], p["b"], p["a_start"], p["b_start"]))
+
+
+def test_passages_equal_local_on_the_seeds(spark):
+    from provenance.spark import passages
+
+    docs = sorted(read(ROOT / "seeds").documents, key=lambda d: d.id)
+    rows = [{"id": d.id, "text": d.text} for d in docs]
+    ours = passages(_frame(spark, rows))
+    assert ours.units <= EXACT_LIMIT  # the exact candidates of find_passages
+    local = [p.to_dict() for p in find_passages(docs)]
+    assert local and _passage_rows(ours.passages) == local
+
+
+def news_corpus(seed: int = 3, docs: int = 120) -> list[dict]:
+    """Documents of sentences drawn from a pool: shared sentences (some rewritten by a word or
+    two, some the template of the genre in many documents) make passages; more than
+    EXACT_LIMIT units, so candidates come from the rarest-term keys."""
+    rng = random.Random(seed)
+    vocab = [f"term{k}" for k in range(4000)]
+    pool = [" ".join(rng.choice(vocab) for _ in range(rng.randint(8, 16))).capitalize() + "."
+            for _ in range(900)]
+    template = "The company said quarterly dividend was five cts a share payable soon."
+    rows = []
+    for i in range(docs):
+        sents = rng.sample(pool, 12)
+        if i % 4 == 0:
+            sents[3] = template
+        if i % 5 == 0:  # a rewritten sentence
+            w = sents[5].split()
+            w[1] = "rewritten"
+            sents[5] = " ".join(w)
+        rows.append({"id": f"n{i:03d}", "text": " ".join(sents)})
+    return rows
+
+
+def test_passages_equal_local_with_rare_term_candidates(spark):
+    from provenance.documents import Document
+    from provenance.spark import passages
+
+    rows = news_corpus()
+    docs = [Document(id=r["id"], text=r["text"]) for r in rows]
+    ours = passages(_frame(spark, rows, 4), PassageOptions())
+    assert ours.units > EXACT_LIMIT
+    local = [p.to_dict() for p in find_passages(docs)]
+    assert len(local) > 20
+    assert _passage_rows(ours.passages) == local
+
+
+def test_pairs_equal_local_lsh_pairs(spark):
+    from provenance.spark import pairs
+
+    rows = planted_corpus(5)
+    config = ScanConfig(matrix_limit=0, passages=False)
+    found, _ = pairs(_frame(spark, rows), config)
+    ours = sorted(({k: (round(v, 6) if isinstance(v, float) else v)
+                    for k, v in r.asDict().items()} for r in found.collect()),
+                  key=lambda p: (p["a"], p["b"]))
+    local = sorted((p.to_dict() for p in analyze(_local_documents(rows), config).pairs),
+                   key=lambda p: (p["a"], p["b"]))
+    assert local and ours == local
+
+
+def test_bad_rows_are_skipped_as_the_local_reader_skips_them(spark, tmp_path):
+    from provenance.spark import dedup, read_input
+
+    path = tmp_path / "feed.jsonl"
+    text = "the quick brown fox jumps over the lazy dog near the bank of the river"
+    lines = [json.dumps({"id": "a", "text": text}),
+             '{"id": "broken", "text": "no end',
+             json.dumps({"id": "n", "text": None}),
+             json.dumps({"id": "big", "text": "word " * 3000}),
+             json.dumps({"id": "a", "text": text + " again"}),
+             json.dumps({"id": "a", "text": "a third text with the same id as two others"}),
+             "",
+             json.dumps({"text": "a row without an id, named by its line"}),
+             json.dumps(["not", "an", "object"])]
+    path.write_text("\n".join(lines) + "\n")
+    inputs = read_input(spark, str(path), max_bytes=10_000, partitions=3)
+    skipped = sorted((r["path"], r["reason"]) for r in inputs.skipped.collect())
+    local = list(iter_read(path, max_bytes=10_000))
+    assert skipped == sorted((s.path, s.reason) for s in local if not hasattr(s, "text"))
+    assert len(skipped) == 4
+    ids = sorted(r["id"] for r in inputs.documents.collect())
+    assert ids == sorted(d.id for d in local if hasattr(d, "text"))
+    assert ids == ["feed:8", "feed:a", "feed:a@feed.jsonl:5", "feed:a@feed.jsonl:6"]
+    ours = _decisions(dedup(inputs).decisions)
+    assert ours == _local_decisions(local_dedup(iter_read(path, max_bytes=10_000)))
+
+
+def test_run_dedup_writes_decisions_and_skipped(spark, tmp_path):
+    from provenance.spark.commands import run_dedup
+
+    path = tmp_path / "in.jsonl"
+    rows = planted_corpus(2)[:40] + [{"id": "x", "text": None}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = run_dedup(str(path), str(tmp_path / "out"), master="local[2]")
+    assert summary["skipped"] == 1 and summary["documents"] == 40
+    written = [json.loads(line) for f in sorted((tmp_path / "out" / "decisions").glob("*.json"))
+               for line in f.read_text().splitlines()]
+    local = [d.to_dict() for d in local_dedup(iter_read(path)).decisions]
+    assert written == local  # in input order, rounded as the local JSON
+    assert summary["dropped"] == sum(not d["keep"] for d in local) > 0
+
+
+def test_components_equal_networkx(spark):
+    import networkx as nx
+
+    from provenance.spark.components import components
+
+    rng = random.Random(4)
+    edges = [(f"n{rng.randrange(120):03d}", f"n{rng.randrange(120):03d}") for _ in range(110)]
+    edges += [(f"c{k:02d}", f"c{k + 1:02d}") for k in range(30)]  # a long chain
+    frame = spark.createDataFrame(edges, "a string, b string")
+    got = {r["node"]: r["component"] for r in components(frame).collect()}
+    graph = nx.Graph([(a, b) for a, b in edges if a != b])
+    want = {n: min(c) for c in nx.connected_components(graph) for n in c}
+    assert got == want
