@@ -58,7 +58,8 @@ def test_report_structure_on_the_seeds(seeds_dir):
     [pair] = [p for p in data["pairs"]
               if {data["documents"][p["a"]]["id"][:3], data["documents"][p["b"]]["id"][:3]}
               == {"000", "001"}]
-    assert len(pair["passages"]) == 2
+    between = [p for p in analysis.passages if {p.a[:3], p.b[:3]} == {"000", "001"}]
+    assert len(pair["passages"]) == len(between) >= 2
     assert any("historic mistake" in (data["passages"][str(k)]["quote"] or "")
                for k in pair["passages"])
     assert data["graph"]["total_edges"] == len(analysis.edges)
@@ -278,7 +279,8 @@ def test_browser_click_a_cell_shows_the_passages(seeds_dir, tmp_path):
             panel = page.inner_text("#pair-panel")
             assert "historic mistake with profound implications" in panel
             assert "quotation both give" in panel
-            assert page.locator("#pair-panel .passage").count() == 2
+            assert page.locator("#pair-panel .passage").count() == len(
+                [p for p in analysis.passages if {p.a[:3], p.b[:3]} == {"000", "001"}])
             assert page.locator("#pair-panel mark.shared").count() > 10  # rewrites: shared
             # credits gained: ISW, Magyar Nemzet, ABC, CNN; statements dropped: NATO, ministry, IISS
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
