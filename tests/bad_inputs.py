@@ -238,6 +238,13 @@ CATALOGUE: tuple[Case, ...] = (
          "test_exports::test_graphml_with_control_characters_is_well_formed_xml"),
     Case("output", "curly quotes in DOT", "kept as UTF-8 (was \\u201c)",
          "test_exports::test_dot_keeps_unicode_and_escapes_quotes"),
+    Case("output", "U+202E (right-to-left override) in an id, in the HTML report",
+         "shown as [U+202E]; the text after it is not reversed",
+         "test_exports::test_a_bidi_override_in_an_id_cannot_reverse_the_report"),
+    Case("scan", "3,000 near-identical copies of one short story (5 MB)",
+         "one family, pairs kept as a star around the first copy: seconds and about 200 MB "
+         "(was 4.5 M pairs, 110 s, 7.7 GB)",
+         "test_families::test_thousands_of_copies_stay_proportional_in_time_and_memory"),
     Case("docs", "the README's library example", "runs as written on seeds/ (tested)",
          "test_readme::test_readme_python_block_runs"),
 )

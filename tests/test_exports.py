@@ -49,3 +49,12 @@ def test_csv_cells_cannot_run_as_formulas():
                 quote=None)
     rows = list(csv.reader(io.StringIO(passages_csv([p]))))
     assert rows[1][0].startswith("'=") and rows[1][1] == "'@b" and rows[1][3] == "0.5"
+
+
+def test_a_bidi_override_in_an_id_cannot_reverse_the_report():
+    from provenance import analyze
+    from provenance.render.html import render_report
+
+    text = "A tram line opened in the city centre on Monday, the council said."
+    page = render_report(analyze([Document("evil\u202eabc", text), Document("plain", text)]))
+    assert "\u202e" not in page and "evil[U+202E]abc" in page

@@ -465,9 +465,15 @@ def report_data(analysis: Analysis, by: str = "document", max_edges: int = 300, 
     }
 
 
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def _script_json(data: dict) -> str:
-    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` left."""
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` left. Bidi
+    embedding, override and isolate controls (U+202A-E, U+2066-9) are shown as ``[U+202E]``:
+    an id holding one would otherwise reverse the text drawn after it."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
