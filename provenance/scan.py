@@ -165,6 +165,7 @@ def analyze(
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
     with clock.phase("provenance"):
+        report("provenance", 0, 0)  # no count to give: the phase is named
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
         dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
                  for d, s in zip(docs, sents, strict=True)}
@@ -180,6 +181,7 @@ def analyze(
     if config.passages is not None:
         kept = [i for i, d in enumerate(docs) if d.id not in copied]
         with clock.phase("templates"):
+            report("templates", 0, 0)  # no count to give: the phase is named
             group = {doc_id: k for k, g in enumerate(groups) for doc_id in g}
             learned = learn_templates([sents[i] for i in kept],
                                       groups=[group.get(docs[i].id, len(groups) + i)
@@ -192,6 +194,7 @@ def analyze(
                 whole_copies=[(p.a, p.b) for p in pairs if p.jaccard >= NEAR_DUPLICATE
                               and p.a not in copied and p.b not in copied])
     with clock.phase("families"):
+        report("families", 0, 0)  # no count to give: the phase is named
         families = build_families(docs, passages, found, dates, copies)
         edges = family_edges(families, passages, found)
         flows = outlet_flows(families)
