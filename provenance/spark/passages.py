@@ -45,6 +45,7 @@ from provenance.passages.finder import (
     verify_units,
     weigh_units,
 )
+from provenance.scan import STAR_ABOVE
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 
@@ -140,6 +141,17 @@ def _all_pairs(groups, column: str):
             F.element_at(ms, i + 1).alias("p"), x.alias("q")))))
 
 
+def _star_or_all_pairs(groups, column: str, star_above: int):
+    """As the local ``colliding_pairs`` with ``star_above``: every pair of a group of up to
+    ``star_above`` ids, and each id with the first (lowest) one in a larger group."""
+    from pyspark.sql import functions as F
+
+    ms = F.col(column)
+    star = F.transform(F.slice(ms, 2, F.size(ms)),
+                       lambda x: F.struct(F.element_at(ms, 1).alias("p"), x.alias("q")))
+    return F.when(F.size(ms) > star_above, star).otherwise(_all_pairs(groups, column))
+
+
 def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = None):
     """Verified document pairs (``Pair.to_dict()``'s columns, unrounded), ``a < b`` by id, as
     ``analyze`` finds them above ``matrix_limit`` documents; and the skipped rows."""
@@ -161,7 +173,7 @@ def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = Non
     ).persist(StorageLevel.MEMORY_AND_DISK)
     groups = (signed.select(F.explode("keys").alias("key"), "id").groupBy("key")
               .agg(F.array_sort(F.collect_set("id")).alias("ms")).where(F.size("ms") > 1))
-    cand = (groups.select(F.explode(_all_pairs(groups, "ms")).alias("pq"))
+    cand = (groups.select(F.explode(_star_or_all_pairs(groups, "ms", STAR_ABOVE)).alias("pq"))
             .select(F.col("pq.p").alias("a"), F.col("pq.q").alias("b")).distinct())
     side = signed.select("id", "set", "sig")
     joined = (cand.join(side.select(F.col("id").alias("a"), F.col("set").alias("set_a"),
