@@ -82,7 +82,7 @@ def _prf(labels, scores, t) -> tuple[float, float, float]:
 
 def _passage_score(a: str, b: str) -> float:
     """The best passage score ``align`` gives the pair with no score threshold (0: none)."""
-    found = align(Document("a", a), Document("b", b), PassageOptions(threshold=1e-9))
+    found = align(Document("a", a), Document("b", b), PassageOptions(threshold=1e-9, decision=0))
     return max((p.score for p in found), default=0.0)
 
 

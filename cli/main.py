@@ -97,20 +97,20 @@ def _read(console: Console, inputs: Inputs) -> Corpus:
     return corpus
 
 
-def _kernels(console: Console, engine: str = "numba") -> None:
-    """Compile the kernels ahead of their first use, saying so, when they are not cached yet
-    (once per machine, ~10 s), so no command stalls silently."""
-    if engine == "numpy" or kernels_cached():
+def _kernels(console: Console, road: str, engine: str = "numba") -> None:
+    """Compile the kernels of ``road`` (scan, dedup, index) ahead of their first use, saying
+    so, when they are not cached yet (once per machine, ~10 s), so no command stalls silently."""
+    if engine == "numpy" or kernels_cached(road):
         return
     console.note("compiling the kernels once (about 10 s; later runs load them from the cache)")
-    warm_up()
+    warm_up(road)
 
 
 def _scan(console: Console, inputs: Inputs, options: ScanOptions):
     corpus = _read(console, inputs)
     if options.engine == "numba" or (options.engine == "auto" and sum(
             len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES):
-        _kernels(console)
+        _kernels(console, "scan")
     with console:
         return analyze(corpus, options, progress=console.progress)
 
@@ -375,7 +375,7 @@ def dedup(inputs, threshold, shingle, num_perm, seed, engine, estimate, dropped_
     _shingle_note(console)
     options = DedupOptions(threshold=threshold, exact=not estimate, minhash=MinHashOptions(
         shingle=shingle, num_perm=num_perm, seed=seed, engine=engine))
-    _kernels(console, engine)
+    _kernels(console, "dedup", engine)
     items = iter_read(inputs.paths, **inputs.reader_options())
     legacy = []
 
@@ -468,7 +468,7 @@ def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
     """Add the documents of PATHS to INDEX; one JSON line per document on stdout
     ({"id", "status": added | replaced | skipped})."""
     console = Console(quiet)
-    _kernels(console)
+    _kernels(console, "index")
     # a repeated id keeps its name, so the later record replaces the earlier one
     docs = _documents(console, inputs, duplicate_ids="keep")
     total = {"added": 0, "replaced": 0, "skipped": 0}
@@ -504,7 +504,7 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
 
     PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
-    _kernels(console)
+    _kernels(console, "index")
     lines: list[str] = []
     emit = (lambda text: click.echo(text, nl=False)) if target.path is None else lines.append
     with _existing(location) as ix:

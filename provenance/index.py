@@ -85,12 +85,15 @@ from provenance.stores.base import (
     unpack_meta,
     unpack_text,
 )
+from provenance.text.templates import Templates
 
 __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "CheckReport",
            "DamagedRowError", "DuplicateIdsError", "Index", "IndexError_", "Match", "Problem",
            "pack_text", "unpack_text", "upgrade"]
 
 MIN_SHARED_KEYS = 2
+NEAR_COPY = 0.8
+"""Estimated Jaccard from which a match is one story re-issued: its template lines count."""
 
 
 IndexError_ = StoreError
@@ -267,10 +270,13 @@ class Index:
     # --- reading ------------------------------------------------------------------------------
 
     def query(self, doc: Document | str, threshold: float | None = None, k: int = 10,
-              passages: bool = True, options: PassageOptions | None = None) -> list[Match]:
+              passages: bool = True, options: PassageOptions | None = None, *,
+              templates: Templates | None = None) -> list[Match]:
         """The indexed documents ``doc`` repeats, best first, at most ``k``. An empty query
         (no words) matches nothing. The query itself is not added; a stored document with the
-        query's id is left out of the answer."""
+        query's id is left out of the answer. ``templates`` (learned from the archive,
+        :func:`provenance.text.templates.learn_templates`): a match on template lines alone
+        is no match, unless the two are near-duplicates."""
         if isinstance(doc, str):
             doc = Document("query", doc)
         if threshold is None:
@@ -317,8 +323,9 @@ class Index:
             except KeyError:  # removed since the candidates were read
                 continue
             if passages and aligner is None:
-                aligner = Aligner(doc, options)
-            found = (tuple(aligner(Document(id_, unpack_text(blob, self.location, id_))))
+                aligner = Aligner(doc, options, templates=templates)
+            found = (tuple(aligner(Document(id_, unpack_text(blob, self.location, id_)),
+                                   whole_copy=sim >= NEAR_COPY))
                      if passages else ())
             if sim >= threshold or found:
                 meta = unpack_meta(meta_json, self.location, id_)

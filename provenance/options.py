@@ -119,7 +119,14 @@ class PassageOptions:
     ``near_verbatim``: word-level similarity from which a passage is near-verbatim;
     ``template_docs``: a sentence loosely matching sentences of more documents than this is a
     template of the genre, and its loose matches are dropped; ``windows``: also match windows
-    of two consecutive sentences (a sentence split in two, or two joined)."""
+    of two consecutive sentences (a sentence split in two, or two joined).
+
+    ``decision`` and ``long_words``: the operating point for "two texts share a passage". A
+    passage is reported when its score reaches ``decision``, or it is a shared quotation, or
+    both sides give the same figures (two or more numbers), or both sides run to at least
+    ``long_words`` words. A shorter, looser match is what texts written independently on one
+    topic share by chance (Clough A/B; see the README). ``decision=0`` reports every sentence
+    match at ``threshold``: the sentence-paraphrase score (MSRP)."""
 
     threshold: float = 0.37
     min_shared: float = 1.5
@@ -128,9 +135,13 @@ class PassageOptions:
     number_penalty: float = 0.2
     template_docs: int = 20
     windows: bool = True
+    decision: float = 0.52
+    long_words: int = 60
 
     def __post_init__(self) -> None:
         _share("passage threshold", self.threshold, 0.37)
+        _share("passage decision", self.decision, 0.52, zero=True)
+        _whole("long_words", self.long_words, 1, None, 60)
         _share("near_verbatim", self.near_verbatim, 0.8)
         _share("number_penalty", self.number_penalty, 0.2, zero=True)
         if math.isnan(self.min_shared) or self.min_shared < 0:

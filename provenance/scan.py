@@ -30,9 +30,10 @@ from provenance.similarity.pairs import (
     intersection_size,
 )
 from provenance.text.sentences import Sentence, sentences, words
+from provenance.text.templates import Template, learn_templates, site_boilerplate, site_of
 from provenance.trace.attribution import Attribution, attributions
 from provenance.trace.dates import DateInfo, date_info
-from provenance.trace.graph import Edge, build_edges
+from provenance.trace.graph import NEAR_DUPLICATE, Edge, build_edges
 
 __all__ = ["Analysis", "Progress", "analyze", "document_units"]
 
@@ -52,6 +53,8 @@ class Analysis:
     attributions: tuple[Attribution, ...] = ()
     dates: dict[str, DateInfo] = field(default_factory=dict)
     edges: tuple[Edge, ...] = ()
+    templates: tuple[Template, ...] = ()
+    template_passages: int = 0  # passages set aside as template matches
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -83,6 +86,8 @@ class Analysis:
             "passages": [p.to_dict() for p in self.passages],
             "attributions": [a.to_dict() for a in self.attributions],
             "edges": [e.to_dict() for e in self.edges],
+            "templates": [t.to_dict() for t in self.templates],
+            "template_passages_set_aside": self.template_passages,
             "clusters": [list(c) for c in self.clusters],
             "skipped": [s.to_dict() for s in self.skipped],
         }
@@ -113,13 +118,16 @@ def analyze(
         raise InputError("document ids are not unique; give each document its own id")
 
     with clock.phase("segment"):
-        sents, units = [], []
+        sents = []
         for i, doc in enumerate(docs):
-            s = tuple(sentences(doc.text, doc.id))
-            sents.append(s)
-            units.append(document_units(doc.text, s, config.shingle_kind))
+            sents.append(tuple(sentences(doc.text, doc.id)))
             if i % 256 == 0:
                 report("segment", i, len(docs))
+        # a short line recurring on a site's pages is that site's clutter
+        sents = site_boilerplate([site_of(d.outlet, d.url) for d in docs],
+                                 [d.text for d in docs], sents)
+        units = [document_units(d.text, s, config.shingle_kind)
+                 for d, s in zip(docs, sents, strict=True)]
         report("segment", len(docs), len(docs))
     with clock.phase("sign"):
         batch = sign(units, config.shingle_size, config.num_perm, config.seed, config.engine)
@@ -136,10 +144,18 @@ def analyze(
     with clock.phase("cluster"):
         groups = clusters([d.id for d in docs], pairs, config.threshold)
     passages: list[Passage] = []
+    set_aside: list[Passage] = []
+    learned = None
     if config.passages is not None:
+        with clock.phase("templates"):
+            group = {doc_id: k for k, g in enumerate(groups) for doc_id in g}
+            learned = learn_templates(sents, groups=[group.get(d.id, len(groups) + i)
+                                                     for i, d in enumerate(docs)])
         with clock.phase("passages"):
-            passages = find_passages(docs, config.passages, sentences_by_doc=sents,
-                                     progress=report)
+            passages = find_passages(
+                docs, config.passages, sentences_by_doc=sents, progress=report,
+                templates=learned, set_aside=set_aside,
+                whole_copies=[(p.a, p.b) for p in pairs if p.jaccard >= NEAR_DUPLICATE])
     with clock.phase("provenance"):
         found = tuple(a for d, s in zip(docs, sents, strict=True) for a in attributions(d, s))
         dates = {d.id: date_info(d.published, list(s), dayfirst=config.dayfirst)
@@ -158,6 +174,8 @@ def analyze(
         attributions=found,
         dates=dates,
         edges=tuple(edges),
+        templates=tuple(learned.templates) if learned is not None else (),
+        template_passages=len(set_aside),
         timings=clock.timings,
     )
 

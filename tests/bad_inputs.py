@@ -64,7 +64,7 @@ CATALOGUE: tuple[Case, ...] = (
          "the lines before the cut are read; one skipped entry",
          f"{_R}::test_damaged_gzip_keeps_the_lines_before_the_damage"),
     Case("read", "JSON nested 100,000 deep in a JSONL line, a `.json` file, stdin, a sidecar",
-         "skipped entry 'nested 100,000 deep, over the limit of 512'; no RecursionError, no crash",
+         "skipped entry 'nested over 1,024 levels deep, the limit'; no RecursionError, no crash",
          f"{_R}::test_deep_json_is_a_skipped_entry_everywhere"),
     Case("read", 'a lone surrogate escape ("\\ud83d") in a JSON text, id or metadata',
          "replaced by U+FFFD (offsets unchanged) and said in the document's notes",

@@ -430,13 +430,15 @@ def test_redis_check_finds_and_repair_removes_a_damaged_document(redis_server):
             ix.add(docs)
             r.hset("provenance:doc:d2", "text", b"\x28\xb5\x2f\xfd garbage")
             r.srem(b"provenance:b:" + r.hget("provenance:doc:d4", "bands")[:8], "d4")
+            r.delete("provenance:doc:d5")  # listed, but its hash is gone
             with pytest.raises(DamagedRowError, match="'d2' is damaged"):
                 ix.get("d2")
             report = ix.check()
-            assert [(p.id, p.part) for p in report.problems] == [("d4", "keys"), ("d2", "text")]
+            assert [(p.id, p.part) for p in report.problems] == [
+                ("d4", "keys"), ("d5", "keys"), ("d2", "text"), ("d5", "signature")]
             fixed = ix.check(repair=True)
-            assert fixed.removed == ("d2",) and fixed.rebuilt_keys
-            assert ix.check().ok and len(ix) == 5
+            assert fixed.removed == ("d2", "d5") and fixed.rebuilt_keys
+            assert ix.check().ok and len(ix) == 4
             assert ix.query(probe(docs[4]), passages=False)[0].id == "d4"
     finally:
         r.flushdb()
@@ -489,3 +491,25 @@ def test_the_cli_refuses_what_the_library_refuses(tmp_path, seeds_dir, monkeypat
     assert nan.exit_code == 2 and "outside" in nan.stderr
     stats = runner.invoke(cli, ["index", "stats", db])
     assert json.loads(stats.stdout)["read_only"] is False
+
+
+def test_the_vectorized_jaccard_equals_the_plain_one():
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from provenance.signatures import EMPTY, estimate_jaccard
+    from provenance.signatures.minhash import estimate_jaccard_many
+
+    values = st.sampled_from([0, 1, 2, int(EMPTY)])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(values, min_size=4, max_size=4),
+           st.lists(st.lists(values, min_size=4, max_size=4), max_size=6))
+    def check(sig, others):
+        sig = np.array(sig, dtype=np.uint32)
+        rows = np.array(others, dtype=np.uint32).reshape(-1, 4)
+        many = estimate_jaccard_many(sig, rows)
+        assert many.tolist() == [estimate_jaccard(sig, row) for row in rows]
+
+    check()

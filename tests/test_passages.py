@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance import Document, ScanConfig, align, analyze, find_passages, read
+from provenance import (
+    Document,
+    PassageOptions,
+    ScanConfig,
+    align,
+    analyze,
+    find_passages,
+    read,
+)
 from provenance.text.lexicon import TermWeights, content_terms
 from provenance.text.quotes import quote_spans
 
@@ -84,7 +92,10 @@ def test_numbers_that_differ_lower_the_score():
     a = Document("a", "Yucaipa sold the Dominick's chain to Safeway in 1998 for $2.5 billion.")
     b = Document("b", "Yucaipa sold the Dominick's chain to Safeway in 1998 for $2.5 billion.")
     c = Document("c", "Yucaipa sold the Dominick's chain to Safeway in 1995 for $1.8 billion.")
-    assert align(a, b)[0].score > align(a, c)[0].score
+    sentence_level = PassageOptions(decision=0)  # the paraphrase score, no operating point
+    assert align(a, b, sentence_level)[0].score > align(a, c, sentence_level)[0].score
+    # at the operating point, the figures that differ leave no passage
+    assert align(a, b) and not align(a, c)
 
 
 def test_quotes_straight_curly_single_mixed_and_multi_sentence():

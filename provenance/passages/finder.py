@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -28,6 +28,7 @@ from provenance.similarity.candidates import colliding_pairs
 from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
 from provenance.text.quotes import quote_spans
 from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize
+from provenance.text.templates import Templates
 
 __all__ = [
     "KINDS",
@@ -95,6 +96,7 @@ class _Unit:
     numbers: frozenset[str]
     weighted: dict[str, float] = field(default_factory=dict)  # term -> share x corpus weight
     total: float = 0.0  # fsum of weighted
+    template: bool = False  # a template line of the corpus (see text.templates)
 
 
 @dataclass(slots=True)
@@ -105,7 +107,7 @@ class _Prepared:
 
 
 def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
-             windows: bool = True) -> _Prepared:
+             windows: bool = True, templates: Templates | None = None) -> _Prepared:
     if sents is None:
         sents = sentences(doc.text, doc.id)
     units = []
@@ -115,7 +117,9 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
         terms = sentence_terms(doc.text, tokenize(doc.text, s.start, s.end))
         if terms:
             numbers = frozenset(t for t in terms if _NUMBER.search(t))
-            units.append(_Unit(index, s.index, s.index, s.start, s.end, terms, numbers))
+            units.append(_Unit(index, s.index, s.index, s.start, s.end, terms, numbers,
+                               template=templates is not None
+                               and templates.is_template(s.text)))
     if windows:
         # A window of two consecutive sentences matches a sentence that another text split in
         # two (or two that it joined).
@@ -124,7 +128,7 @@ def _prepare(index: int, doc: Document, sents: Sequence[Sentence] | None,
                 terms = {t: max(u.terms.get(t, 0.0), v.terms.get(t, 0.0))
                          for t in u.terms.keys() | v.terms.keys()}
                 units.append(_Unit(index, u.first, v.last, u.start, v.end, terms,
-                                   u.numbers | v.numbers))
+                                   u.numbers | v.numbers, template=u.template and v.template))
     return _Prepared(doc, units, quote_spans(doc.text, blocks(doc.text)))
 
 
@@ -153,33 +157,41 @@ def _weigh(units: list[_Unit], weights: TermWeights) -> None:
 
 def align(
     doc_a: Document, doc_b: Document, options: PassageOptions | None = None, *,
-    weights: TermWeights | None = None,
+    weights: TermWeights | None = None, templates: Templates | None = None,
+    whole_copy: bool = False,
 ) -> list[Passage]:
     """The passages ``doc_a`` shares with ``doc_b``, in ``doc_a``'s order.
 
     Every sentence pair is scored. Without ``weights`` from a corpus, terms are weighted by how
     many sentences of the two documents use them, so the story's topic words ("China",
-    "Russia") count less than the words of one claim ("assault rifles").
+    "Russia") count less than the words of one claim ("assault rifles"). With ``templates``
+    learned from a corpus (:func:`provenance.text.templates.learn_templates`), template matches
+    make no passage unless ``whole_copy`` says the two documents are one story re-issued.
     """
     options = options or PassageOptions()
-    return _align(_prepare(0, doc_a, None, options.windows), doc_b, options, weights)
+    return _align(_prepare(0, doc_a, None, options.windows, templates), doc_b, options,
+                  weights, templates, whole_copy)
 
 
 class Aligner:
     """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented,
-    tokenized and stemmed once (an index query aligns the query with each candidate)."""
+    tokenized and stemmed once (an index query aligns the query with each candidate).
+    ``templates``: as for :func:`align`."""
 
-    def __init__(self, doc: Document, options: PassageOptions | None = None) -> None:
+    def __init__(self, doc: Document, options: PassageOptions | None = None, *,
+                 templates: Templates | None = None) -> None:
         self.options = options or PassageOptions()
-        self._prepared = _prepare(0, doc, None, self.options.windows)
+        self.templates = templates
+        self._prepared = _prepare(0, doc, None, self.options.windows, templates)
 
-    def __call__(self, other: Document) -> list[Passage]:
-        return _align(self._prepared, other, self.options, None)
+    def __call__(self, other: Document, whole_copy: bool = False) -> list[Passage]:
+        return _align(self._prepared, other, self.options, None, self.templates, whole_copy)
 
 
 def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
-           weights: TermWeights | None) -> list[Passage]:
-    pb = _prepare(1, doc_b, None, options.windows)
+           weights: TermWeights | None, templates: Templates | None = None,
+           whole_copy: bool = False) -> list[Passage]:
+    pb = _prepare(1, doc_b, None, options.windows, templates)
     if weights is None:  # sentence frequencies (windows would count each sentence twice)
         weights = TermWeights(u.terms for u in pa.units + pb.units if u.first == u.last)
     _weigh(pa.units + pb.units, weights)  # pa's weights are rewritten for each pair
@@ -188,6 +200,8 @@ def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
         for ub in pb.units:
             if ua.terms.keys() & ub.terms.keys():
                 matches.extend(_verify(ua, ub, options))
+    if templates is not None and not whole_copy:
+        matches = [m for m in matches if not _template_match(m, templates, options)]
     return _passages(pa, pb, matches, options)
 
 
@@ -197,14 +211,24 @@ def find_passages(
     *,
     sentences_by_doc: Sequence[Sequence[Sentence]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    templates: Templates | None = None,
+    whole_copies: Iterable[tuple[str, str]] = (),
+    set_aside: list[Passage] | None = None,
 ) -> list[Passage]:
     """Passages shared by any two of ``documents`` (ids unique), ``a < b`` by id, sorted by
-    ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed."""
+    ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed.
+
+    With ``templates`` learned from the corpus, a match of two template lines, or of two
+    sentences sharing only template frame words and numbers, is a formula of the genre, not
+    evidence: it makes no passage -- except between two documents listed in ``whole_copies``
+    (id pairs of stories re-issued whole, Jaccard >= 0.8), which are one story copied. The
+    passages those matches would have made are appended to ``set_aside`` when it is given.
+    """
     options = options or PassageOptions()
     report = progress or (lambda phase, done, total: None)
     prepared = [
         _prepare(i, d, sentences_by_doc[i] if sentences_by_doc is not None else None,
-                 options.windows)
+                 options.windows, templates)
         for i, d in enumerate(documents)
     ]
     weights = TermWeights({t for u in p.units for t in u.terms} for p in prepared)
@@ -225,10 +249,45 @@ def find_passages(
             report("passages", k, len(candidates))
     report("passages", len(candidates), len(candidates))
     by_pair = _drop_templates(by_pair, options)
+    aside: dict[tuple[int, int], list] = {}
+    if templates is not None:
+        whole = {frozenset(p) for p in whole_copies}
+        by_pair, aside = _set_aside(by_pair, templates, whole, documents, options)
     out: list[Passage] = []
     for (da, db), matches in by_pair.items():
         out.extend(_passages(prepared[da], prepared[db], matches, options))
+    if set_aside is not None:
+        for (da, db), matches in sorted(aside.items()):
+            set_aside.extend(_passages(prepared[da], prepared[db], matches, options))
     return sorted(out, key=lambda p: (p.a, p.b, p.a_start, p.b_start))
+
+
+def _template_match(m: tuple, templates: Templates, options: PassageOptions) -> bool:
+    """Both sides template lines, or too little shared evidence once the template frame words
+    and numbers are taken out ("Year Shr loss 13 cts vs profit 52 cts" ~ "Year Shr loss 6.52
+    dlrs vs profit 3.87 dlrs" shares "year" beyond the frame)."""
+    _, _, ua, ub = m
+    if ua.template and ub.template:
+        return True
+    wa, wb = ua.weighted, ub.weighted
+    rest = math.fsum(min(wa[t], wb[t]) for t in wa.keys() & wb.keys()
+                     if not templates.is_frame(t))
+    return rest < options.min_shared
+
+
+def _set_aside(by_pair: dict, templates: Templates, whole: set[frozenset[str]],
+               documents: Sequence[Document], options: PassageOptions) -> tuple[dict, dict]:
+    """``by_pair`` split into the matches kept and the template matches set aside."""
+    kept: dict[tuple[int, int], list] = {}
+    aside: dict[tuple[int, int], list] = {}
+    for key, matches in by_pair.items():
+        if frozenset((documents[key[0]].id, documents[key[1]].id)) in whole:
+            kept[key] = matches
+            continue
+        for m in matches:
+            side = aside if _template_match(m, templates, options) else kept
+            side.setdefault(key, []).append(m)
+    return kept, aside
 
 
 _ROUNDING = 1 + 1e-9  # a plain sum of a few positive floats is within this of their fsum
@@ -355,14 +414,23 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
                 runs[-1].append(m)
                 continue
         runs.append([m])
-    return [_passage(pa, pb, run, options) for run in runs]
+    found = (_passage(pa, pb, run, options) for run in runs)
+    return [p for p in found if p is not None]
 
 
-def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage:
+def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage | None:
+    """The passage a run of matches makes, or None when it falls short of the operating point
+    (``options.decision``; see :class:`PassageOptions`)."""
     a_start, a_end = run[0][2].start, run[-1][2].end
     b_start, b_end = run[0][3].start, run[-1][3].end
     toks_a = tokenize(pa.doc.text, a_start, a_end)
     toks_b = tokenize(pb.doc.text, b_start, b_end)
+    total = sum(m[1] for m in run)
+    score = sum(m[0] * m[1] for m in run) / total if total else 0.0
+    decided = (score >= options.decision
+               or len(_figures(pa.doc.text, a_start, a_end)
+                      & _figures(pb.doc.text, b_start, b_end)) >= 2
+               or min(len(toks_a), len(toks_b)) >= options.long_words)
     norm_a, norm_b = [t.norm for t in toks_a], [t.norm for t in toks_b]
     matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
     if norm_a == norm_b:
@@ -371,15 +439,29 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
         kind = "near_verbatim"
     else:
         kind = "rewritten"
-    total = sum(m[1] for m in run)
-    score = sum(m[0] * m[1] for m in run) / total if total else 0.0
     quote = _shared_quote(pa, pb, toks_a, toks_b, matcher)
+    if not decided and quote is None:
+        return None
     return Passage(
         a=pa.doc.id, b=pb.doc.id,
         a_start=a_start, a_end=a_end, b_start=b_start, b_end=b_end,
         a_text=pa.doc.text[a_start:a_end], b_text=pb.doc.text[b_start:b_end],
         score=min(1.0, score), kind=kind, quoted=quote is not None, quote=quote,
     )
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _figures(text: str, start: int, end: int) -> set[str]:
+    """The figures of ``text[start:end]`` from 10 up, as written less thousands separators
+    ("1,000" and "1000" are one figure; "0-10" gives only "10")."""
+    out = set()
+    for m in _FIGURE.finditer(text, start, end):
+        value = m.group().rstrip(",").replace(",", "")
+        if value and (len(value.split(".")[0]) >= 2 or "." in value) and value.strip("0."):
+            out.add(value)
+    return out
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], token: Token) -> int:

@@ -16,7 +16,6 @@ the file. JSON nested deeper than :data:`MAX_JSON_DEPTH` is a skipped entry.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import os
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, Any
+
+from isal import igzip, isal_zlib
 
 from provenance.documents import METADATA_FIELDS, Document, Skipped
 from provenance.errors import ConfigError, InputError
@@ -64,6 +65,8 @@ _ALIASES = {
     "author": ("author", "authors", "byline"),
 }
 _SIDECAR_KEYS = ("file", "filename", "path", "name")
+_END = object()  # the end of a stream of lines
+_GZIP_ERRORS = (OSError, EOFError, zlib.error, isal_zlib.error)  # BadGzipFile is an OSError
 _SAMPLE = 1 << 20  # bytes a CSV's encoding is detected from
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -337,10 +340,9 @@ def _read_file(path: Path, rel: str, st: os.stat_result, meta: dict[str, str], o
     limit = _CONTAINER_MAX_BYTES if suffix == ".json" else opts.max_bytes
     try:
         if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
-            damage = _gzip_damage(path) if suffix == ".jsonl.gz" else None
-            with open(path, "rb") as raw:
-                stream = gzip.GzipFile(fileobj=raw) if suffix == ".jsonl.gz" else raw
-                yield from _jsonl(stream, shown, rel, stem + ":", opts, meta, damage)
+            gz = path if suffix == ".jsonl.gz" else None
+            with igzip.open(path, "rb") if gz else open(path, "rb", buffering=1 << 20) as stream:
+                yield from _jsonl(stream, shown, rel, stem + ":", opts, meta, gz)
             return
         if suffix == ".csv":
             yield from _read_csv(path, shown, rel, stem, meta, opts)
@@ -407,49 +409,83 @@ def read_jsonl(
         yield item
 
 
+def _bounded_lines(stream: IO[bytes], limit: int, chunk: int = 1 << 20
+                   ) -> Iterator[bytes | None]:
+    """The lines of ``stream`` (without their line breaks), split in C a chunk at a time;
+    ``None`` for a line over ``limit`` bytes, which is never held: memory stays within
+    ``limit`` + 2 chunks. Errors of the stream (a damaged gzip) propagate."""
+    # read1: what is there (up to a chunk), so a pipe's lines go on as they arrive
+    read = getattr(stream, "read1", stream.read)
+    carry = b""
+    discarding = False
+    while True:
+        data = read(chunk)
+        if not data:
+            if discarding or len(carry) > limit:
+                yield None
+            elif carry:
+                yield carry
+            return
+        parts = data.split(b"\n")
+        if discarding:
+            if len(parts) == 1:
+                continue
+            yield None
+            discarding = False
+            del parts[0]
+        else:
+            parts[0] = carry + parts[0]
+        carry = parts.pop()
+        for line in parts:
+            yield line if len(line) <= limit else None
+        if len(carry) > limit:
+            discarding, carry = True, b""
+
+
 def _gzip_damage(path: Path) -> str | None:
     """Why a gzip file is damaged, or None. Its checksum is only checked at its end, so a bit
-    flipped in the middle decompresses to garbage first; this pass (decompressing 1 MiB at a
-    time, nothing kept) tells the reading pass to stop at the first line that is not JSON."""
+    flipped in the middle decompresses to garbage first: at the first line of a ``.gz`` that is
+    not JSON, this pass (a second handle, 1 MiB at a time, nothing kept) tells whether the file
+    is damaged (stop there: one skipped entry for the rest) or the line is merely bad."""
     try:
-        with gzip.open(path, "rb") as f:
+        with igzip.open(path, "rb") as f:
             while f.read(1 << 20):
                 pass
-    except (OSError, EOFError, zlib.error) as exc:
+    except _GZIP_ERRORS as exc:
         return f"{exc.__class__.__name__}: {exc}"
     return None
 
 
 def _jsonl(stream: IO[bytes], shown: str, rel: str, id_prefix: str, opts: _Options,
-           defaults: dict[str, str], damage: str | None = None) -> Iterator[_Item]:
+           defaults: dict[str, str], gz: Path | None = None) -> Iterator[_Item]:
     limit = opts.max_bytes
     number = 0
+    # a failed read of a damaged .gz loses its whole chunk: small chunks keep the lines before
+    lines = _bounded_lines(stream, limit, 1 << 16 if gz is not None else 1 << 20)
     while True:
         try:
-            raw = stream.readline(limit + 1)
-            over = len(raw) > limit and not raw.endswith(b"\n")
-            if over:
-                chunk = raw
-                while chunk and not chunk.endswith(b"\n"):
-                    chunk = stream.readline(1 << 20)
-        except (OSError, EOFError, zlib.error) as exc:
+            raw = next(lines, _END)
+        except _GZIP_ERRORS as exc:
             yield Skipped(f"{shown}:{number + 1}", "the file is damaged from line "
                           f"{number + 1} on ({exc.__class__.__name__}: {exc}); the {number:,} "
                           "lines before it were read, the rest was not; restore the file from a "
                           "good copy"), ""
             return
-        if not raw:
+        if raw is _END:
             return
         number += 1
         where = f"{shown}:{number}"
-        if over:
+        if raw is None:
             yield Skipped(where, f"line {number} is over {limit:,} bytes, the limit for one "
                           "article; raise --max-bytes"), ""
             continue
         if not raw.strip():
             continue
         record, problem = loads(raw)
-        if problem is not None and damage is not None:
+        damage = None
+        if problem is not None and gz is not None:
+            damage, gz = _gzip_damage(gz), None  # checked once
+        if damage is not None:
             yield Skipped(where, f"the file is damaged from about line {number} on ({damage}); "
                           f"the {number - 1:,} lines before it were read, the rest was not; "
                           "restore the file from a good copy"), ""
@@ -575,12 +611,12 @@ def _record(
                        "name it with --text-field")
     id_key = opts.id_field or "id"
     if raw is not None:
-        repeated = _repeated_keys(raw, (key, id_key))
+        repeated = _repeated_keys(raw, (key,))
         if repeated:
             return Skipped(where, f"record has the field {repeated!r} twice; keep one (which "
                            "holds the article is not guessed)")
     text = record[key]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():
         return Skipped(where, f"field '{key}' is empty or not a string; nothing to read")
     if sized and len(text) * 4 > opts.max_bytes:
         size = len(text.encode("utf-8", "surrogatepass"))
@@ -619,7 +655,7 @@ def _record(
 def _repeated_keys(raw: bytes, keys: tuple[str, ...]) -> str | None:
     """A key of ``keys`` given twice in the JSON object ``raw`` (parsers keep the last
     silently). Only lines that name a key twice at all are parsed again."""
-    suspects = [k for k in keys if raw.count(b'"' + k.encode() + b'"') > 1]
+    suspects = [k for k in keys if raw.count(_QUOTED.get(k) or b'"%s"' % k.encode()) > 1]
     if not suspects:
         return None
     found: list[str] = []
@@ -636,18 +672,37 @@ def _repeated_keys(raw: bytes, keys: tuple[str, ...]) -> str | None:
     return found[0] if found else None
 
 
+_ALIAS_KEYS = frozenset(a for aliases in _ALIASES.values() for a in aliases)
+_RANK = {alias: (name, rank) for name, aliases in _ALIASES.items()
+         for rank, alias in enumerate(aliases)}
+_QUOTED = {k: f'"{k}"'.encode() for k in (*TEXT_FIELDS, "id")}
+_EMPTY_META: dict[str, str | None] = dict.fromkeys(METADATA_FIELDS)
+
+
 def _metadata(source: dict[str, Any]) -> tuple[dict[str, str | None], int]:
-    out: dict[str, str | None] = {}
-    bad = 0
-    for name in METADATA_FIELDS:
-        value = next((source[a] for a in _ALIASES[name] if source.get(a) not in (None, "")), None)
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if value is None:
-            out[name] = None
+    """The metadata fields of a record (for each, the first alias present and not empty), as
+    clean text; and how many lone surrogates were replaced."""
+    out = dict(_EMPTY_META)
+    present = _ALIAS_KEYS.intersection(source)
+    if not present:
+        return out, 0
+    best: dict[str, tuple[int, Any]] = {}
+    for alias in present:
+        value = source[alias]
+        if value is None or value == "":
             continue
-        out[name], n = _clean(str(value).strip())
-        bad += n
+        name, rank = _RANK[alias]
+        if name not in best or rank < best[name][0]:
+            best[name] = (rank, value)
+    bad = 0
+    for name, (_, value) in best.items():
+        if not isinstance(value, str):
+            value = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        value = value.strip()
+        if not value.isascii():
+            value, n = _clean(value)
+            bad += n
+        out[name] = value
     return out, bad
 
 

@@ -73,6 +73,10 @@ def table_report(analysis: Analysis, top: int = 20) -> str:
                       f"{len(analysis.passages)} by score)", passages_table(shown_passages)]
         else:
             parts.append("No repeated or rewritten passages found.")
+        if analysis.template_passages:
+            parts.append(f"{analysis.template_passages} passages set aside as templates of the "
+                         f"genre ({len(analysis.templates)} learned from this corpus; see "
+                         "'templates' in --format json).")
     traced = [e for e in analysis.edges if e.passages]
     if traced:
         parts += ["", f"Provenance (edges backed by passages, {len(traced)} of "

@@ -87,7 +87,7 @@ for d = 0, n - 1 do
   local status = 0
   if old[1] then
     status = 1
-    if mode == "skip" then status = 2 else unlink(prefix, id, old[1], old[2]) end
+    if mode == "skip" then status = 2 else unlink(prefix, id, old[1], old[2] or "") end
   end
   if status ~= 2 then
     redis.call("DEL", doc)
@@ -108,7 +108,8 @@ end
 return out
 """
 
-# ARGV: prefix, then ids. Returns 1 (removed) or 0 (not there) for each.
+# ARGV: prefix, then ids. Returns 1 (removed) or 0 (not there) for each; a document whose
+# hash or key lists are damaged is removed as well as the script can (for Index.check).
 _REMOVE = _UNLINK + """
 local prefix = ARGV[1]
 local out = {}
@@ -116,14 +117,11 @@ for k = 2, #ARGV do
   local id = ARGV[k]
   local doc = prefix .. "doc:" .. id
   local old = redis.call("HMGET", doc, "bands", "sents")
-  if old[1] then
-    unlink(prefix, id, old[1], old[2])
-    redis.call("DEL", doc)
-    redis.call("SREM", prefix .. "ids", id)
-    out[k - 1] = 1
-  else
-    out[k - 1] = 0
-  end
+  unlink(prefix, id, old[1] or "", old[2] or "")
+  local held = redis.call("DEL", doc)
+  local listed = redis.call("SREM", prefix .. "ids", id)
+  -- a damaged document (its hash or its key lists gone) is removed too
+  if held == 1 or listed == 1 then out[k - 1] = 1 else out[k - 1] = 0 end
 end
 return out
 """
@@ -374,7 +372,7 @@ class RedisStore:
             missing = sorted({i for i, ok in zip(asked, answers, strict=True) if not ok})
             problems += [Problem(i, "keys", "missing from the sets of some of its keys")
                          for i in missing]
-        return problems
+        return sorted(problems, key=lambda p: (p.id or "", p.part))
 
     def rebuild_keys(self, keys_of: Callable[[list[Document]], Batch],
                      unpack: Callable[[StoredRow], Document]) -> int:

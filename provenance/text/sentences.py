@@ -161,7 +161,8 @@ def sentences(text: str, doc_id: str = "", boilerplate: set[int] | None = None) 
             if e <= s or not any(c.isalnum() for c in block[s:e]):
                 continue
             a, b = block_start + s, block_start + e
-            out.append(Sentence(doc_id, len(out), a, b, text[a:b], is_boilerplate))
+            out.append(Sentence(doc_id, len(out), a, b, text[a:b],
+                                is_boilerplate or bool(_SIGNOFF_RE.match(text, a, b))))
     return out
 
 
@@ -238,6 +239,13 @@ _BOILERPLATE_RES = [
         r"^(?:sign up|subscribe)\b.{0,60}$",
     )
 ]
+# The wire sign-off, on its own line or after the last sentence: "(Reporting by Sabine
+# Siebold; Editing by Alex Richardson)", "(Additional reporting by ...)", "Writing by ...".
+_SIGNOFF_ROLE = r"(?:additional\s+)?(?:reporting|writing|editing|compiled|research|graphics)"
+_SIGNOFF_RE = re.compile(
+    rf"(?:[(\[]\s*{_SIGNOFF_ROLE}\s+by\b[^()\[\]\n]{{0,300}}[)\]]"  # "(Reporting by ...)"
+    rf"|{_SIGNOFF_ROLE}\s+by\s[^;\n]{{1,80}};\s*(?:and\s+)?{_SIGNOFF_ROLE}\s+by\s[^\n]{{1,200}})"
+    r"\s*\.?\s*$", re.IGNORECASE)
 # A caption or credit line ends with a parenthesized credit naming an agency or "Photo".
 _CREDIT_RE = re.compile(
     r"\([^()]*\b(?:AP|AFP|Reuters|Getty(?: Images)?|EPA|Photo|Pool|Shutterstock|Bloomberg|"
@@ -251,7 +259,8 @@ def boilerplate_blocks(text: str, spans: list[tuple[int, int]] | None = None) ->
 
     Navigation and sharing widgets ("Share This Article", "You may also like", "Leave a Comment",
     "Related Topics"), reading-time and video stamps, bylines, and photo captions and credits
-    ("FILE - ...", "... (AP Photo/Alastair Grant)", "... via Getty Images)").
+    ("FILE - ...", "... (AP Photo/Alastair Grant)", "... via Getty Images)"), and the wire
+    sign-off "(Reporting by ...; Editing by ...)".
     """
     found = set()
     for start, end in blocks(text) if spans is None else spans:
@@ -261,6 +270,7 @@ def boilerplate_blocks(text: str, spans: list[tuple[int, int]] | None = None) ->
             key in _BOILERPLATE_PHRASES
             or any(r.search(key) for r in _BOILERPLATE_RES)
             or _CREDIT_RE.search(stripped)
+            or _SIGNOFF_RE.match(stripped)
         ):
             found.add(start)
     return found

@@ -2,10 +2,15 @@
 
 Rules over real news phrasing, tested on the seeds' sentences: "Politico reported on March 16
 that ...", "according to The Hill", "told Reuters", "The Wall Street Journal reports", "writes the
-British newspaper The Independent", "the Institute ... said that". Each source is classed as an
-``outlet`` (a gazetteer of news organizations, or a name with a newspaper word), an
-``organization`` (institutes, ministries, companies, alliances), or a ``person``. Boilerplate
-sentences (bylines, photo credits, captions) are never read for attributions.
+British newspaper The Independent", "ABC's “This Week” program", "according to Hungarian
+newspaper Magyar Nemzet", "first published by Kyiv Daily", "The Institute for the Study of War,
+a D.C.-based think tank, said". Each source is classed as an ``outlet`` (a gazetteer of news
+organizations, a name with a newspaper word, or a name the sentence itself calls a newspaper,
+program or think tank), an ``organization`` (institutes, ministries, companies, alliances)
+credited for content ("according to the ministry", "told Acme Corp"), a ``statement`` (an
+organization speaking for itself: "Acme Corp said", "NATO said" -- news, not a source that was
+copied), or a ``person``. Only outlets and organizations are credits (:data:`CREDIT_KINDS`).
+Boilerplate sentences (bylines, photo credits, captions) are never read for attributions.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from provenance.documents import Document
 from provenance.text.lexicon import STOPWORDS
 from provenance.text.sentences import Sentence, sentences
 
-__all__ = ["OUTLETS", "Attribution", "attributions", "source_kind"]
+__all__ = ["CREDIT_KINDS", "OUTLETS", "Attribution", "attributions", "source_kind"]
+
+CREDIT_KINDS = ("outlet", "organization")
+"""Attribution kinds that credit an outside source for content (a person's words and an
+organization's own statement are not)."""
 
 OUTLETS = frozenset(
     """
@@ -38,8 +47,15 @@ OUTLETS = frozenset(
 
 _OUTLET_WORDS = frozenset(
     "news times post journal herald tribune gazette telegraph guardian independent economist "
-    "press agency television tv radio broadcasting broadcaster daily weekly magazine review "
-    "wire network channel chronicle observer standard mirror sun express".split()
+    "press agency television tv radio broadcasting broadcaster daily weekly magazine wire "
+    "chronicle observer".split()
+)
+# Words that name an outlet only as the last word of a name ("Daily Express", "The Sun"):
+# "American Express" is a company, and so is any name with a company word.
+_OUTLET_LAST = frozenset("express standard mirror sun review network channel".split())
+_PAPER_DAYS = frozenset("daily evening morning sunday weekly".split())
+_COMPANY_WORDS = frozenset(
+    "inc corp co ltd plc ag sa nv llc holdings group bank airlines".split()
 )
 _ORG_WORDS = frozenset(
     "institute ministry department commission council committee association university bank "
@@ -70,7 +86,7 @@ _OFFICE = re.compile(r"\b((?:" + "|".join(sorted(_TITLES)) + r")\s+(?:of|for|at)
 
 # A name: capitalized words, optionally joined by "of", "for", "the", "and", "&".
 _NAME = (r"(?:[Tt]he\s+)?[A-Z][\w’'&./-]*(?:\s+(?:(?:of|for|the|and|&|de|du|in)\s+){0,2}"
-         r"[A-Z][\w’'&./-]*)*")
+         r"[A-Z][\w’'&./-]*){0,7}")  # bounded: a 10,000-word sentence stays linear
 _CUES = [
     ("according to", re.compile(rf"\b[Aa]ccording to\s+(?P<src>{_NAME})")),
     ("reported", re.compile(
@@ -85,14 +101,34 @@ _CUES = [
         r"(?:newspaper|daily|magazine|outlet|agency|website|broadcaster|publication)\s+"
         rf"(?P<src>{_NAME})")),
     ("report by", re.compile(rf"\b(?:reported|report|reporting|reports)\s+by\s+(?P<src>{_NAME})")),
+    ("published by", re.compile(
+        rf"\b(?:first\s+|originally\s+|previously\s+)?(?:published|broadcast|aired)\s+"
+        rf"(?:by|in|on)\s+(?P<src>{_NAME})")),
+    ("program", re.compile(
+        rf"(?P<src>{_NAME})[’']s\s+[“\"‘'][^”\"’']{{1,60}}[”\"’']")),
+    ("newspaper", re.compile(
+        r"\b(?:the\s+)?(?:[A-Z][\w-]*\s+)?(?:news\s+agency|newspaper|daily|weekly|magazine|"
+        r"news\s+site|website|broadcaster|tabloid|outlet|think\s+tank)\s+"
+        rf"(?P<src>{_NAME})")),
+    ("think tank", re.compile(
+        rf"(?P<src>{_NAME}),\s+(?:a|an|the)\s+[^,]{{0,40}}?\b(?:think\s+tank|newspaper|"
+        r"news\s+agency|news\s+site|website|broadcaster|magazine|research\s+group|monitor)"
+        r",\s+(?:has\s+|had\s+|also\s+)*(?:said|says|reported|reports|wrote|writes|found|"
+        r"estimated|stated)\b")),
     ("'s report", re.compile(
         rf"(?P<src>{_NAME})[’']s?\s+(?:report|reporting|analysis|investigation|interview)\b")),
 ]
 
 
+_PROGRAM = re.compile(r"\s+(?:program|programme|show|broadcast|podcast|column|series|"
+                      r"documentary|interview)\b", re.IGNORECASE)
+_OUTLET_CUES = frozenset(("program", "newspaper", "think tank", "published by", "writes"))
+
+
 @dataclass(frozen=True, slots=True)
 class Attribution:
-    """Document ``doc`` credits ``source`` (``kind``: outlet, organization or person) for the
+    """Document ``doc`` credits ``source`` (``kind``: outlet, organization, statement or
+    person) for the
     sentence ``text`` at ``[start, end)``; ``cue`` is the phrasing ("according to", "reported",
     "told", ...)."""
 
@@ -126,8 +162,14 @@ def source_kind(name: str) -> str | None:
     if key in OUTLETS or bare in OUTLETS:
         return "outlet"
     words = bare.replace("’s", "").replace("'s", "").split()
-    if any(w in _OUTLET_WORDS for w in words):
+    company = any(w.strip(".,") in _COMPANY_WORDS for w in words)
+    if words and not company and (
+            any(w in _OUTLET_WORDS for w in words)
+            or (words[-1] in _OUTLET_LAST and (key.startswith("the ") or len(words) > 1
+                                               and words[-2] in _PAPER_DAYS))):
         return "outlet"
+    if company or (words and words[-1] in _OUTLET_LAST):
+        return "organization"  # "American Express", "Sun Co"
     if any(w.strip(".") in _TITLES for w in words) and words[-1] not in _ORG_WORDS:
         return "person"  # "NATO Secretary General Jens Stoltenberg"
     if any(w.strip(".") in _ORG_WORDS for w in words) or name.isupper() and len(name) > 1:
@@ -158,14 +200,23 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
                         and after.group(1) not in STOPWORDS):
                     continue  # a modifier: "according to Hungarian media", "the Google toolbar"
                 kind = source_kind(name)
-                office = _OFFICE.search(s.text, 0, m.start("src"))
-                if office and kind in ("organization", "outlet"):
+                if cue == "program" and kind != "outlet" and not _PROGRAM.match(
+                        s.text, m.end()):
+                    continue  # "Reagan's “...”": a quotation, not a program
+                if cue in _OUTLET_CUES and kind is not None:
+                    kind = "outlet"  # the sentence itself says it publishes
+                elif cue in ("said", "reported") and kind == "organization":
+                    kind = "statement"  # "Acme Corp said", "MCI reported": its own news
+                elif cue == "told" and kind == "organization":
+                    continue  # "told the SEC", "told Parliament": an audience, not a source
+                office = _OFFICE.search(s.text, max(0, m.start("src") - 80), m.start("src"))
+                if office and kind in ("organization", "outlet", "statement"):
                     # "the head of NATO warned": a person speaking for NATO, not NATO's text
                     name = f"{office.group(1).lower()} {re.sub('^The ', 'the ', name)}"
                     kind = "person"
                 if kind is None or name in seen:
                     continue
-                if cue in ("told", "'s report") and kind == "person":
+                if cue in ("told", "'s report", "program", "published by") and kind == "person":
                     continue  # "told Mr Smith", "Smith's analysis": not a content source
                 if own and name.lower().removeprefix("the ") == own:
                     continue  # an article does not attribute to itself

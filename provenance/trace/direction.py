@@ -38,7 +38,7 @@ from datetime import datetime
 
 from provenance.passages.finder import Passage
 from provenance.text.lexicon import STOPWORDS
-from provenance.trace.attribution import Attribution
+from provenance.trace.attribution import CREDIT_KINDS, Attribution
 from provenance.trace.dates import DateInfo
 
 __all__ = ["DECIDE_AT", "TEXT_ONLY_CONFIDENCE", "Direction", "pair_direction", "shared_source"]
@@ -94,9 +94,9 @@ def shared_source(passage: Passage, attributions: dict[str, list[Attribution]]
     if passage.quoted:
         return Direction("common_source", None, None, 0.8,
                          (f"both quote the same words: \u201c{passage.quote}\u201d",))
-    att_a = [x for x in attributions.get(a, []) if x.kind != "person"
+    att_a = [x for x in attributions.get(a, []) if x.kind in CREDIT_KINDS
              and _inside(x, passage.a_start, passage.a_end)]
-    att_b = [x for x in attributions.get(b, []) if x.kind != "person"
+    att_b = [x for x in attributions.get(b, []) if x.kind in CREDIT_KINDS
              and _inside(x, passage.b_start, passage.b_end)]
     sources_a, sources_b = {x.source for x in att_a}, {x.source for x in att_b}
     if not sources_a and not sources_b:

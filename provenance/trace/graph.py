@@ -6,6 +6,8 @@ Edges run ``source -> target``:
 - ``copied`` / ``rewrote``: a document -> a document that repeats a passage of it verbatim or
   nearly (``copied``) or rewritten (``rewrote``); also an outside source -> a document that gives
   a claim another document credits to that source, without naming it;
+- ``reissued``: a document -> a later one of the same outlet that repeats it (an update, a
+  correction, a re-run of the outlet's own story: not a copy of someone else's work);
 - ``common_source``: two documents that quote the same speaker (``a < b``; no copying implied);
 - ``undecided``: two documents sharing passages whose direction the evidence cannot tell.
 
@@ -24,7 +26,7 @@ import networkx as nx
 from provenance.documents import Document
 from provenance.passages.finder import Passage
 from provenance.similarity.pairs import Pair
-from provenance.trace.attribution import Attribution
+from provenance.trace.attribution import CREDIT_KINDS, Attribution
 from provenance.trace.dates import DateInfo
 from provenance.trace.direction import pair_direction, shared_source
 
@@ -41,7 +43,7 @@ __all__ = [
 _SPACE = re.compile(r"\s")
 NEAR_DUPLICATE = 0.8
 """Document Jaccard from which two documents are one story copied (see :func:`build_edges`)."""
-EDGE_KINDS = ("attributed", "copied", "rewrote", "common_source", "undecided")
+EDGE_KINDS = ("attributed", "copied", "rewrote", "reissued", "common_source", "undecided")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +107,12 @@ def build_edges(
         by_doc.setdefault(att.doc, []).append(att)
     lengths = {d.id: _content_chars(d.text, [(0, len(d.text))]) for d in documents}
     texts = {d.id: d.text for d in documents}
+    outlets = {d.id: (d.outlet or "").strip().lower() for d in documents}
     near = {frozenset((p.a, p.b)): p for p in pairs if p.jaccard >= NEAR_DUPLICATE}
     edges = _Edges()
     for doc, atts in sorted(by_doc.items()):
         for att in atts:
-            if att.kind != "person":
+            if att.kind in CREDIT_KINDS:
                 reason = (f"{doc} credits {att.source} ({att.cue}): "
                           f"\u201c{_short(att.text)}\u201d")
                 edges.add(att.source, doc, "attributed", 0.9, reason)
@@ -156,6 +159,8 @@ def build_edges(
         else:
             source, target = verdict.source, verdict.target
             kind = "copied" if dup is not None else _copy_kind(shared, target == b)
+            if outlets.get(source) and outlets.get(source) == outlets.get(target):
+                kind = "reissued"
         for reason in reasons:
             for index in indices or [None]:
                 edges.add(source, target, kind, verdict.confidence, reason, index)
@@ -247,7 +252,7 @@ def to_dot(documents: Sequence[Document], edges: Sequence[Edge]) -> str:
     for node, data in sorted(g.nodes(data=True)):
         shape = "box" if data.get("kind") == "document" else "ellipse"
         lines.append(f"  {_dot_string(node)} [shape={shape}];")
-    styles = {"copied": "solid", "rewrote": "solid", "attributed": "dashed",
+    styles = {"copied": "solid", "rewrote": "solid", "reissued": "solid", "attributed": "dashed",
               "common_source": "dotted", "undecided": "dotted", "published": "dotted"}
     for u, v, data in sorted(g.edges(data=True), key=lambda x: (x[0], x[1], x[2]["kind"])):
         label = f"{data['kind']} {data['confidence']:.2f}"

@@ -1,0 +1,188 @@
+"""Templates learned from the corpus, site clutter and the wire sign-off."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from provenance import Document, PassageOptions, analyze, find_passages
+from provenance.errors import ConfigError
+from provenance.text.sentences import sentences
+from provenance.text.templates import (
+    TemplateOptions,
+    learn_templates,
+    shape,
+    site_boilerplate,
+    site_of,
+)
+
+TEAMS = ["Arsenal", "Chelsea", "Everton", "Fulham", "Leeds", "Burnley", "Brighton", "Wolves",
+         "Watford", "Norwich", "Southampton", "Newcastle"]
+TOWNS = ["Leeds", "York", "Hull", "Bristol", "Exeter", "Derby", "Bath", "Dover", "Preston",
+         "Carlisle", "Durham", "Lincoln"]
+NAMES = ["John Smith", "Mary Jones", "Peter Brown", "Ann Taylor", "Mark Wilson", "Lucy Evans",
+         "Paul Walker", "Kate Wright", "Tom Hughes", "Jane Green", "Sam Hall", "Ruth King"]
+def _genre(kind: str, rng: random.Random) -> str:
+    a, b = rng.sample(TEAMS, 2)
+    t = rng.choice(TOWNS)
+    n = rng.choice(NAMES)
+    if kind == "sports":
+        return f"{a} beat {b} {rng.randint(1, 5)}-{rng.randint(0, 4)} at home on Saturday."
+    if kind == "weather":
+        return (f"{t} forecast high {rng.randint(10, 30)}C low {rng.randint(0, 9)}C with "
+                f"winds of {rng.randint(5, 40)} km/h.")
+    if kind == "market":
+        return (f"The index closed up {rng.randint(1, 90)} points at "
+                f"{rng.randint(5000, 8000)} with turnover of {rng.randint(2, 9)} billion shares.")
+    return (f"{n}, {rng.randint(18, 80)}, of {t}, was fined {rng.randint(100, 900)} pounds "
+            f"for speeding and given {rng.randint(3, 6)} penalty points.")
+
+
+SYLLABLES = "ka lo mi ne ru ta vo se di pa gu fe zo ri hu ba".split()
+
+
+def _prose(rng: random.Random, sentences: int = 3) -> str:
+    """Sentences of made-up lower-case words: documents about nothing in common."""
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+    return " ".join(" ".join(word() for _ in range(10)).capitalize() + "."
+                    for _ in range(sentences))
+
+
+def _corpus(kind: str, n: int = 12, others: int = 28, seed: int = 7) -> list[Document]:
+    """``n`` unrelated documents that each carry one line of the genre, among ``others``
+    unrelated documents that do not."""
+    rng = random.Random(seed)
+    docs = [Document(f"{kind}{i:02d}", f"{_prose(rng)}\n{_genre(kind, rng)}\n") for i in range(n)]
+    return docs + [Document(f"other{i:02d}", _prose(rng) + "\n") for i in range(others)]
+
+
+LOOSE = PassageOptions(decision=0)  # every sentence match, as a paraphrase score would
+
+
+def _sents(docs):
+    return [sentences(d.text, d.id) for d in docs]
+
+
+def test_shape_masks_figures_and_names():
+    assert shape("Shr loss 1.48 dlrs vs loss 36 cts")[0] == "shr loss # dlrs vs loss # cts"
+    assert shape("Qtly div six cts vs six cts prior")[0] == shape("Qtly div 35 cts vs 35 cts "
+                                                                  "prior")[0]
+    assert shape("Arsenal beat Chelsea 2-1 at home")[0] == "arsenal beat N # at home"
+    assert shape("NATO Secretary General Jens Stoltenberg said.") == ("N said", 1)
+
+
+@pytest.mark.parametrize("kind", ["sports", "weather", "market", "court"])
+def test_templates_of_other_genres_make_no_passage(kind):
+    docs = _corpus(kind)
+    learned = learn_templates(_sents(docs))
+    assert learned.templates, "the genre's line should be learned"
+    assert all(t.documents >= 5 for t in learned.templates)
+    # without templates the genre's lines match each other across unrelated documents (at
+    # the sentence level, below the passage operating point, at least) ...
+    plain = find_passages(docs, LOOSE)
+    assert plain
+    # ... with them, no passage is left, and the ones set aside are said
+    aside: list = []
+    assert find_passages(docs, LOOSE, templates=learned, set_aside=aside) == []
+    assert find_passages(docs, templates=learned) == []
+    assert len(aside) >= len(plain) // 2
+
+
+def test_a_reissued_story_is_still_a_copy():
+    docs = _corpus("sports")
+    learned = learn_templates(_sents(docs))
+    line = docs[0].text.splitlines()[1]  # a story that is one line of the genre, run twice
+    both = [Document("first", line), Document("second", line)]
+    assert find_passages(both, LOOSE) and find_passages(both, LOOSE, templates=learned) == []
+    kept = find_passages(both, LOOSE, templates=learned, whole_copies=[("first", "second")])
+    assert [p.kind for p in kept] == ["verbatim"]
+
+
+def test_scan_lists_templates_and_keeps_real_rewrites():
+    docs = _corpus("sports")
+    rewrite = Document(
+        "zz", "Hundreds of young oak saplings were planted by volunteers in the disused "
+        "quarry this spring.\nWolves beat Leeds 3-1 at home on Saturday.\n")
+    source = Document("oak", "Volunteers planted four hundred oak saplings in the old quarry "
+                      "this spring.\nBurnley beat Fulham 2-0 at home on Saturday.\n")
+    analysis = analyze([*docs, rewrite, source])
+    data = analysis.to_dict()
+    assert any(t["shape"] == "N beat N # at home on N" and t["documents"] >= 5
+               for t in data["templates"])
+    assert data["template_passages_set_aside"] > 0
+    assert [(p.a, p.b) for p in analysis.passages] == [("oak", "zz")]
+    assert "oak saplings" in analysis.passages[0].a_text
+
+
+def test_one_sentence_copied_everywhere_is_not_a_template():
+    line = "The mayor said the bridge will reopen on 5 May after 3 years of work."
+    rng = random.Random(3)
+    docs = [Document(f"d{i}", f"{_prose(rng)}\n{line}\n") for i in range(8)]
+    assert len(learn_templates(_sents(docs))) == 0
+
+
+def test_near_duplicate_groups_count_once():
+    docs = _corpus("court", n=6, others=0)
+    sents = _sents(docs)
+    assert learn_templates(sents)
+    assert not learn_templates(sents, groups=[0, 0, 0, 1, 1, 1])
+
+
+def test_template_options_are_checked():
+    with pytest.raises(ConfigError, match="min_documents"):
+        TemplateOptions(min_documents=1)
+    with pytest.raises(ConfigError, match="min_slot_share"):
+        TemplateOptions(min_slot_share=1.5)
+
+
+CLUTTER = "Share this article Facebook Twitter Email"
+
+
+def _pages():
+    nato = [
+        "NATO warned China against supplying Russia with lethal weapons for the war.",
+        "NATO allies agreed to raise ammunition production to help Ukraine this year.",
+        "NATO's secretary general met the Swedish prime minister about membership.",
+    ]
+    tram = "The city's new tram line carried its first passengers across the river bridge."
+    texts = [f"{body}\n\n{CLUTTER}\n\nMore reporting follows in later editions of the paper.\n"
+             for body in [*nato, tram]]
+    rng = random.Random(5)
+    return ([Document(f"p{i}", t, outlet="Daily Example") for i, t in enumerate(texts)]
+            + [Document(f"q{i}", _prose(rng), outlet=f"Site {i}") for i in range(12)])
+
+
+def test_site_clutter_is_learned_and_makes_no_passage():
+    docs = _pages()
+    marked = site_boilerplate([site_of(d.outlet, d.url) for d in docs], [d.text for d in docs],
+                              _sents(docs))
+    for sents in marked[:4]:
+        assert [s.boilerplate for s in sents if s.text == CLUTTER] == [True]
+        assert not any(s.boilerplate for s in sents if "NATO" in s.text or "tram" in s.text)
+    assert find_passages(docs, LOOSE), "without the site rule the clutter line matches"
+    analysis = analyze(docs)
+    assert not any("tram" in p.a_text + p.b_text for p in analysis.passages)
+    assert not any(CLUTTER in p.a_text + p.b_text for p in analysis.passages)
+    # two pages are not enough to call a line clutter, and other sites are not touched
+    two = site_boilerplate(["x", "x", "y", None], [d.text for d in docs[:4]], _sents(docs[:4]))
+    assert not any(s.boilerplate for sents in two for s in sents)
+
+
+def test_site_of():
+    assert site_of("The Hill", None) == "the hill"
+    assert site_of(None, "https://www.example.com/2023/04/05/story") == "example.com"
+    assert site_of(None, None) is None
+
+
+@pytest.mark.parametrize(("line", "flagged"), [
+    ("(Reporting by Sabine Siebold; Editing by Alex Richardson)", True),
+    ("(Additional reporting by John Smith in Kyiv)", True),
+    ("Writing by Jane Doe; editing by Tom Brown", True),
+    ("Reporting by telephone was hard for the staff, he said.", False),
+])
+def test_wire_sign_off_is_boilerplate(line, flagged):
+    text = f"NATO warned China on Tuesday. {line}\n{line}\n"
+    found = [s for s in sentences(text) if s.text == line]
+    assert len(found) == 2 and all(s.boilerplate == flagged for s in found)
