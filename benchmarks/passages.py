@@ -12,7 +12,10 @@
 - clough: each answer aligned with its source article; the share of the answer's characters
   covered by passages, by category (cut > light > heavy > non expected), and how well one
   coverage threshold separates derived answers from non-derived ones.
-- reuters: ``find_passages`` over every Reuters-21578 story with text: time and peak memory.
+- reuters: ``find_passages`` over every Reuters-21578 story with text, against datasketch
+  ``MinHash.update`` signing the same stories (word 5-grams, 128 permutations) in the same
+  process: stories/s of each (CPU and wall time), their ratio, peak memory; and the Python
+  reference road on the first ``--reference`` stories (same passages? how much slower?).
 
 Writes benchmarks/results/passages.json with machine and versions.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import resource
 import time
 from pathlib import Path
@@ -196,23 +200,89 @@ def clough(data: Path) -> dict:
                         for f, c, s, n in rows]}
 
 
-def reuters(data: Path) -> dict:
+def _datasketch_update(texts: list[str]) -> None:
+    """datasketch ``MinHash.update`` once per word 5-gram, 128 permutations (as benchmarks.core)."""
+    from datasketch import MinHash
+
+    for text in texts:
+        m = MinHash(num_perm=128, seed=1, scheme="affine32")
+        w = words(text)
+        for i in range(len(w) - 4):
+            m.update(" ".join(w[i : i + 5]).encode())
+
+
+def _timed(func) -> tuple[float, float, object]:
+    """``(cpu seconds, wall seconds, result)``: CPU time of this process, which a shared,
+    loaded machine disturbs less than wall time (everything timed here runs on one thread)."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    out = func()
+    return time.process_time() - cpu, time.perf_counter() - wall, out
+
+
+def reuters(data: Path, reference: int = 2000) -> dict:
+    """Passages over every Reuters-21578 story with text, against datasketch ``MinHash.update``
+    signing the same stories, in this one process: passages, datasketch, passages again (the
+    ratio takes the mean of the two passage runs). Then the Python reference road on the first
+    ``reference`` stories: the same passages, and its speed."""
     path = data / "reuters21578" / "reuters21578.jsonl.gz"
     start = time.perf_counter()
     corpus = read(path)
     docs = sorted(corpus.documents, key=lambda d: d.id)
+    texts = [d.text for d in docs]
     read_s = time.perf_counter() - start
-    start = time.perf_counter()
-    found = find_passages(docs)
-    seconds = time.perf_counter() - start
+    find_passages(docs[:50])  # load (or compile) the kernels outside the timings
+    from provenance.passages.kernel import kernels_cached
+
+    cached = kernels_cached()
+    cpu1, wall1, found = _timed(lambda: find_passages(docs))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ds_cpu, ds_wall, _ = _timed(lambda: _datasketch_update(texts))
+    cpu2, wall2, again = _timed(lambda: find_passages(docs))
+    assert again == found
+    cpu, wall = (cpu1 + cpu2) / 2, (wall1 + wall2) / 2
+    n = len(docs)
     kinds = {k: sum(p.kind == k for p in found) for k in ("verbatim", "near_verbatim",
                                                            "rewritten")}
-    print(f"\nReuters-21578: {len(docs):,} stories with text; read in {read_s:.1f} s; passages "
-          f"in {seconds:.1f} s; {len(found):,} passages {kinds}; peak RSS {peak:,.0f} MB")
-    return {"documents": len(docs), "read_seconds": round(read_s, 2),
-            "passage_seconds": round(seconds, 2), "passages": len(found), "kinds": kinds,
-            "peak_rss_mb": round(peak)}
+    out = {"documents": n, "read_seconds": round(read_s, 2), "kernels_cached": cached,
+           "passages": len(found), "kinds": kinds, "peak_rss_mb_after_passages": round(peak),
+           "passages_cpu_seconds": [round(cpu1, 2), round(cpu2, 2)],
+           "passages_wall_seconds": [round(wall1, 2), round(wall2, 2)],
+           "datasketch_update_cpu_seconds": round(ds_cpu, 2),
+           "datasketch_update_wall_seconds": round(ds_wall, 2),
+           "passages_stories_per_cpu_s": round(n / cpu), "passages_stories_per_s": round(n / wall),
+           "datasketch_stories_per_cpu_s": round(n / ds_cpu),
+           "datasketch_stories_per_s": round(n / ds_wall),
+           "ratio_cpu": round(ds_cpu / cpu, 2), "ratio_wall": round(ds_wall / wall, 2),
+           "load_average": os.getloadavg()}
+    rows = [("passages (compiled road), all stories", n, cpu, wall, 1.0),
+            ("datasketch MinHash.update, word 5-grams, 128 perm", n, ds_cpu, ds_wall,
+             ds_cpu / cpu)]
+    if reference:
+        sub = docs[:reference]
+        fast_cpu, _, fast = _timed(lambda: find_passages(sub))
+        ref_cpu, ref_wall, slow = _timed(lambda: find_passages(sub, engine="python"))
+        out["reference"] = {"documents": len(sub), "passages": len(slow), "same": fast == slow,
+                            "compiled_cpu_seconds": round(fast_cpu, 2),
+                            "python_cpu_seconds": round(ref_cpu, 2),
+                            "speedup": round(ref_cpu / fast_cpu, 2)}
+        rows.append((f"passages (Python reference road), first {len(sub):,}", len(sub),
+                     ref_cpu, ref_wall, (ds_cpu / n) / (ref_cpu / len(sub))))
+    print(f"\nReuters-21578: {n:,} stories with text, read in {read_s:.1f} s; {len(found):,} "
+          f"passages {kinds}; peak RSS {peak:,.0f} MB after the passages; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; kernels cached: {cached}")
+    print(tabulate([(name, k, round(c, 2), round(w, 2), round(k / c), round(k / w),
+                     f"{r:.2f}x" if r != 1.0 else "")
+                    for name, k, c, w, r in rows],
+                   headers=("road", "stories", "CPU s", "wall s", "stories/CPU s",
+                            "stories/s", "datasketch / passages time")))
+    print(f"passages run {out['ratio_cpu']:.2f}x the stories/s of datasketch update (CPU time; "
+          f"{out['ratio_wall']:.2f}x by wall time)")
+    if reference:
+        r = out["reference"]
+        print(f"first {r['documents']:,} stories: compiled and Python roads give "
+              f"{'the same' if r['same'] else 'DIFFERENT'} {r['passages']:,} passages; the "
+              f"compiled road is {r['speedup']:.1f}x faster")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,14 +290,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--only", default="seeds,msrp,clough,reuters")
     parser.add_argument("--out", type=Path, default=RESULTS / "passages.json")
+    parser.add_argument("--reference", type=int, default=2000,
+                        help="stories the Python reference road also runs on (0: none)")
     args = parser.parse_args(argv)
     report: dict = {"benchmark": "passages"}
     for name in args.only.split(","):
         if name != "seeds" and not args.data.is_dir():
             print(f"{name}: skipped, no datasets at {args.data} (pass --data)")
             continue
+        if name == "reuters":
+            report[name] = reuters(args.data, args.reference)
+            continue
         report[name] = {"seeds": seeds, "msrp": msrp, "clough": clough,
-                        "reuters": reuters}[name](*(() if name == "seeds" else (args.data,)))
+                        }[name](*(() if name == "seeds" else (args.data,)))
     write(report, args.out)
     return 0
 

@@ -97,20 +97,26 @@ def _read(console: Console, inputs: Inputs) -> Corpus:
     return corpus
 
 
-def _kernels(console: Console, road: str, engine: str = "numba") -> None:
+def _kernels(console: Console, road: str | None, engine: str = "numba",
+             passages: bool = False) -> None:
     """Compile the kernels of ``road`` (scan, dedup, index) ahead of their first use, saying
-    so, when they are not cached yet (once per machine, ~10 s), so no command stalls silently."""
-    if engine == "numpy" or kernels_cached(road):
-        return
-    console.note("compiling the kernels once (about 10 s; later runs load them from the cache)")
-    warm_up(road)
+    so, when they are not cached yet (once per machine, ~10 s), so no command stalls silently.
+    The passage kernels compile at their first use, after the same note."""
+    from provenance.passages.kernel import kernels_cached as passage_kernels_cached
+
+    signing = road is not None and engine != "numpy" and not kernels_cached(road)
+    if signing or (passages and not passage_kernels_cached()):
+        console.note("compiling the kernels once (about 10 s; later runs load them from the "
+                     "cache)")
+    if signing:
+        warm_up(road)
 
 
 def _scan(console: Console, inputs: Inputs, options: ScanOptions):
     corpus = _read(console, inputs)
-    if options.engine == "numba" or (options.engine == "auto" and sum(
-            len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES):
-        _kernels(console, "scan")
+    signing = options.engine == "numba" or (options.engine == "auto" and sum(
+        len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES)
+    _kernels(console, "scan" if signing else None, passages=options.passages is not None)
     with console:
         return analyze(corpus, options, progress=console.progress)
 
@@ -504,7 +510,7 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
 
     PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
-    _kernels(console, "index")
+    _kernels(console, "index", passages=passages)
     lines: list[str] = []
     emit = (lambda text: click.echo(text, nl=False)) if target.path is None else lines.append
     with _existing(location) as ix:

@@ -14,20 +14,24 @@ quotation marks around the shared words.
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import numpy as np
 
 from provenance.documents import Document
+from provenance.errors import ConfigError
 from provenance.options import PassageOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance.text.lexicon import STOPWORDS, TermWeights, sentence_terms
 from provenance.text.quotes import quote_spans
-from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize
+from provenance.text.sentences import Sentence, Token, blocks, sentences, tokenize, words
 from provenance.text.templates import Templates
 
 __all__ = [
@@ -169,23 +173,74 @@ def align(
     make no passage unless ``whole_copy`` says the two documents are one story re-issued.
     """
     options = options or PassageOptions()
+    if weights is None:
+        return Aligner(doc_a, options, templates=templates)(doc_b, whole_copy)
     return _align(_prepare(0, doc_a, None, options.windows, templates), doc_b, options,
                   weights, templates, whole_copy)
 
 
 class Aligner:
-    """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented,
-    tokenized and stemmed once (an index query aligns the query with each candidate).
-    ``templates``: as for :func:`align`."""
+    """``align(doc, other)`` for one document against many: ``doc``'s sentences are segmented
+    once (an index query aligns the query with each candidate). ``templates``: as for
+    :func:`align`; ``engine``: as for :func:`find_passages`."""
 
     def __init__(self, doc: Document, options: PassageOptions | None = None, *,
-                 templates: Templates | None = None) -> None:
+                 templates: Templates | None = None, engine: str = "auto") -> None:
         self.options = options or PassageOptions()
+        _check_engine(engine)
         self.templates = templates
-        self._prepared = _prepare(0, doc, None, self.options.windows, templates)
+        self.engine = engine
+        self._doc = doc
+        self._sentences = sentences(doc.text, doc.id)
+        self._prepared_python: _Prepared | None = None
+
+    @property
+    def _prepared(self) -> _Prepared:
+        if self._prepared_python is None:
+            self._prepared_python = _prepare(0, self._doc, self._sentences,
+                                             self.options.windows, self.templates)
+        return self._prepared_python
 
     def __call__(self, other: Document, whole_copy: bool = False) -> list[Passage]:
-        return _align(self._prepared, other, self.options, None, self.templates, whole_copy)
+        if self.engine == "python":
+            return _align(self._prepared, other, self.options, None, self.templates,
+                          whole_copy)
+        return _align_compiled(self._doc, self._sentences, other, self.options,
+                               self.templates, whole_copy)
+
+
+def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Document,
+                    options: PassageOptions, templates: Templates | None = None,
+                    whole_copy: bool = False) -> list[Passage]:
+    """:func:`_align` on the compiled road: the same passages."""
+    from provenance.passages import kernel
+    from provenance.passages.prepare import prepare_units
+
+    texts = [doc_a.text, doc_b.text]
+    units = prepare_units(texts, [sents_a, sentences(doc_b.text, doc_b.id)], options.windows)
+    if len(units) == 0:
+        return []
+    # sentence frequencies: each sentence unit counts as a document of its own
+    df = units.document_frequencies(units.sentences, by_unit=True)
+    weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
+                                           units.sentences)
+    term_weight = units.term_weights(weights, df)
+    weighted = term_weight[units.terms] * units.shares
+    totals = kernel.fsum_rows(weighted, units.offsets)
+    side_a = np.flatnonzero(units.doc == 0)
+    side_b = np.flatnonzero(units.doc == 1)
+    pairs = np.stack([np.repeat(side_a, len(side_b)), np.tile(side_b, len(side_a))], axis=1)
+    ua, ub, score, shared = kernel.verify_pairs(
+        pairs, units.doc, np.arange(2), units.offsets, units.terms, weighted, totals,
+        units.is_number, options.threshold, options.min_shared, options.number_penalty,
+        need_shared=1)
+    if len(ua) == 0:
+        return []
+    road = _Road(units, weighted, totals, texts, templates)
+    matches = _by_pair(road, ua, ub, score, shared).get((0, 1), [])
+    if templates is not None and not whole_copy:
+        matches = [m for m in matches if not _template_match(m, templates, options)]
+    return _passages(_LazyQuotes(doc_a, []), _LazyQuotes(doc_b, []), matches, options)
 
 
 def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
@@ -214,6 +269,7 @@ def find_passages(
     templates: Templates | None = None,
     whole_copies: Iterable[tuple[str, str]] = (),
     set_aside: list[Passage] | None = None,
+    engine: str = "auto",
 ) -> list[Passage]:
     """Passages shared by any two of ``documents`` (ids unique), ``a < b`` by id, sorted by
     ``(a, b, a_start, b_start)``. ``sentences_by_doc`` reuses sentences already computed.
@@ -223,31 +279,58 @@ def find_passages(
     evidence: it makes no passage -- except between two documents listed in ``whole_copies``
     (id pairs of stories re-issued whole, Jaccard >= 0.8), which are one story copied. The
     passages those matches would have made are appended to ``set_aside`` when it is given.
-    """
+
+    ``engine="numba"`` (and ``"auto"``) prepares, weighs, pairs and scores the units in
+    compiled kernels over arrays (:mod:`provenance.passages.prepare`); ``"python"`` is the
+    plain reference road, sentence by sentence. Both give the same passages (tested)."""
     options = options or PassageOptions()
-    report = progress or (lambda phase, done, total: None)
-    prepared = [
-        _prepare(i, d, sentences_by_doc[i] if sentences_by_doc is not None else None,
-                 options.windows, templates)
-        for i, d in enumerate(documents)
-    ]
-    weights = TermWeights({t for u in p.units for t in u.terms} for p in prepared)
-    units = [u for p in prepared for u in p.units]
-    _weigh(units, weights)
-    if len(units) <= EXACT_LIMIT:
-        candidates = _exact_candidates(units)
+    _check_engine(engine)
+    with _no_cycle_collection():
+        return _find_passages(documents, options, sentences_by_doc,
+                              progress or (lambda phase, done, total: None), engine,
+                              templates, whole_copies, set_aside)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector while the road builds its many small records (none of
+    them in a cycle, so reference counting still frees them): with it running, every few
+    thousand new objects made it walk every live object of the corpus -- half the time of
+    grouping all Reuters' 280,000 matches (1.24 vs 0.57 s)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _find_passages(documents, options, sentences_by_doc, report, engine, templates,
+                   whole_copies, set_aside) -> list[Passage]:
+    if sentences_by_doc is None:
+        sentences_by_doc = [sentences(d.text, d.id) for d in documents]
+    if engine == "python":
+        prepared = [_prepare(i, d, sentences_by_doc[i], options.windows, templates)
+                    for i, d in enumerate(documents)]
+        by_pair = _scored_matches_reference(documents, prepared, options, report)
     else:
-        candidates = _rare_pair_candidates(units, weights)
-    by_pair: dict[tuple[int, int], list] = {}
-    for k, (i, j) in enumerate(candidates):
-        ui, uj = units[i], units[j]
-        if documents[ui.doc].id > documents[uj.doc].id:
-            ui, uj = uj, ui
-        for m in _verify(ui, uj, options):
-            by_pair.setdefault((ui.doc, uj.doc), []).append(m)
-        if k % 8192 == 0:
-            report("passages", k, len(candidates))
-    report("passages", len(candidates), len(candidates))
+        by_pair = _scored_matches(documents, sentences_by_doc, options, report, templates)
+        prepared = _PreparedByDoc(documents)
+    return _decide(documents, prepared, by_pair, options, templates, whole_copies, set_aside)
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ("auto", "numba", "python"):
+        raise ConfigError(f"passage engine {engine!r} is not one of auto, numba, python; "
+                          "try auto")
+
+
+def _decide(documents: Sequence[Document], prepared, by_pair: dict, options: PassageOptions,
+            templates: Templates | None = None, whole_copies: Iterable[tuple[str, str]] = (),
+            set_aside: list[Passage] | None = None) -> list[Passage]:
+    """Scores -> passages: the decision rules over the matches of each pair of documents
+    (``by_pair[(doc_a, doc_b)]`` lists ``(score, shared, unit_a, unit_b)``)."""
     by_pair = _drop_templates(by_pair, options)
     aside: dict[tuple[int, int], list] = {}
     if templates is not None:
@@ -288,6 +371,172 @@ def _set_aside(by_pair: dict, templates: Templates, whole: set[frozenset[str]],
             side = aside if _template_match(m, templates, options) else kept
             side.setdefault(key, []).append(m)
     return kept, aside
+
+
+class _PreparedByDoc:
+    """``prepared[d]`` for the decisions of the compiled road: the document, and its quotation
+    spans when a passage first asks for them."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._documents = documents
+        self._made: dict[int, _Prepared] = {}
+
+    def __getitem__(self, d: int) -> _Prepared:
+        p = self._made.get(d)
+        if p is None:
+            p = self._made[d] = _LazyQuotes(self._documents[d], [])
+        return p
+
+
+_ACTIVE_MARK = re.compile(r"(?<![^\W_])[“‘«„‚”’»\"']|[“‘«„‚”’»\"'](?![^\W_])")
+"""A quotation mark without a letter or digit on both sides: a text without one has no
+quotation (``quotes.quote_spans`` skips a mark inside a word: "NATO’s")."""
+
+
+class _LazyQuotes(_Prepared):
+    __slots__ = ("_quotes",)
+
+    def __init__(self, doc: Document, units: list) -> None:
+        self.doc, self.units, self._quotes = doc, units, None
+
+    @property
+    def quotes(self) -> list[tuple[int, int]]:
+        if self._quotes is None:
+            text = self.doc.text
+            self._quotes = (quote_spans(text, blocks(text)) if _ACTIVE_MARK.search(text)
+                            else [])
+        return self._quotes
+
+
+def _scored_matches_reference(documents, prepared, options, report) -> dict:
+    """The Python road: ``{(doc_a, doc_b): [(score, shared, unit_a, unit_b), ...]}``."""
+    weights = TermWeights({t for u in p.units for t in u.terms} for p in prepared)
+    units = [u for p in prepared for u in p.units]
+    _weigh(units, weights)
+    if len(units) <= EXACT_LIMIT:
+        candidates = _exact_candidates(units)
+    else:
+        candidates = _rare_pair_candidates(units, weights)
+    by_pair: dict[tuple[int, int], list] = {}
+    for k, (i, j) in enumerate(candidates):
+        ui, uj = units[i], units[j]
+        if documents[ui.doc].id > documents[uj.doc].id:
+            ui, uj = uj, ui
+        for m in _verify(ui, uj, options):
+            by_pair.setdefault((ui.doc, uj.doc), []).append(m)
+        if k % 8192 == 0:
+            report("passages", k, len(candidates))
+    report("passages", len(candidates), len(candidates))
+    return by_pair
+
+
+@dataclass(frozen=True, slots=True)
+class _Road:
+    units: object  # prepare.Units
+    weighted: np.ndarray
+    totals: np.ndarray
+    texts: Sequence[str]
+    templates: Templates | None
+
+
+class _ArrayUnit(_Unit):
+    """A unit of the compiled road: its place is copied, its terms are read from the arrays
+    when a decision asks for them (most matched units are never asked)."""
+
+    __slots__ = ("_road", "_u", "_terms", "_weighted")
+
+    def __init__(self, road: _Road, u: int, doc: int, first: int, last: int, start: int,
+                 end: int) -> None:
+        self.doc, self.first, self.last, self.start, self.end = doc, first, last, start, end
+        self._road, self._u = road, u
+        self._terms = self._weighted = None
+
+    def _names(self) -> list[str]:
+        units = self._road.units
+        lo, hi = units.offsets[self._u], units.offsets[self._u + 1]
+        return [units.strings[t] for t in units.terms[lo:hi].tolist()]
+
+    @property
+    def terms(self) -> dict[str, float]:
+        if self._terms is None:
+            units = self._road.units
+            lo, hi = units.offsets[self._u], units.offsets[self._u + 1]
+            self._terms = dict(zip(self._names(), units.shares[lo:hi].tolist(), strict=True))
+        return self._terms
+
+    @property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(t for t in self._names() if _NUMBER.search(t))
+
+    @property
+    def weighted(self) -> dict[str, float]:
+        if self._weighted is None:
+            units = self._road.units
+            lo, hi = units.offsets[self._u], units.offsets[self._u + 1]
+            self._weighted = dict(zip(self._names(), self._road.weighted[lo:hi].tolist(),
+                                      strict=True))
+        return self._weighted
+
+    @property
+    def total(self) -> float:
+        return float(self._road.totals[self._u])
+
+    @property
+    def template(self) -> bool:
+        """A template line of the corpus (a window: both its sentences are)."""
+        road = self._road
+        if road.templates is None:
+            return False
+        text = road.texts[self.doc]
+        parts = road.units.parts(self._u)
+        return all(road.templates.is_template(text[road.units.start[p]:road.units.end[p]])
+                   for p in parts)
+
+
+def _scored_matches(documents, sentences_by_doc, options, report, templates=None) -> dict:
+    """The compiled road: the same matches as :func:`_scored_matches_reference`."""
+    from provenance.passages import kernel
+    from provenance.passages.prepare import prepare_units
+
+    units = prepare_units([d.text for d in documents], sentences_by_doc, options.windows)
+    report("passages", 0, 1)
+    df = units.document_frequencies(len(documents))
+    weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
+                                           len(documents))
+    term_weight = units.term_weights(weights, df)
+    weighted = term_weight[units.terms] * units.shares
+    totals = kernel.fsum_rows(weighted, units.offsets)
+    if len(units) <= EXACT_LIMIT:
+        candidates = kernel.exact_candidates(units.doc, units.offsets, units.terms)
+    else:
+        keys, owners = kernel.rare_keys(units.offsets, units.terms, df)
+        candidates = kernel.group_pairs(keys, owners, len(units), 64)
+        candidates = candidates[units.doc[candidates[:, 0]] != units.doc[candidates[:, 1]]]
+    rank = np.empty(len(documents), dtype=np.int64)
+    rank[sorted(range(len(documents)), key=lambda d: documents[d].id)] = np.arange(len(documents))
+    ua, ub, score, shared = kernel.verify_pairs(
+        candidates, units.doc, rank, units.offsets, units.terms, weighted, totals,
+        units.is_number, options.threshold, options.min_shared, options.number_penalty)
+    report("passages", 1, 1)
+    road = _Road(units, weighted, totals, [d.text for d in documents], templates)
+    return _by_pair(road, ua, ub, score, shared)
+
+
+def _by_pair(road: _Road, ua, ub, score, shared) -> dict:
+    """The matches as the decisions take them: ``{(doc_a, doc_b): [(score, shared, unit_a,
+    unit_b), ...]}``, one record per matched unit."""
+    units = road.units
+    involved = np.unique(np.concatenate([ua, ub]))
+    made = {u: _ArrayUnit(road, u, *place) for u, *place in zip(
+        involved.tolist(), units.doc[involved].tolist(), units.first[involved].tolist(),
+        units.last[involved].tolist(), units.start[involved].tolist(),
+        units.end[involved].tolist(), strict=True)}
+    by_pair: dict[tuple[int, int], list] = {}
+    for a, b, s, w in zip(ua.tolist(), ub.tolist(), score.tolist(), shared.tolist(),
+                          strict=True):
+        x, y = made[a], made[b]
+        by_pair.setdefault((x.doc, y.doc), []).append((s, w, x, y))
+    return by_pair
 
 
 _ROUNDING = 1 + 1e-9  # a plain sum of a few positive floats is within this of their fsum
@@ -423,23 +672,29 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
     (``options.decision``; see :class:`PassageOptions`)."""
     a_start, a_end = run[0][2].start, run[-1][2].end
     b_start, b_end = run[0][3].start, run[-1][3].end
-    toks_a = tokenize(pa.doc.text, a_start, a_end)
-    toks_b = tokenize(pb.doc.text, b_start, b_end)
+    norm_a, norm_b = words(pa.doc.text, a_start, a_end), words(pb.doc.text, b_start, b_end)
+    matcher = None
     total = sum(m[1] for m in run)
     score = sum(m[0] * m[1] for m in run) / total if total else 0.0
     decided = (score >= options.decision
                or len(_figures(pa.doc.text, a_start, a_end)
                       & _figures(pb.doc.text, b_start, b_end)) >= 2
-               or min(len(toks_a), len(toks_b)) >= options.long_words)
-    norm_a, norm_b = [t.norm for t in toks_a], [t.norm for t in toks_b]
-    matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
+               or min(len(norm_a), len(norm_b)) >= options.long_words)
     if norm_a == norm_b:
         kind = "verbatim"
-    elif matcher.ratio() >= options.near_verbatim:
+    elif _ratio_bound(norm_a, norm_b) >= options.near_verbatim and (
+            matcher := SequenceMatcher(None, norm_a, norm_b, autojunk=False)).ratio() \
+            >= options.near_verbatim:
         kind = "near_verbatim"
     else:
         kind = "rewritten"
-    quote = _shared_quote(pa, pb, toks_a, toks_b, matcher)
+    quote = None
+    # a shared quotation needs quoted words on both sides: most passages have none
+    if _quoted_within(pa.quotes, a_start, a_end) and _quoted_within(pb.quotes, b_start, b_end):
+        if matcher is None:
+            matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
+        quote = _shared_quote(pa, pb, tokenize(pa.doc.text, a_start, a_end),
+                              tokenize(pb.doc.text, b_start, b_end), matcher)
     if not decided and quote is None:
         return None
     return Passage(
@@ -462,6 +717,25 @@ def _figures(text: str, start: int, end: int) -> set[str]:
         if value and (len(value.split(".")[0]) >= 2 or "." in value) and value.strip("0."):
             out.add(value)
     return out
+
+
+def _ratio_bound(a: list[str], b: list[str]) -> float:
+    """An upper bound of ``SequenceMatcher(None, a, b).ratio()``: its ``real_quick_ratio``
+    (the lengths) when that is below 0.8, else its ``quick_ratio`` (the words both have, as
+    multisets, counted in C). When the bound is below a threshold, so is the ratio."""
+    length = len(a) + len(b)
+    if not length:
+        return 1.0
+    quick = 2.0 * min(len(a), len(b)) / length
+    if quick < 0.8:
+        return quick
+    return 2.0 * (Counter(a) & Counter(b)).total() / length
+
+
+def _quoted_within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether a quotation span overlaps ``[start, end)``."""
+    k = bisect.bisect_left(spans, (end,))
+    return k > 0 and spans[k - 1][1] > start
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], token: Token) -> int:

@@ -129,6 +129,15 @@ class TermWeights:
         self._norm = math.log((n + 1) / 3) if n >= 3 else 0.0
         self._cache: dict[str, float] = {}
 
+    @classmethod
+    def from_frequencies(cls, df: dict[str, int], documents: int) -> TermWeights:
+        """Weights from document frequencies already counted: ``df[term]`` of ``documents``."""
+        weights = cls()
+        weights.documents = documents
+        weights._df = Counter(df)
+        weights._norm = math.log((documents + 1) / 3) if documents >= 3 else 0.0
+        return weights
+
     def df(self, term: str) -> int:
         """In how many documents ``term`` occurs."""
         return self._df.get(term, 0)
@@ -136,12 +145,22 @@ class TermWeights:
     def __call__(self, term: str) -> float:
         w = self._cache.get(term)
         if w is None:
-            w = 1.0
-            if self._norm > 0:
-                df = max(self._df.get(term, 0), 2)
-                w = math.log((self.documents + 1) / (df + 1)) / self._norm
-                w = min(1.0, max(MIN_WEIGHT, w))
-            if term in _STOCK_STEMS:
-                w *= STOCK_WEIGHT
+            w = self.of_frequency(self._df.get(term, 0), term in _STOCK_STEMS)
             self._cache[term] = w
         return w
+
+    def of_frequency(self, df: int, stock: bool = False) -> float:
+        """The weight of a term found in ``df`` documents (``stock``: a stock word's)."""
+        w = 1.0
+        if self._norm > 0:
+            df = max(df, 2)
+            w = math.log((self.documents + 1) / (df + 1)) / self._norm
+            w = min(1.0, max(MIN_WEIGHT, w))
+        if stock:
+            w *= STOCK_WEIGHT
+        return w
+
+
+def is_stock(term: str) -> bool:
+    """Whether ``term`` is the stem of a stock word of news (:data:`STOCK_WORDS`)."""
+    return term in _STOCK_STEMS

@@ -8,11 +8,14 @@ paragraph opens again and only the last one closes). Unbalanced marks never rais
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["quote_spans"]
 
 _OPENERS = "“‘«„‚"
 _CLOSERS = "”’»"
 _AMBIGUOUS = "\"'"
+_MARKS = re.compile("[" + re.escape(_OPENERS + _CLOSERS + _AMBIGUOUS) + "]")
 
 
 def quote_spans(text: str, blocks: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
@@ -24,10 +27,9 @@ def quote_spans(text: str, blocks: list[tuple[int, int]] | None = None) -> list[
     spans: list[tuple[int, int]] = []
     for block_start, block_end in blocks:
         open_at = None
-        for i in range(block_start, block_end):
+        for mark in _MARKS.finditer(text, block_start, block_end):  # the marks only
+            i = mark.start()
             ch = text[i]
-            if ch not in _OPENERS and ch not in _CLOSERS and ch not in _AMBIGUOUS:
-                continue
             before = text[i - 1] if i > block_start else " "
             after = text[i + 1] if i + 1 < block_end else " "
             in_word = before.isalnum() and after.isalnum()

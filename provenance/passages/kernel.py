@@ -1,0 +1,614 @@
+"""Compiled kernels of the passage road, each with a plain reference beside it.
+
+The passage road (:mod:`provenance.passages.prepare`) holds a corpus as flat arrays: the code
+points of the texts, tokens with offsets, and for every unit (a sentence, or a window of two)
+its content terms as sorted integer ids with their shares and corpus weights. These kernels do
+the per-token and per-pair work on those arrays:
+
+- :func:`tokenize_spans`: the words of each sentence span (``text.sentences.tokenize``'s rule,
+  ``\\w+(?:['’]\\w+)*``), with offsets, a key naming the word's matching form, and whether it is
+  joined to the word before by one space or hyphen (the name rule of ``lexicon.sentence_terms``);
+- :func:`span_terms`: each sentence's content terms and shares (``lexicon.sentence_terms``);
+- :func:`merge_windows`: the terms of two consecutive sentences as one unit;
+- :func:`fsum_rows`: ``math.fsum`` of each unit's weighted terms, correctly rounded like CPython's;
+- :func:`exact_candidates` / :func:`rare_keys` + :func:`group_pairs`: candidate unit pairs;
+- :func:`verify_pairs`: the score of each candidate (``finder.sentence_score``) and the decision
+  inputs ``(score, shared)`` of those that reach the threshold.
+
+Each plain reference (``*_reference``) says the same in Python; ``tests/test_passages_kernel.py``
+holds them equal (hypothesis), and the whole road equal to the Python road of ``finder``.
+Kernels are compiled once and cached on disk (``cache=True``); :func:`kernels_cached` says
+whether a process will load them from the cache or compile them first (a few seconds).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numba as nb
+import numpy as np
+
+__all__ = [
+    "document_frequencies",
+    "exact_candidates",
+    "fsum_reference",
+    "fsum_rows",
+    "group_pairs",
+    "kernels_cached",
+    "merge_windows",
+    "rare_keys",
+    "span_terms",
+    "token_key_reference",
+    "tokenize_reference",
+    "tokenize_spans",
+    "verify_pairs",
+]
+
+_U64 = nb.uint64
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_NON_ASCII = np.uint64(1 << 63)
+_APOSTROPHE, _CURLY = 0x27, 0x2019
+_SPACE, _HYPHEN = 0x20, 0x2D
+ROUNDING = 1 + 1e-9  # a plain sum of a few positive floats is within this of their fsum
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, inline="always")
+def _fmix64(h):
+    h ^= h >> _U64(33)
+    h *= _U64(0xFF51AFD7ED558CCD)
+    h ^= h >> _U64(33)
+    h *= _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+@nb.njit(cache=True)
+def _tokenize(cps, starts, ends, table, tok_start, tok_end, tok_key, tok_first, tok_gap,
+              counts):
+    n = 0
+    for s in range(starts.size):
+        p, end = starts[s], ends[s]
+        before = n
+        prev_end = -1
+        while p < end:
+            if not table[cps[p]]:
+                p += 1
+                continue
+            b = p
+            low = _FNV_OFFSET
+            raw = _FNV_OFFSET
+            ascii_ = True
+            while True:
+                while p < end and table[cps[p]]:
+                    c = _U64(cps[p])
+                    raw = (raw ^ c) * _FNV_PRIME
+                    if c >= 128:
+                        ascii_ = False
+                    elif 65 <= c <= 90:
+                        c += _U64(32)
+                    low = (low ^ c) * _FNV_PRIME
+                    p += 1
+                if p + 1 < end and (cps[p] == _APOSTROPHE or cps[p] == _CURLY) \
+                        and table[cps[p + 1]]:
+                    c = _U64(cps[p])
+                    raw = (raw ^ c) * _FNV_PRIME
+                    if c >= 128:
+                        ascii_ = False
+                    low = (low ^ c) * _FNV_PRIME
+                    p += 1
+                    continue
+                break
+            tok_start[n] = b
+            tok_end[n] = p
+            if ascii_:
+                tok_key[n] = _fmix64(low) >> _U64(1)
+            else:
+                tok_key[n] = (_fmix64(raw) >> _U64(1)) | _NON_ASCII
+            tok_first[n] = cps[b]
+            tok_gap[n] = prev_end >= 0 and b - prev_end == 1 and (
+                cps[prev_end] == _SPACE or cps[prev_end] == _HYPHEN)
+            prev_end = p
+            n += 1
+        counts[s] = n - before
+    return n
+
+
+def tokenize_spans(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray, table: np.ndarray):
+    """Words of each span ``[starts[s], ends[s])`` of the code points ``cps`` (uint32):
+    ``(start, end, key, first, gap, offsets)``, span s owning tokens
+    ``offsets[s]:offsets[s+1]``. ``key`` names the word's matching form (see
+    :func:`token_key_reference`), ``first`` is its first code point, ``gap`` says that the
+    token before it in the span ended one space or hyphen earlier. ``table`` is
+    ``signatures.text_bytes.word_table()`` (Python's ``\\w``)."""
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    room = int(((ends - starts + 1) // 2).sum()) + 1
+    tok_start = np.empty(room, dtype=np.int64)
+    tok_end = np.empty(room, dtype=np.int64)
+    tok_key = np.empty(room, dtype=np.uint64)
+    tok_first = np.empty(room, dtype=np.uint32)
+    tok_gap = np.empty(room, dtype=np.bool_)
+    counts = np.empty(len(starts), dtype=np.int64)
+    n = _tokenize(cps, starts, ends, table, tok_start, tok_end, tok_key, tok_first, tok_gap,
+                  counts)
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return (tok_start[:n], tok_end[:n], tok_key[:n], tok_first[:n], tok_gap[:n], offsets)
+
+
+_TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*")
+_MASK = (1 << 64) - 1
+
+
+def _fmix64_py(h: int) -> int:
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _MASK
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _MASK
+    return h ^ (h >> 33)
+
+
+def token_key_reference(word: str) -> int:
+    """The key of a word: FNV-1a over its code points (ASCII letters lowered when the word is
+    all ASCII), mixed, in the low 63 bits; the top bit marks a word with non-ASCII code points
+    (hashed as written: its matching form needs Unicode normalization). Two words with one
+    key have one matching form (``text.sentences.normalize_token``)."""
+    ascii_ = word.isascii()
+    h = int(_FNV_OFFSET)
+    for ch in word.lower() if ascii_ else word:
+        h = ((h ^ ord(ch)) * int(_FNV_PRIME)) & _MASK
+    key = _fmix64_py(h) >> 1
+    return key if ascii_ else key | (1 << 63)
+
+
+def tokenize_reference(text: str, spans) -> list[list[tuple[int, int, int, int, bool]]]:
+    """Per span, ``(start, end, key, first, gap)`` of its words (plain Python, ``re``)."""
+    out = []
+    for start, end in spans:
+        toks = []
+        prev_end = None
+        for m in _TOKEN_RE.finditer(text, start, end):
+            gap = prev_end is not None and text[prev_end : m.start()] in (" ", "-")
+            toks.append((m.start(), m.end(), token_key_reference(m.group()), ord(text[m.start()]),
+                         gap))
+            prev_end = m.end()
+        out.append(toks)
+    return out
+
+
+# --- terms of a sentence ------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, inline="always")
+def _put(terms, shares, o, count, term, share):
+    for k in range(o, o + count):
+        if terms[k] == term:
+            if share > shares[k]:
+                shares[k] = share
+            return count
+    terms[o + count] = term
+    shares[o + count] = share
+    return count + 1
+
+
+@nb.njit(cache=True)
+def _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts):
+    run = np.empty(max(1, tok_term.size), dtype=np.int64)
+    for s in range(offsets.size - 1):
+        o = offsets[s]
+        count = 0
+        runlen = 0
+        prev_cap = False
+        for t in range(offsets[s], offsets[s + 1]):
+            term = tok_term[t]
+            if term < 0:  # a stop word or a single letter: ends a name
+                for k in range(runlen):
+                    count = _put(terms, shares, o, count, run[k], 1.0 / runlen)
+                runlen = 0
+                prev_cap = False
+                continue
+            cap = tok_cap[t]
+            joined = prev_cap and tok_gap[t]
+            if cap and (joined or runlen == 0):
+                run[runlen] = term
+                runlen += 1
+            else:
+                for k in range(runlen):
+                    count = _put(terms, shares, o, count, run[k], 1.0 / runlen)
+                runlen = 0
+                if cap:
+                    run[0] = term
+                    runlen = 1
+                else:
+                    count = _put(terms, shares, o, count, term, 1.0)
+            prev_cap = cap
+        for k in range(runlen):
+            count = _put(terms, shares, o, count, run[k], 1.0 / runlen)
+        # sort the span's terms by id (insertion sort: a sentence has a few dozen)
+        for x in range(o + 1, o + count):
+            tv, sv = terms[x], shares[x]
+            y = x - 1
+            while y >= o and terms[y] > tv:
+                terms[y + 1] = terms[y]
+                shares[y + 1] = shares[y]
+                y -= 1
+            terms[y + 1] = tv
+            shares[y + 1] = sv
+        counts[s] = count
+
+
+def span_terms(offsets: np.ndarray, tok_term: np.ndarray, tok_cap: np.ndarray,
+               tok_gap: np.ndarray):
+    """Each span's content terms (ids sorted) and shares, as CSR ``(terms, shares, offsets)``.
+
+    ``tok_term`` is each token's term id, or -1 for a stop word or a single letter;
+    ``tok_cap`` whether it starts with a capital. The rule of ``lexicon.sentence_terms``: a run
+    of capitalized words joined by single spaces or hyphens is one name whose words share a
+    weight of 1; other terms weigh 1; a term seen twice keeps its larger share."""
+    terms = np.empty(len(tok_term), dtype=np.int32)
+    shares = np.empty(len(tok_term), dtype=np.float64)
+    counts = np.zeros(len(offsets) - 1, dtype=np.int64)
+    _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts)
+    keep = np.repeat(offsets[:-1], counts) + (np.arange(int(counts.sum()))
+                                              - np.repeat(np.cumsum(counts) - counts, counts))
+    out_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out_offsets[1:])
+    return terms[keep], shares[keep], out_offsets
+
+
+@nb.njit(cache=True)
+def _merge_windows(first, second, offsets, terms, shares, out_offsets, out_terms, out_shares):
+    for w in range(first.size):
+        i, j = first[w], second[w]
+        p, pe = offsets[i], offsets[i + 1]
+        q, qe = offsets[j], offsets[j + 1]
+        o = out_offsets[w]
+        while p < pe or q < qe:
+            if q >= qe or (p < pe and terms[p] < terms[q]):
+                out_terms[o], out_shares[o] = terms[p], shares[p]
+                p += 1
+            elif p >= pe or terms[q] < terms[p]:
+                out_terms[o], out_shares[o] = terms[q], shares[q]
+                q += 1
+            else:
+                out_terms[o] = terms[p]
+                out_shares[o] = max(shares[p], shares[q])
+                p += 1
+                q += 1
+            o += 1
+        out_offsets[w + 1] = o
+
+
+def merge_windows(first: np.ndarray, second: np.ndarray, offsets: np.ndarray,
+                  terms: np.ndarray, shares: np.ndarray):
+    """Units ``first[w]`` and ``second[w]`` merged: the union of their terms, each with its
+    larger share. Returns CSR ``(terms, shares, offsets)``."""
+    room = int((np.diff(offsets)[first] + np.diff(offsets)[second]).sum())
+    out_terms = np.empty(room, dtype=np.int32)
+    out_shares = np.empty(room, dtype=np.float64)
+    out_offsets = np.zeros(len(first) + 1, dtype=np.int64)
+    _merge_windows(first.astype(np.int64), second.astype(np.int64), offsets, terms, shares,
+                   out_offsets, out_terms, out_shares)
+    end = out_offsets[-1]
+    return out_terms[:end], out_shares[:end], out_offsets
+
+
+@nb.njit(cache=True)
+def _document_frequencies(owners, terms, n_terms):
+    df = np.zeros(n_terms, dtype=np.int64)
+    last = np.full(n_terms, -1, dtype=np.int64)
+    for k in range(terms.size):
+        t = terms[k]
+        if last[t] != owners[k]:
+            last[t] = owners[k]
+            df[t] += 1
+    return df
+
+
+def document_frequencies(owners: np.ndarray, terms: np.ndarray, n_terms: int) -> np.ndarray:
+    """How many distinct owners each term has, ``owners`` ascending (a document's units are
+    together): ``np.bincount(np.unique(owners * n_terms + terms) % n_terms)`` in one pass."""
+    return _document_frequencies(np.ascontiguousarray(owners, dtype=np.int64),
+                                 np.ascontiguousarray(terms), n_terms)
+
+
+# --- exact sums ---------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _fsum(values, start, end, partials):
+    """CPython's ``math.fsum`` of ``values[start:end]`` (finite values): Shewchuk's partials,
+    then the sum of the partials from the top, with its half-even correction."""
+    n = 0
+    for k in range(start, end):
+        x = values[k]
+        i = 0
+        for j in range(n):
+            y = partials[j]
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            yr = hi - x
+            lo = y - yr
+            if lo != 0.0:
+                partials[i] = lo
+                i += 1
+            x = hi
+        n = i
+        if x != 0.0:
+            partials[n] = x
+            n += 1
+    hi = 0.0
+    if n > 0:
+        n -= 1
+        hi = partials[n]
+        lo = 0.0
+        while n > 0:
+            x = hi
+            n -= 1
+            y = partials[n]
+            hi = x + y
+            yr = hi - x
+            lo = y - yr
+            if lo != 0.0:
+                break
+        if n > 0 and ((lo < 0.0 and partials[n - 1] < 0.0) or (lo > 0.0 and partials[n - 1] > 0.0)):
+            y = lo * 2.0
+            x = hi + y
+            yr = x - hi
+            if y == yr:
+                hi = x
+    return hi
+
+
+@nb.njit(cache=True)
+def _fsum_rows(values, offsets, out):
+    partials = np.empty(max(1, values.size) + 1, dtype=np.float64)
+    for r in range(offsets.size - 1):
+        out[r] = _fsum(values, offsets[r], offsets[r + 1], partials)
+
+
+def fsum_rows(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``math.fsum`` of each row ``values[offsets[r]:offsets[r+1]]``."""
+    out = np.empty(len(offsets) - 1, dtype=np.float64)
+    _fsum_rows(np.ascontiguousarray(values, dtype=np.float64), offsets, out)
+    return out
+
+
+def fsum_reference(values) -> float:
+    return math.fsum(values)
+
+
+# --- candidates ---------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _shared_at_least(terms, p, pe, q, qe, need):
+    found = 0
+    while p < pe and q < qe:
+        if terms[p] < terms[q]:
+            p += 1
+        elif terms[q] < terms[p]:
+            q += 1
+        else:
+            found += 1
+            if found >= need:
+                return True
+            p += 1
+            q += 1
+    return False
+
+
+@nb.njit(cache=True)
+def _exact_candidates(unit_doc, offsets, terms, need, out):
+    n = 0
+    for i in range(unit_doc.size):
+        for j in range(i + 1, unit_doc.size):
+            if unit_doc[i] != unit_doc[j] and _shared_at_least(
+                    terms, offsets[i], offsets[i + 1], offsets[j], offsets[j + 1], need):
+                if n >= out.shape[0]:
+                    return -1
+                out[n, 0] = i
+                out[n, 1] = j
+                n += 1
+    return n
+
+
+def exact_candidates(unit_doc: np.ndarray, offsets: np.ndarray, terms: np.ndarray,
+                     need: int = 2) -> np.ndarray:
+    """Every pair ``(i, j)``, ``i < j``, of units of different documents sharing ``need``
+    terms, in order (``finder._exact_candidates`` with a sparse product)."""
+    size = max(16, len(unit_doc) * 8)
+    while True:
+        out = np.empty((size, 2), dtype=np.int64)
+        n = _exact_candidates(unit_doc, offsets, terms, need, out)
+        if n >= 0:
+            return out[:n]
+        size *= 4
+
+
+@nb.njit(cache=True)
+def _rare_keys(offsets, terms, df, keep, keys, owners):
+    n = 0
+    chosen = np.empty(keep, dtype=np.int64)
+    for u in range(offsets.size - 1):
+        # the ``keep`` rarest terms found in two documents or more, by (df, id): insertion
+        # into a short sorted list
+        m = 0
+        for k in range(offsets[u], offsets[u + 1]):
+            t = terms[k]
+            d = df[t]
+            if d < 2:
+                continue
+            if m == keep and (d > df[chosen[m - 1]] or (d == df[chosen[m - 1]]
+                                                        and t > chosen[m - 1])):
+                continue
+            pos = m if m < keep else keep - 1
+            while pos > 0 and (df[chosen[pos - 1]] > d or (df[chosen[pos - 1]] == d
+                                                           and chosen[pos - 1] > t)):
+                if pos < keep:
+                    chosen[pos] = chosen[pos - 1]
+                pos -= 1
+            chosen[pos] = t
+            if m < keep:
+                m += 1
+        ids = np.sort(chosen[:m])
+        for x in range(m):
+            for y in range(x + 1, m):
+                keys[n] = (ids[x] << 32) | ids[y]
+                owners[n] = u
+                n += 1
+    return n
+
+
+def rare_keys(offsets: np.ndarray, terms: np.ndarray, df: np.ndarray, keep: int = 5):
+    """Band keys of each unit's ``keep`` rarest terms (document frequency ``df[term]`` at least
+    2, ties by term id): one key per two of them, ``(lower id << 32) | higher id``. Returns
+    ``(keys, owners)``."""
+    room = (len(offsets) - 1) * keep * (keep - 1) // 2
+    keys = np.empty(room, dtype=np.int64)
+    owners = np.empty(room, dtype=np.int64)
+    n = _rare_keys(offsets, terms.astype(np.int64), df.astype(np.int64), keep, keys, owners)
+    return keys[:n], owners[:n]
+
+
+@nb.njit(cache=True)
+def _group_pairs(sorted_keys, sorted_owners, n_owners, max_group, out, count_only):
+    n = 0
+    start = 0
+    size_all = sorted_keys.size
+    while start < size_all:
+        end = start + 1
+        while end < size_all and sorted_keys[end] == sorted_keys[start]:
+            end += 1
+        size = end - start
+        if 1 < size <= max_group:
+            for x in range(start, end):
+                for y in range(x + 1, end):
+                    a, b = sorted_owners[x], sorted_owners[y]
+                    if a == b:
+                        continue
+                    if not count_only:
+                        out[n] = min(a, b) * n_owners + max(a, b)
+                    n += 1
+        start = end
+    return n
+
+
+def group_pairs(keys: np.ndarray, owners: np.ndarray, n_owners: int,
+                max_group: int) -> np.ndarray:
+    """``similarity.candidates.colliding_pairs(keys, owners, n_owners, max_group)``: sorted
+    unique ``(i, j)`` rows, ``i < j``, of owners sharing a key held by at most ``max_group``."""
+    if len(keys) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sk, so = keys[order], owners[order]
+    n = _group_pairs(sk, so, n_owners, max_group, np.empty(0, dtype=np.int64), True)
+    codes = np.empty(n, dtype=np.int64)
+    _group_pairs(sk, so, n_owners, max_group, codes, False)
+    codes = np.sort(codes)
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+    return np.stack([codes // n_owners, codes % n_owners], axis=1)
+
+
+# --- scores -------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _verify(pairs, unit_doc, doc_rank, offsets, terms, weighted, totals, is_number,
+            threshold, min_shared, penalty, need_shared, out_a, out_b, out_score, out_shared):
+    mins = np.empty(max(1, terms.size), dtype=np.float64)
+    partials = np.empty(max(1, terms.size) + 1, dtype=np.float64)
+    n = 0
+    for k in range(pairs.shape[0]):
+        a, b = pairs[k, 0], pairs[k, 1]
+        if doc_rank[unit_doc[a]] > doc_rank[unit_doc[b]]:
+            a, b = b, a
+        # the shared weight is at most the lighter side's total: when that cannot reach
+        # min_shared or the threshold, nothing the merge finds can
+        total = totals[a] + totals[b]
+        light = min(totals[a], totals[b])
+        if light < min_shared or (total != 0.0 and 2 * light / total < threshold):
+            continue
+        p, pe = offsets[a], offsets[a + 1]
+        q, qe = offsets[b], offsets[b + 1]
+        m = 0
+        rough = 0.0
+        na = nb_ = both = 0
+        while p < pe or q < qe:
+            if q >= qe or (p < pe and terms[p] < terms[q]):
+                na += is_number[terms[p]]
+                p += 1
+            elif p >= pe or terms[q] < terms[p]:
+                nb_ += is_number[terms[q]]
+                q += 1
+            else:
+                v = min(weighted[p], weighted[q])
+                mins[m] = v
+                m += 1
+                rough += v
+                if is_number[terms[p]]:
+                    na += 1
+                    nb_ += 1
+                    both += 1
+                p += 1
+                q += 1
+        if m < need_shared:
+            continue
+        rough *= ROUNDING
+        if rough < min_shared or (total != 0.0 and 2 * rough / total < threshold):
+            continue
+        shared = _fsum(mins, 0, m, partials)
+        score = 2 * shared / total if total != 0.0 else 0.0
+        if na > 0 and nb_ > 0 and not (na == both and nb_ == both):
+            union = na + nb_ - both
+            score -= penalty * (union - both) / union
+        score = max(0.0, score)
+        if score >= threshold and shared >= min_shared:
+            out_a[n] = a
+            out_b[n] = b
+            out_score[n] = score
+            out_shared[n] = shared
+            n += 1
+    return n
+
+
+def verify_pairs(pairs: np.ndarray, unit_doc: np.ndarray, doc_rank: np.ndarray,
+                 offsets: np.ndarray, terms: np.ndarray, weighted: np.ndarray,
+                 totals: np.ndarray, is_number: np.ndarray, threshold: float,
+                 min_shared: float, penalty: float, need_shared: int = 0):
+    """The candidates that match: ``(a, b, score, shared)`` arrays, ``a`` the unit of the
+    document with the lower ``doc_rank`` (the lower id). The rule of ``finder._verify`` and
+    ``finder.sentence_score``: weighted Dice overlap less ``penalty`` times the share of numbers
+    that differ, at least ``threshold``, with a shared weight of at least ``min_shared``;
+    ``need_shared`` terms in common at least."""
+    k = len(pairs)
+    out_a = np.empty(k, dtype=np.int64)
+    out_b = np.empty(k, dtype=np.int64)
+    out_score = np.empty(k, dtype=np.float64)
+    out_shared = np.empty(k, dtype=np.float64)
+    n = _verify(np.ascontiguousarray(pairs, dtype=np.int64), unit_doc, doc_rank, offsets,
+                terms, weighted, totals, is_number, float(threshold), float(min_shared),
+                float(penalty), need_shared, out_a, out_b, out_score, out_shared)
+    return out_a[:n], out_b[:n], out_score[:n], out_shared[:n]
+
+
+# --- the compile cache --------------------------------------------------------------------------
+
+_KERNELS = (_tokenize, _span_terms, _merge_windows, _fsum_rows, _exact_candidates, _rare_keys,
+            _group_pairs, _verify, _document_frequencies)
+
+
+def kernels_cached() -> bool:
+    """Whether every passage kernel is compiled in this process or has a compiled version in
+    numba's on-disk cache (else its first use compiles it: a few seconds)."""
+    for kernel in _KERNELS:
+        if kernel.signatures:
+            continue
+        if not kernel._cache._cache_file._load_index():  # numba's index of cached versions
+            return False
+    return True
