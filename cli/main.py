@@ -102,7 +102,8 @@ def _read(console: Console, inputs: Inputs) -> Corpus:
 def _kernels(console: Console, road: str | None, engine: str = "numba",
              passages: bool = False) -> None:
     """Compile the kernels of ``road`` (scan, dedup, index) ahead of their first use, saying
-    so, when they are not cached yet (once per machine, ~10 s), so no command stalls silently.
+    so, when they are not cached yet (once per machine, 15-25 s of CPU), so no command stalls
+    silently.
     The passage kernels compile at their first use, after the same note."""
     from provenance.passages.kernel import kernels_cached as passage_kernels_cached
 
@@ -134,9 +135,16 @@ def _on_spark(console: Console, command: str, inputs: Inputs, output: str | None
     parquet = all(str(p).endswith(".parquet") for p in inputs.paths)
     console.note(f"running {command} on Spark ({master or 'the default master'}); results "
                  f"under {output}/")
-    summary = run(list(inputs.paths), output, master=master, output_format=spark_format,
-                  input_format="parquet" if parquet else "jsonl", text_field=inputs.text_field,
-                  max_bytes=inputs.max_bytes, **options)
+    try:
+        summary = run(list(inputs.paths), output, master=master, output_format=spark_format,
+                      input_format="parquet" if parquet else "jsonl",
+                      text_field=inputs.text_field, max_bytes=inputs.max_bytes, **options)
+    except (ProvenanceError, click.ClickException):
+        raise
+    except Exception as exc:  # a failed Spark job: one line, not a JVM stack trace
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise click.ClickException(f"the Spark job failed ({type(exc).__name__}: {first}); "
+                                   "see the Spark log above") from exc
     click.echo(render_json.line(summary), nl=False)
 
 
