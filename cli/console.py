@@ -120,6 +120,12 @@ class Console:
         self.close()
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 class OutputTarget:
     """Where a command writes one result: a file (written atomically) or standard output.
 
@@ -186,8 +192,13 @@ class OutputTarget:
         fd, temp = tempfile.mkstemp(prefix=".provenance-", suffix=suffix,
                                     dir=os.path.dirname(os.path.abspath(self.path)))
         os.close(fd)
+        # mkstemp makes the file private (0600): give it the mode a plain open would, or the
+        # mode of the file it replaces
+        mode = (os.stat(self.path).st_mode & 0o7777 if os.path.exists(self.path)
+                else 0o666 & ~_umask())
         try:
-            self._guard(lambda: (produce(temp), os.replace(temp, self.path)))
+            self._guard(lambda: (produce(temp), os.chmod(temp, mode),
+                                 os.replace(temp, self.path)))
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)

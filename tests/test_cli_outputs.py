@@ -215,3 +215,18 @@ def test_the_first_compile_is_announced_and_never_repeated(seeds_dir, tmp_path):
     assert "compiling the kernels once" in first.stderr
     second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0 and "compiling" not in second.stderr
+
+
+def test_outputs_get_the_usual_file_mode(run, seeds_dir, tmp_path):
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "scan.json"
+        assert run("scan", seeds_dir, "-f", "json", "-o", fresh, "-q").exit_code == 0
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "kept.json"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        assert run("scan", seeds_dir, "-f", "json", "-o", kept, "-q").exit_code == 0
+        assert kept.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
