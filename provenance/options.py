@@ -15,7 +15,7 @@ sentences match (``PassageOptions``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from provenance.errors import ConfigError
 
@@ -28,6 +28,7 @@ __all__ = [
     "PassageOptions",
     "ScanConfig",
     "ScanOptions",
+    "TemplateOptions",
     "check_engine",
     "parse_shingle",
 ]
@@ -253,3 +254,36 @@ class IndexOptions:
         if self.minhash.shingle_kind != "word":
             raise ConfigError(f"shingle {self.minhash.shingle!r}: an index signs word shingles; "
                               "use 'word:N'")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateOptions:
+    """``min_documents``: documents (near-duplicate groups counting once) that must use a shape
+    for it to be a template; ``min_variants``: different fillings of the shape they must give
+    (one sentence copied everywhere is not a template); ``min_frame``: frame words (not
+    slots) a shape needs, so "N said." is never a template; ``max_line_tokens`` and
+    ``min_slot_share``: a template line built from recurring pieces (see
+    ``text.templates.Templates.is_template``) has at most this many shape tokens, at least
+    this share of them slots; ``site_min_pages`` and ``site_max_words``: a line of at most this
+    many words seen verbatim on at least this many pages of one site is that site's
+    boilerplate."""
+
+    min_documents: int = 5
+    min_variants: int = 3
+    min_frame: int = 2
+    max_line_tokens: int = 16
+    min_slot_share: float = 0.2
+    site_min_pages: int = 3
+    site_max_words: int = 12
+
+    def __post_init__(self) -> None:
+        _whole("template option min_documents", self.min_documents, 2, None, 5)
+        _whole("template option min_variants", self.min_variants, 2, None, 3)
+        _whole("template option min_frame", self.min_frame, 1, None, 2)
+        _whole("template option max_line_tokens", self.max_line_tokens, 1, None, 16)
+        _share("template option min_slot_share", self.min_slot_share, 0.2, zero=True)
+        _whole("template option site_min_pages", self.site_min_pages, 2, None, 3)
+        _whole("template option site_max_words", self.site_max_words, 1, None, 12)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from provenance.errors import ConfigError
+from provenance.options import TemplateOptions
 from provenance.text.lexicon import stem
 from provenance.text.sentences import Sentence
 
@@ -49,45 +49,6 @@ NUMBER_WORDS = frozenset(
 )
 """English number words, masked like figures ("six cts" and "35 cts" have one shape)."""
 _NUMBER_STEMS = frozenset(stem(w) for w in NUMBER_WORDS) | NUMBER_WORDS
-
-
-@dataclass(frozen=True)
-class TemplateOptions:
-    """``min_documents``: documents (near-duplicate groups counting once) that must use a shape
-    for it to be a template; ``min_variants``: different fillings of the shape they must give
-    (one sentence copied everywhere is not a template); ``min_frame``: frame words (not
-    slots) a shape needs, so "N said." is never a template; ``max_line_tokens`` and
-    ``min_slot_share``: a template line built from recurring pieces (see
-    :meth:`Templates.is_template`) has at most this many shape tokens, at least this share of
-    them slots; ``site_min_pages`` and
-    ``site_max_words``: a line of at most this many words seen verbatim on at least this many
-    pages of one site is that site's boilerplate."""
-
-    min_documents: int = 5
-    min_variants: int = 3
-    min_frame: int = 2
-    max_line_tokens: int = 16
-    min_slot_share: float = 0.2
-    site_min_pages: int = 3
-    site_max_words: int = 12
-
-    def __post_init__(self) -> None:
-        for name, low in (("min_documents", 2), ("min_variants", 2), ("min_frame", 1),
-                          ("max_line_tokens", 1),
-                          ("site_min_pages", 2), ("site_max_words", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(f"template option {name}={value!r} must be a whole number "
-                                  f">= {low}; try the default {getattr(TemplateOptions, name)}")
-        if not 0.0 <= self.min_slot_share <= 1.0:
-            raise ConfigError(f"template option min_slot_share={self.min_slot_share!r} must be "
-                              "between 0 and 1; try the default 0.2")
-
-    def to_dict(self) -> dict:
-        return {"min_documents": self.min_documents, "min_variants": self.min_variants,
-                "min_frame": self.min_frame, "max_line_tokens": self.max_line_tokens,
-                "min_slot_share": self.min_slot_share, "site_min_pages": self.site_min_pages,
-                "site_max_words": self.site_max_words}
 
 
 @dataclass(frozen=True, slots=True)
