@@ -30,7 +30,6 @@ Writes benchmarks/results/noise.json with machine and versions.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import random
@@ -42,6 +41,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmarks._clough import answers_with_sources
 from benchmarks._results import RESULTS, write
 from provenance import Document, PassageOptions, align, analyze, read
 from provenance.index import Index
@@ -177,15 +177,8 @@ def credits(data: Path) -> dict:
 
 
 def clough(data: Path) -> dict:
-    folder = data / "clough_stevenson_ab"
-    info = list(csv.DictReader(open(folder / "file_information.csv", encoding="utf-8")))
-    docs = {d.id: d for d in read(folder / "corpus-20090418").documents}
     rows = []
-    for row in info:
-        if row["category"] == "orig":
-            continue
-        answer = docs[row["file"].removesuffix(".txt")]
-        source = docs[row["source_file"].removesuffix(".txt")]
+    for row, answer, source in answers_with_sources(data):
         found = align(answer, source)
         rows.append((row["file"], row["category"], len(found),
                      max((p.score for p in found), default=0.0)))

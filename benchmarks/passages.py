@@ -23,7 +23,6 @@ Writes benchmarks/results/passages.json with machine and versions.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import resource
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmarks._clough import answers_with_sources
 from benchmarks._results import RESULTS, write
 from provenance import Document, PassageOptions, align, find_passages, read
 from provenance.text.lexicon import content_terms
@@ -159,15 +159,8 @@ def msrp(data: Path) -> dict:
 
 
 def clough(data: Path) -> dict:
-    folder = data / "clough_stevenson_ab"
-    info = list(csv.DictReader(open(folder / "file_information.csv", encoding="utf-8")))
-    docs = {d.id: d for d in read(folder / "corpus-20090418").documents}
     rows = []
-    for row in info:
-        if row["category"] == "orig":
-            continue
-        answer = docs[row["file"].removesuffix(".txt")]
-        source = docs[row["source_file"].removesuffix(".txt")]
+    for row, answer, source in answers_with_sources(data):
         found = align(answer, source)
         covered = set()
         for p in found:

@@ -23,7 +23,6 @@ story run 3,000 times.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import random
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmarks._clough import file_information
 from benchmarks._results import RESULTS, write
 from provenance import Document, ScanConfig, analyze, read
 from provenance.trace import build_families
@@ -92,10 +92,8 @@ def _direction(families, source: str, doc: str) -> str:
 
 
 def clough(data: Path) -> dict:
-    folder = data / "clough_stevenson_ab"
-    info = {r["file"].removesuffix(".txt"): r for r in
-            csv.DictReader(open(folder / "file_information.csv", encoding="utf-8"))}
-    analysis = analyze(read(folder / "corpus-20090418"), ScanConfig())
+    info = file_information(data)
+    analysis = analyze(read(data / "clough_stevenson_ab" / "corpus-20090418"), ScanConfig())
     assert not any(i.published for i in analysis.dates.values()), "Clough has no dates"
     docs = {d.id: d for d in analysis.documents}
     families = analysis.families
