@@ -46,29 +46,27 @@ class Console:
                         where: str = "under 'skipped' in --format json") -> None:
         """The skipped inputs with their reasons, and the files decoded from a legacy
         encoding (the first :data:`SHOWN` of each; the rest counted)."""
-        skipped = list(skipped)
-        if skipped:
-            self.note(f"skipped {len(skipped)} inputs:")
-            for s in skipped[:SHOWN]:
-                self.note(f"  {s.path}: {s.reason}")
-            if len(skipped) > SHOWN:
-                self.note(f"  ... and {len(skipped) - SHOWN} more (all are listed {where})")
-        documents = list(documents)
-        noted = [d for d in documents if d.notes]
-        if noted:
-            self.note(f"note: the reader repaired or decided {len(noted)} documents on its own:")
-            for d in noted[:SHOWN]:
-                self.note(f"  {d.id}: {'; '.join(d.notes)}")
-            if len(noted) > SHOWN:
-                self.note(f"  ... and {len(noted) - SHOWN} more ('notes' in --format json)")
-        legacy = [d for d in documents if d.encoding not in (None, "utf-8", "utf-8-sig")]
-        if legacy:
-            self.note(f"note: {len(legacy)} files were not UTF-8 and were decoded as detected "
-                      "(check them, or save them as UTF-8):")
-            for d in legacy[:SHOWN]:
-                self.note(f"  {d.path}: {d.encoding}")
-            if len(legacy) > SHOWN:
-                self.note(f"  ... and {len(legacy) - SHOWN} more ('encoding' in --format json)")
+        skipped, documents = list(skipped), list(documents)
+        self._listed(f"skipped {len(skipped)} inputs:", [f"{s.path}: {s.reason}" for s in skipped],
+                     f"all are listed {where}")
+        noted = [f"{d.id}: {'; '.join(d.notes)}" for d in documents if d.notes]
+        self._listed(f"note: the reader repaired or decided {len(noted)} documents on its own:",
+                     noted, "'notes' in --format json")
+        legacy = [f"{d.path}: {d.encoding}" for d in documents
+                  if d.encoding not in (None, "utf-8", "utf-8-sig")]
+        self._listed(f"note: {len(legacy)} files were not UTF-8 and were decoded as detected "
+                     "(check them, or save them as UTF-8):", legacy, "'encoding' in --format json")
+
+    def _listed(self, title: str, lines: list[str], where: str) -> None:
+        """``title`` and the first :data:`SHOWN` of ``lines``, the rest counted; nothing when
+        there are no lines."""
+        if not lines:
+            return
+        self.note(title)
+        for line in lines[:SHOWN]:
+            self.note(f"  {line}")
+        if len(lines) > SHOWN:
+            self.note(f"  ... and {len(lines) - SHOWN} more ({where})")
 
     # --- progress ----------------------------------------------------------------------------
 
