@@ -10,7 +10,7 @@ import random
 
 from provenance import Document
 
-__all__ = ["edit_words", "random_text", "sentence_article", "stories_with_copies",
+__all__ = ["credits_in", "edit_words", "random_text", "sentence_article", "stories_with_copies",
            "synthetic_articles", "vocabulary"]
 
 
@@ -77,3 +77,10 @@ def stories_with_copies(n_stories: int = 30, copies: int = 3, words: int = 120,
             docs.append(Document(f"s{s:02d}-{c}", " ".join(edited)))
     rng.shuffle(docs)
     return docs
+
+
+def credits_in(text: str, outlet: str | None = None) -> list[tuple[str, str, str]]:
+    """``(source, kind, cue)`` of every attribution the library finds in ``text``."""
+    from provenance.trace.attribution import attributions
+
+    return [(a.source, a.kind, a.cue) for a in attributions(Document("d", text, outlet=outlet))]

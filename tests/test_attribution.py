@@ -9,10 +9,7 @@ from provenance.passages.finder import Passage
 from provenance.trace.attribution import attributions, source_kind
 from provenance.trace.dates import date_info
 from provenance.trace.graph import build_edges
-
-
-def found(text: str) -> list[tuple[str, str, str]]:
-    return [(a.source, a.kind, a.cue) for a in attributions(Document("d", text))]
+from tests.builders import credits_in
 
 
 @pytest.mark.parametrize(("sentence", "expected"), [
@@ -30,18 +27,18 @@ def found(text: str) -> list[tuple[str, str, str]]:
      ("Le Soir", "outlet", "newspaper")),
 ])
 def test_outlet_forms(sentence, expected):
-    assert expected in found(sentence)
+    assert expected in credits_in(sentence)
 
 
 def test_an_organization_speaking_for_itself_is_a_statement():
-    assert found("Acme Corp said profits rose 5 pct in 1986.") == [
+    assert credits_in("Acme Corp said profits rose 5 pct in 1986.") == [
         ("Acme Corp", "statement", "said")]
-    assert found("NATO said Beijing sending lethal aid would be a mistake.") == [
+    assert credits_in("NATO said Beijing sending lethal aid would be a mistake.") == [
         ("NATO", "statement", "said")]
     # credited for content, it is still an organization
     assert ("the Ministry of Defence", "organization", "according to") in [
         (s.replace("The ", "the "), k, c) for s, k, c in
-        found("Russia lost 200 tanks, according to the Ministry of Defence.")]
+        credits_in("Russia lost 200 tanks, according to the Ministry of Defence.")]
 
 
 def test_companies_are_not_outlets():
@@ -51,7 +48,7 @@ def test_companies_are_not_outlets():
     assert source_kind("Daily Express") == "outlet"
     assert source_kind("The Sun") == "outlet"
     assert source_kind("Evening Standard") == "outlet"
-    assert found("American Express said card spending rose.") == [
+    assert credits_in("American Express said card spending rose.") == [
         ("American Express", "statement", "said")]
 
 
@@ -103,10 +100,11 @@ def test_a_10000_word_attribution_sentence_is_read_in_bounded_time(text):
 
 def test_audiences_and_quotations_are_not_credits():
     assert not any(k in ("outlet", "organization") for _, k, _ in
-                   found("Acme Inc told the Securities and Exchange Commission it holds 5 pct."))
+                   credits_in("Acme Inc told the Securities and Exchange Commission it holds "
+                              "5 pct."))
     assert not any(s == "President Ronald Reagan" and k == "outlet" for s, k, _ in
-                   found("President Ronald Reagan's \"trade bill\" was debated."))
-    assert ("MCI", "statement", "reported") in found("MCI reported a 448 mln dlr loss.")
+                   credits_in("President Ronald Reagan's \"trade bill\" was debated."))
+    assert ("MCI", "statement", "reported") in credits_in("MCI reported a 448 mln dlr loss.")
 
 
 def test_offices_agencies_and_clauses_are_not_outlets():
@@ -114,5 +112,5 @@ def test_offices_agencies_and_clauses_are_not_outlets():
     assert source_kind("University of Missouri Agricultural Economist Glenn Grimes") != "outlet"
     assert source_kind("The Economist") == "outlet"
     assert source_kind("New China News Agency") == "outlet"
-    assert not any(s == "The Soviet Union" for s, _, _ in found(
+    assert not any(s == "The Soviet Union" for s, _, _ in credits_in(
         "He told the newspaper the Soviet Union lacked adequate repair facilities."))

@@ -13,11 +13,7 @@ from provenance.trace.attribution import attributions, source_kind
 from provenance.trace.dates import date_info, parse_date
 from provenance.trace.direction import details
 from provenance.trace.graph import build_edges, to_dot, to_graphml
-
-
-def found(text: str, outlet: str | None = None) -> list[tuple[str, str, str]]:
-    doc = Document("d", text, outlet=outlet)
-    return [(a.source, a.kind, a.cue) for a in attributions(doc)]
+from tests.builders import credits_in
 
 
 @pytest.mark.parametrize(("sentence", "expected"), [
@@ -37,28 +33,29 @@ def found(text: str, outlet: str | None = None) -> list[tuple[str, str, str]]:
      ("U.S. Secretary of State Antony Blinken", "person", "said")),
 ])
 def test_attributions_on_real_sentences(sentence, expected):
-    assert expected in found(sentence)
+    assert expected in credits_in(sentence)
 
 
 def test_not_attributions():
-    assert found("He said the talks would go on. Officials said nothing.") == []
-    assert found("Stoltenberg told reporters in Brussels.") == []
-    assert found("The claim spread, according to Hungarian media.") == []
-    assert found("Stoltenberg on Tuesday warned China.") == []
+    assert credits_in("He said the talks would go on. Officials said nothing.") == []
+    assert credits_in("Stoltenberg told reporters in Brussels.") == []
+    assert credits_in("The claim spread, according to Hungarian media.") == []
+    assert credits_in("Stoltenberg on Tuesday warned China.") == []
     # bylines and photo credits are boilerplate, not attributions of content
-    assert found("By Dénes Albert\n(AP Photo/Alastair Grant)\nFILE - Reuters reported it.") == []
+    assert credits_in("By Dénes Albert\n(AP Photo/Alastair Grant)\nFILE - Reuters reported "
+                      "it.") == []
     # an article does not attribute to itself
-    assert found("Politico reported on Monday that talks stalled.", outlet="Politico") == []
+    assert credits_in("Politico reported on Monday that talks stalled.", outlet="Politico") == []
 
 
 def test_people_holding_an_office_and_passive_reports():
-    assert found("The head of NATO warned China on Monday.") == [
+    assert credits_in("The head of NATO warned China on Monday.") == [
         ("head of NATO", "person", "said")]
-    assert found("A spokesman for the Kremlin said talks stalled.") == [
+    assert credits_in("A spokesman for the Kremlin said talks stalled.") == [
         ("spokesman for the Kremlin", "person", "said")]
     # passive "reported by", and a name used as a modifier, are not sources
-    assert found("Visits reported by the Google toolbar also count.") == []
-    assert found("The claim was reported by Reuters.") == [("Reuters", "outlet", "report by")]
+    assert credits_in("Visits reported by the Google toolbar also count.") == []
+    assert credits_in("The claim was reported by Reuters.") == [("Reuters", "outlet", "report by")]
 
 
 def test_source_kinds():
