@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from provenance.documents import Document, Skipped
+from provenance.read.files import SUFFIXES
 
 __all__ = ["Console", "OutputTarget", "SHOWN"]
 
@@ -154,7 +155,9 @@ class OutputTarget:
             if given == "-":
                 continue
             source = Path(given).resolve()
-            if source == resolved:
+            read_here = (source.is_dir() and target.is_file() and source in resolved.parents
+                         and resolved.name.lower().endswith(SUFFIXES))
+            if source == resolved or read_here:
                 raise click.UsageError(f"{option} {self.path}: is one of the inputs; writing it "
                                        "would overwrite an article; choose another path")
 

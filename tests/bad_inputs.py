@@ -209,7 +209,7 @@ CATALOGUE: tuple[Case, ...] = (
          f"{_C}::test_nan_and_out_of_range_options_are_usage_errors"),
     Case("cli", "-o - (standard output)", "written to standard output, no file named -",
          f"{_C}::test_dash_output_is_standard_output"),
-    Case("cli", "-o names one of the inputs",
+    Case("cli", "-o names one of the inputs (given itself, or an article in an input folder)",
          "usage error before any work; the article is untouched",
          f"{_C}::test_an_output_that_is_an_input_is_refused"),
     Case("cli", "-o in a missing or unwritable folder",

@@ -65,6 +65,12 @@ def test_an_output_that_is_an_input_is_refused(run, tmp_path):
     assert result.exit_code == 2
     assert "is one of the inputs" in result.output
     assert article.read_bytes() == before
+    # named only through its folder, the article is an input all the same
+    result = run("scan", tmp_path, "-o", article)
+    assert result.exit_code == 2 and "is one of the inputs" in result.output
+    assert article.read_bytes() == before
+    # a new file in the folder overwrites nothing
+    assert run("scan", tmp_path, "-o", tmp_path / "out.json", "-q").exit_code == 0
 
 
 def test_unwritable_output_fails_before_the_work(run, seeds_dir, tmp_path, monkeypatch):
