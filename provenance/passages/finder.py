@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -170,7 +170,9 @@ def align(
     many sentences of the two documents use them, so the story's topic words ("China",
     "Russia") count less than the words of one claim ("assault rifles"). With ``templates``
     learned from a corpus (:func:`provenance.text.templates.learn_templates`), template matches
-    make no passage unless ``whole_copy`` says the two documents are one story re-issued.
+    make no passage unless ``whole_copy`` says the two documents are one story re-issued;
+    between such whole copies every run of matches is a passage, whatever its score (the
+    ``options.decision`` is for texts that are not copies).
     """
     options = options or PassageOptions()
     if weights is None:
@@ -240,7 +242,8 @@ def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Documen
     matches = _by_pair(road, ua, ub, score, shared).get((0, 1), [])
     if templates is not None and not whole_copy:
         matches = [m for m in matches if not _template_match(m, templates, options)]
-    return _passages(_LazyQuotes(doc_a, []), _LazyQuotes(doc_b, []), matches, options)
+    return _passages(_LazyQuotes(doc_a, []), _LazyQuotes(doc_b, []), matches,
+                     _whole(options) if whole_copy else options)
 
 
 def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
@@ -257,7 +260,7 @@ def _align(pa: _Prepared, doc_b: Document, options: PassageOptions,
                 matches.extend(_verify(ua, ub, options))
     if templates is not None and not whole_copy:
         matches = [m for m in matches if not _template_match(m, templates, options)]
-    return _passages(pa, pb, matches, options)
+    return _passages(pa, pb, matches, _whole(options) if whole_copy else options)
 
 
 def find_passages(
@@ -279,6 +282,10 @@ def find_passages(
     evidence: it makes no passage -- except between two documents listed in ``whole_copies``
     (id pairs of stories re-issued whole, Jaccard >= 0.8), which are one story copied. The
     passages those matches would have made are appended to ``set_aside`` when it is given.
+    A whole copy is a copy however formulaic: its matches are not dropped as loose template
+    matches, its runs need not reach ``options.decision``, and a pair the corpus-wide
+    candidate search passed over (every sentence common to hundreds of documents, as in
+    dividend notices) is aligned on its own (:class:`Aligner`, ``whole_copy=True``).
 
     ``engine="numba"`` (and ``"auto"``) prepares, weighs, pairs and scores the units in
     compiled kernels over arrays (:mod:`provenance.passages.prepare`); ``"python"`` is the
@@ -317,7 +324,33 @@ def _find_passages(documents, options, sentences_by_doc, report, engine, templat
     else:
         by_pair = _scored_matches(documents, sentences_by_doc, options, report, templates)
         prepared = _PreparedByDoc(documents)
-    return _decide(documents, prepared, by_pair, options, templates, whole_copies, set_aside)
+    whole_copies = {frozenset(p) for p in whole_copies}
+    found = _decide(documents, prepared, by_pair, options, templates, whole_copies, set_aside)
+    return _with_whole_copies(documents, found, options, templates, whole_copies, engine)
+
+
+def _with_whole_copies(documents, found: list[Passage], options: PassageOptions, templates,
+                       whole: set[frozenset[str]], engine: str) -> list[Passage]:
+    """``found`` and the passages of each whole copy left without any: its sentences are
+    common to so many documents that their candidate keys were dropped as too common
+    (Reuters' dividend notices "Qtly div 10 cts vs 10 cts prior / Pay April 30 / Record April
+    21", re-issued 24 minutes later)."""
+    have = {frozenset((p.a, p.b)) for p in found}
+    by_id = {d.id: d for d in documents}
+    extra = []
+    for pair in sorted(whole - have, key=sorted):
+        a, b = sorted(pair)
+        if a != b and a in by_id and b in by_id:
+            extra += Aligner(by_id[a], options, templates=templates, engine=engine)(
+                by_id[b], whole_copy=True)
+    return sorted(found + extra, key=lambda p: (p.a, p.b, p.a_start, p.b_start)) if extra \
+        else found
+
+
+def _whole(options: PassageOptions) -> PassageOptions:
+    """The options for a whole copy (Jaccard >= 0.8): every run is a passage, whatever its
+    score -- a re-issue of a whole story is still a copy."""
+    return replace(options, decision=0.0)
 
 
 def _check_engine(engine: str) -> None:
@@ -331,14 +364,16 @@ def _decide(documents: Sequence[Document], prepared, by_pair: dict, options: Pas
             set_aside: list[Passage] | None = None) -> list[Passage]:
     """Scores -> passages: the decision rules over the matches of each pair of documents
     (``by_pair[(doc_a, doc_b)]`` lists ``(score, shared, unit_a, unit_b)``)."""
-    by_pair = _drop_templates(by_pair, options)
+    whole = {frozenset(p) for p in whole_copies}
+    by_pair = _drop_templates(by_pair, options, whole, documents)
     aside: dict[tuple[int, int], list] = {}
     if templates is not None:
-        whole = {frozenset(p) for p in whole_copies}
         by_pair, aside = _set_aside(by_pair, templates, whole, documents, options)
     out: list[Passage] = []
     for (da, db), matches in by_pair.items():
-        out.extend(_passages(prepared[da], prepared[db], matches, options))
+        copy = whole and frozenset((documents[da].id, documents[db].id)) in whole
+        out.extend(_passages(prepared[da], prepared[db], matches,
+                             _whole(options) if copy else options))
     if set_aside is not None:
         for (da, db), matches in sorted(aside.items()):
             set_aside.extend(_passages(prepared[da], prepared[db], matches, options))
@@ -558,14 +593,15 @@ def _verify(ua: _Unit, ub: _Unit, options: PassageOptions) -> list[tuple]:
     return []
 
 
-def _drop_templates(by_pair: dict, options: PassageOptions) -> dict:
+def _drop_templates(by_pair: dict, options: PassageOptions,
+                    whole: set[frozenset[str]] = frozenset(), documents=()) -> dict:
     """Drop loose matches of template sentences.
 
     A sentence that loosely matches sentences in more than ``options.template_docs`` other
     documents is a formula of the genre ("Qtly div five cts vs five cts", "raised its prime
     rate to 7-3/4 pct"), not evidence that one text repeats another: its matches below
     ``options.near_verbatim`` are dropped. Close copies of it (wire copy run by many outlets)
-    are kept.
+    are kept, and so are all matches of a whole copy (``whole``: id pairs).
     """
     partners: dict[tuple[int, int], set[int]] = {}
     for matches in by_pair.values():
@@ -577,6 +613,9 @@ def _drop_templates(by_pair: dict, options: PassageOptions) -> dict:
         return by_pair
     kept = {}
     for key, matches in by_pair.items():
+        if whole and frozenset((documents[key[0]].id, documents[key[1]].id)) in whole:
+            kept[key] = matches
+            continue
         rest = [m for m in matches if m[0] >= options.near_verbatim
                 or ((m[2].doc, m[2].first) not in templates
                     and (m[3].doc, m[3].first) not in templates)]

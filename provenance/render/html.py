@@ -354,13 +354,16 @@ def report_data(analysis: Analysis, by: str = "document", max_edges: int = 300, 
         cell[3] += 1
 
     # The page lists the most similar pairs and, as many again, the pairs with the most
-    # passages (near-duplicates often have none: they are one story, not a repeated passage).
+    # passages (near-duplicates may have one passage only: one story, not repeated passages);
+    # a pair that is both leaves its place to the next most similar one.
     # A cell names its most similar pair when that pair is on the page (-1: in the JSON).
     half = limits.pairs // 2
     by_passages = sorted((k for k, p in enumerate(pairs) if p["passages"]),
                          key=lambda k: (-len(pairs[k]["passages"]), k))
-    shown_pairs = sorted(set(range(min(len(pairs), limits.pairs - min(half, len(by_passages)))))
-                         | set(by_passages[:half]))
+    shown = set(range(min(len(pairs), limits.pairs - min(half, len(by_passages)))))
+    shown |= set([k for k in by_passages if k not in shown][:half])
+    shown |= set([k for k in range(len(pairs)) if k not in shown][:limits.pairs - len(shown)])
+    shown_pairs = sorted(shown)
     renumber = {k: n for n, k in enumerate(shown_pairs)}
     for c in cells.values():
         c[4] = renumber.get(c[4], -1)
