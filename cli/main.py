@@ -589,11 +589,19 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
     emit = (lambda text: click.echo(text, nl=False)) if target.path is None else lines.append
     with _existing(location) as ix:
         for doc in _documents(console, inputs):
-            found = ix.query(doc, threshold=threshold, k=k, passages=passages)
+            if passages:
+                answer = ix.query_families(doc, threshold=threshold, k=k)
+                found, joined = answer.matches, answer.families
+            else:
+                found, joined = ix.query(doc, threshold=threshold, k=k, passages=False), None
             if fmt == "json":
                 emit(render_json.line({"query": doc.id,
-                                       "matches": [m.to_dict() for m in found]}))
+                                       "matches": [m.to_dict() for m in found],
+                                       "families": None if joined is None else
+                                       [j.to_dict() for j in joined]}))
                 continue
+            if joined is not None:
+                emit(_joined_lines(doc.id, joined))
             emit(f"{doc.id}: {len(found)} matches\n" if found else f"{doc.id}: no matches\n")
             for m in found:
                 emit(f"  {m.id}  similarity {m.similarity:.3f}  {len(m.passages)} passages"
@@ -602,6 +610,29 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
                     emit(f"    {p.kind}: {' '.join(p.b_text.split())[:110]}\n")
     if target.path is not None:
         target.write("".join(lines), console)
+
+
+def _joined_lines(query: str, joined) -> str:
+    """The families a query joins, for the table output: key, stored count, first stored
+    member, origin, the query's parent."""
+    if not joined:
+        return f"{query}: joins no stored family\n"
+    out = []
+    for j in joined:
+        first = j.first
+        when = f" ({first.published})" if first.published else " (undated)"
+        n = len(j.stored)
+        out.append(f"{query}: joins family {j.key} ({n} stored document{'s' * (n != 1)}, first "
+                   f"{first.doc}{when}) with its text [{j.member.start}:{j.member.end}]\n")
+        o = j.family.origin
+        who = {"document": o.doc, "source": f"source {o.name}",
+               "speaker": f"speaker {o.name}"}.get(o.kind, "undecided")
+        out.append(f"  origin {who}: {o.reason}\n")
+        m = j.member
+        out.append(f"  parent {m.parent} ({m.relation}, {m.confidence:.2f})" if m.parent else
+                   f"  no parent ({m.relation}, {m.confidence:.2f})")
+        out.append(": " + "; ".join(m.reasons) + "\n")
+    return "".join(out)
 
 
 @index.command("stats")

@@ -87,8 +87,9 @@ from provenance.stores.base import (
     unpack_text,
 )
 from provenance.text.templates import Templates
+from provenance.trace.joins import Joined, join_families
 
-__all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "CheckReport",
+__all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Answer", "CheckReport",
            "DamagedRowError", "DuplicateIdsError", "Index", "IndexError_", "Match", "Problem",
            "pack_text", "unpack_text", "upgrade"]
 
@@ -430,6 +431,39 @@ class Index:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def query_families(self, doc: Document | str, threshold: float | None = None, k: int = 10,
+                       options: PassageOptions | None = None, *,
+                       templates: Templates | None = None) -> Answer:
+        """:meth:`query` (with passages), and the stored families ``doc`` joins: the
+        families of the query and its matches, built as a scan builds them
+        (:func:`provenance.trace.joins.join_families`) -- origin, members in time order, the
+        query's likely parent with the reasons, and a ``key`` to group queries by. Only the
+        ``k`` matches are read again; the archive is not re-scanned."""
+        if isinstance(doc, str):
+            doc = Document("query", doc)
+        matches = self.query(doc, threshold, k, True, options, templates=templates)
+        stored = [d for m in matches if m.passages and (d := self.get(m.id)) is not None]
+        read = {d.id for d in stored}  # (a document removed since the query is left out)
+        joined = join_families(doc, stored, [p for m in matches if m.id in read
+                                             for p in m.passages])
+        return Answer(doc.id, tuple(matches), tuple(joined))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What :meth:`Index.query_families` found for the query ``query`` (its id): the
+    ``matches`` :meth:`Index.query` gives, and the ``families`` it joins
+    (:class:`~provenance.trace.joins.Joined`, in the query's order; none when it repeats
+    nothing)."""
+
+    query: str
+    matches: tuple[Match, ...]
+    families: tuple[Joined, ...]
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "matches": [m.to_dict() for m in self.matches],
+                "families": [f.to_dict() for f in self.families]}
 
 
 def upgrade(source: str, target: str) -> int:
