@@ -620,7 +620,7 @@ def _joined_lines(query: str, joined) -> str:
     out = []
     for j in joined:
         first = j.first
-        when = f" ({first.published})" if first.published else " (undated)"
+        when = f", published {first.published}" if first.published else ", undated"
         n = len(j.stored)
         out.append(f"{query}: joins family {j.key} ({n} stored document{'s' * (n != 1)}, first "
                    f"{first.doc}{when}) with its text [{j.member.start}:{j.member.end}]\n")
