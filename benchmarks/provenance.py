@@ -15,7 +15,10 @@ story run 3,000 times.
   scan's old pairwise provenance (``build_edges``) timed in the same process; families and
   their size distribution; near-duplicate pairs (Jaccard >= 0.8) with different timestamps:
   in one family, ordered by time, the later one below the earlier one in the tree; the same
-  with the dates withheld; 20 families printed for a check by hand.
+  with the dates withheld; the pairs in no family listed; 20 families printed for a check by
+  hand. Then through the index: every story but the later one of each re-issue pair indexed,
+  each later story queried with ``Index.query_families`` -- does it join a family holding the
+  earlier story, with which origin and parent -- and timed against ``Index.query`` alone.
 - syndication: one short story run by 3,000 outlets (a line of their own each, dated a minute
   apart), in a fresh process: wall time per phase and peak memory.
 """
@@ -313,7 +316,7 @@ def index_joins(documents, close, dated, k: int = 10) -> dict:
     pairs = sorted((early, late) for early, late in ordered if early not in later)
     by_id = {d.id: d for d in documents}
     queries = sorted({late for _, late in pairs})
-    out = Counter()
+    out, kinds, relations = Counter(), Counter(), Counter()
     with tempfile.TemporaryDirectory() as tmp, Index(f"{tmp}/reuters.db") as ix:
         t0 = time.perf_counter()
         ix.add(d for d in documents if d.id not in later)
@@ -338,6 +341,8 @@ def index_joins(documents, close, dated, k: int = 10) -> dict:
             continue
         j = holding[0]
         out["joins_the_earlier_story"] += 1
+        kinds[j.family.origin.kind] += 1
+        relations[j.member.relation] += 1
         origin = {m.doc: m for m in j.family.members}.get(j.family.origin.doc)
         out["origin_no_later_than_earlier"] += bool(
             origin is not None and origin.doc != late and origin.published is not None
@@ -346,13 +351,15 @@ def index_joins(documents, close, dated, k: int = 10) -> dict:
         out["parent_is_earlier"] += j.member.parent == early
         out["parent_in_family"] += j.member.parent is not None
     n = len(queries)
-    result = {**dict(out), "skipped": len(ordered) - len(pairs), "queries": n, "k": k, "indexed": len(documents) - len(later),
+    result = {**dict(out), "origins": dict(kinds), "query_relations": dict(relations),
+              "skipped": len(ordered) - len(pairs), "queries": n, "k": k, "indexed": len(documents) - len(later),
               "add_seconds": round(add_seconds, 1),
               "query_ms": round(1000 * plain / n, 1),
               "query_families_ms": round(1000 * with_families / n, 1),
               "families_step_ratio": round(with_families / plain, 2)}
     print(f"\nindex: {result['indexed']:,} stories indexed ({add_seconds:.0f} s), the later "
-          f"story of {out['pairs']} re-issue pairs queried: {dict(out)}; per query "
+          f"story of {out['pairs']} re-issue pairs queried: {dict(out)}; origins "
+          f"{dict(kinds)}; the query's relation {dict(relations)}; per query "
           f"{result['query_ms']} ms with Index.query, {result['query_families_ms']} ms with "
           f"Index.query_families ({result['families_step_ratio']}x)")
     return result
