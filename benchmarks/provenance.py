@@ -352,7 +352,8 @@ def index_joins(documents, close, dated, k: int = 10) -> dict:
         out["parent_in_family"] += j.member.parent is not None
     n = len(queries)
     result = {**dict(out), "origins": dict(kinds), "query_relations": dict(relations),
-              "skipped": len(ordered) - len(pairs), "queries": n, "k": k, "indexed": len(documents) - len(later),
+              "skipped": len(ordered) - len(pairs), "queries": n, "k": k,
+              "indexed": len(documents) - len(later),
               "add_seconds": round(add_seconds, 1),
               "query_ms": round(1000 * plain / n, 1),
               "query_families_ms": round(1000 * with_families / n, 1),
