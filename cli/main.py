@@ -577,10 +577,13 @@ def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
               help="Matches per query document.")
 @click.option("--passages/--no-passages", default=True, show_default=True,
-              help="Also find the passages each match shares with the query.")
+              help="Also find the passages each match shares with the query, and the "
+                   "families it joins.")
 @output_options(("table", "json"), help="json: one line per query document.")
 def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) -> None:
-    """Which indexed documents each document of PATHS repeats, with the passages.
+    """Which indexed documents each document of PATHS repeats, with the passages, and the
+    stored family each part of it joins: its key, origin, first stored member and the query's
+    likely parent (JSON: "families"; with --no-passages none are found).
 
     PATHS are files, folders or - (JSONL on stdin); the queries are not added."""
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
