@@ -132,6 +132,18 @@ def test_a_query_joining_two_families_gets_both_in_its_own_order(archive):
     assert all(not m.doc.startswith("harbour") for m in second.stored)
 
 
+def test_without_dates_the_family_starts_from_the_version_that_explains_the_others(tmp_path):
+    docs, truth = cascade(False)
+    with Index(str(tmp_path / "undated.db")) as ix:
+        ix.add([d for d in docs if d.id != "copier2"])
+        [joined] = ix.query_families(next(d for d in docs if d.id == "copier2"), k=12).families
+    assert joined.family.origin.doc == "wire" and "no publication dates" in \
+        joined.family.origin.reason
+    assert joined.first.doc == "wire" and joined.key.startswith("wire:")
+    assert joined.member.parent == "outlet0" and joined.member.confidence == 0.6
+    assert joined.member.reasons[0] == "no publication dates: from the text alone"
+
+
 def test_the_key_does_not_depend_on_the_query_id_and_the_answer_is_deterministic(archive):
     db, docs, _ = archive
     copy = docs["copier2"]

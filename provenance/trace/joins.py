@@ -56,8 +56,10 @@ class Joined:
 
     @property
     def first(self) -> Member:
-        """The first stored member in time order."""
-        return self.stored[0]
+        """The stored member the family starts from, the one its key names: the origin
+        document when it is a stored one (with dates, the first published), else the first
+        stored member in time order."""
+        return _head(self.family, self.member.doc)
 
     def to_dict(self) -> dict:
         f, m = self.family, self.member
@@ -106,11 +108,15 @@ def _order(p: Passage):
     return (p.a, p.b, p.a_start, p.b_start)
 
 
-def _key(family: Family, query: str) -> str:
-    """``doc:start-end`` of the origin document, or of the first stored member when the
-    origin is not a stored document."""
+def _head(family: Family, query: str) -> Member:
+    """The origin document's member, or the first stored member when the origin is not a
+    stored document."""
     origin = family.origin.doc if family.origin.kind == "document" else None
     member = next((m for m in family.members if m.doc == origin and m.doc != query), None)
-    if member is None:
-        member = next(m for m in family.members if m.doc != query)
+    return member or next(m for m in family.members if m.doc != query)
+
+
+def _key(family: Family, query: str) -> str:
+    """``doc:start-end`` of :func:`_head`."""
+    member = _head(family, query)
     return f"{member.doc}:{member.start}-{member.end}"
