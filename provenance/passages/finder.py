@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -193,6 +192,7 @@ class Aligner:
         self._doc = doc
         self._sentences = sentences(doc.text, doc.id)
         self._prepared_python: _Prepared | None = None
+        self._units = None  # prepare.Units of doc alone, joined to each other document's
 
     @property
     def _prepared(self) -> _Prepared:
@@ -205,19 +205,26 @@ class Aligner:
         if self.engine == "python":
             return _align(self._prepared, other, self.options, None, self.templates,
                           whole_copy)
-        return _align_compiled(self._doc, self._sentences, other, self.options,
-                               self.templates, whole_copy)
+        from provenance.passages.prepare import prepare_units
+
+        if self._units is None:
+            self._units = prepare_units([self._doc.text], [self._sentences],
+                                        self.options.windows)
+        return _align_compiled(self._doc, self._units, other, self.options, self.templates,
+                               whole_copy)
 
 
-def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Document,
-                    options: PassageOptions, templates: Templates | None = None,
+def _align_compiled(doc_a: Document, units_a, doc_b: Document, options: PassageOptions,
+                    templates: Templates | None = None,
                     whole_copy: bool = False) -> list[Passage]:
-    """:func:`_align` on the compiled road: the same passages."""
+    """:func:`_align` on the compiled road: the same passages. ``units_a`` are ``doc_a``'s
+    units prepared alone (``prepare.prepare_units``), joined to ``doc_b``'s here."""
     from provenance.passages import kernel
-    from provenance.passages.prepare import prepare_units
+    from provenance.passages.prepare import join_units, prepare_units
 
     texts = [doc_a.text, doc_b.text]
-    units = prepare_units(texts, [sents_a, sentences(doc_b.text, doc_b.id)], options.windows)
+    units = join_units(units_a, prepare_units([doc_b.text], [sentences(doc_b.text, doc_b.id)],
+                                              options.windows), 1)
     if len(units) == 0:
         return []
     # sentence frequencies: each sentence unit counts as a document of its own
@@ -683,7 +690,7 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
     if norm_a == norm_b:
         kind = "verbatim"
     elif _ratio_bound(norm_a, norm_b) >= options.near_verbatim and (
-            matcher := SequenceMatcher(None, norm_a, norm_b, autojunk=False)).ratio() \
+            matcher := _matcher(norm_a, norm_b)).ratio() \
             >= options.near_verbatim:
         kind = "near_verbatim"
     else:
@@ -692,7 +699,7 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
     # a shared quotation needs quoted words on both sides: most passages have none
     if _quoted_within(pa.quotes, a_start, a_end) and _quoted_within(pb.quotes, b_start, b_end):
         if matcher is None:
-            matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
+            matcher = _matcher(norm_a, norm_b)
         quote = _shared_quote(pa, pb, tokenize(pa.doc.text, a_start, a_end),
                               tokenize(pb.doc.text, b_start, b_end), matcher)
     if not decided and quote is None:
@@ -703,6 +710,16 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
         a_text=pa.doc.text[a_start:a_end], b_text=pb.doc.text[b_start:b_end],
         score=min(1.0, score), kind=kind, quoted=quote is not None, quote=quote,
     )
+
+
+def _matcher(norm_a: list[str], norm_b: list[str]):
+    """difflib's ``SequenceMatcher(None, norm_a, norm_b, autojunk=False)`` for what the
+    passages ask of it (``ratio``, ``get_matching_blocks``), compiled
+    (:class:`kernel.WordMatcher`, held equal to difflib by tests): a near-copy's kind took
+    difflib ~5 ms per 600 words, most of an index query's time."""
+    from provenance.passages.kernel import WordMatcher
+
+    return WordMatcher(norm_a, norm_b)
 
 
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -746,7 +763,7 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], token: Token) -> in
     return -1
 
 
-def _shared_quote(pa, pb, toks_a, toks_b, matcher: SequenceMatcher) -> str | None:
+def _shared_quote(pa, pb, toks_a, toks_b, matcher) -> str | None:
     """The quotation both sides share: at least three matched content words inside quotation
     marks on both sides, and at least half of all matched content words. Returns the quoted
     words as ``a`` gives them (from the first to the last, within one quotation)."""

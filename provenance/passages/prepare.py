@@ -29,7 +29,7 @@ from provenance.signatures.text_bytes import word_table
 from provenance.text.lexicon import STOPWORDS, TermWeights, is_stock, stem
 from provenance.text.sentences import Sentence, normalize_token
 
-__all__ = ["Units", "prepare_units"]
+__all__ = ["Units", "join_units", "prepare_units"]
 
 _DIGIT = re.compile(r"\d")
 _WORDS: dict[int, str | None] = {}
@@ -212,3 +212,38 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
     is_stock = np.array([f & 2 for f in flags], dtype=np.bool_)
     return Units(doc, first_s, last, start, end, offsets, terms, shares, n_sent, strings,
                  is_number, is_stock, pair)
+
+
+def join_units(first: Units, second: Units, first_docs: int) -> Units:
+    """The units of two corpora prepared apart, as :func:`prepare_units` gives them for the two
+    together (``second``'s documents numbered after ``first``'s ``first_docs``): its sentence
+    units, then ``second``'s, then the windows of each. Every unit is prepared from its own
+    text alone; only the term ids (ranks of the joint strings) change, keeping each unit's
+    order. An index query prepares the query once and joins it to each candidate."""
+    strings = sorted(set(first.strings).union(second.strings))
+    ids = {t: i for i, t in enumerate(strings)}
+    map_a = np.array([ids[t] for t in first.strings], dtype=np.int32)
+    map_b = np.array([ids[t] for t in second.strings], dtype=np.int32)
+    sa, sb = first.sentences, second.sentences
+    ea, eb = int(first.offsets[sa]), int(second.offsets[sb])
+    terms = np.concatenate([map_a[first.terms[:ea]], map_b[second.terms[:eb]],
+                            map_a[first.terms[ea:]], map_b[second.terms[eb:]]])
+    shares = np.concatenate([first.shares[:ea], second.shares[:eb], first.shares[ea:],
+                             second.shares[eb:]])
+    size_a, size_b = np.diff(first.offsets), np.diff(second.offsets)
+    sizes = np.concatenate([size_a[:sa], size_b[:sb], size_a[sa:], size_b[sb:]])
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+
+    def joined(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.concatenate([x[:sa], y[:sb], x[sa:], y[sb:]])
+
+    is_number = np.zeros(len(strings), dtype=np.uint8)
+    is_number[map_a], is_number[map_b] = first.is_number, second.is_number
+    is_stock = np.zeros(len(strings), dtype=np.bool_)
+    is_stock[map_a], is_stock[map_b] = first.is_stock, second.is_stock
+    return Units(joined(first.doc, second.doc + first_docs), joined(first.first, second.first),
+                 joined(first.last, second.last), joined(first.start, second.start),
+                 joined(first.end, second.end), offsets, terms, shares, sa + sb, strings,
+                 is_number, is_stock,
+                 np.concatenate([first.window_first, second.window_first + sa]))
