@@ -7,8 +7,9 @@ stems, windows of two sentences), done for a whole corpus at once:
    sentences that are not boilerplate;
 2. the words of every span, by a compiled kernel (:func:`kernel.tokenize_spans`), each with a
    key naming its matching form;
-3. each distinct key becomes a term in Python, once per process (a dict lookup after the first
-   time): ``normalize_token``, stop word or single letter, Snowball stem;
+3. each distinct key becomes a term once per process (``_Terms``: the keys of a document are
+   looked up together in a sorted array; a key never seen goes through ``normalize_token``,
+   stop word or single letter, Snowball stem, in Python);
 4. each span's terms and shares by a compiled kernel (:func:`kernel.span_terms`), then the
    windows of two consecutive sentences (:func:`kernel.merge_windows`).
 
@@ -32,20 +33,92 @@ from provenance.text.sentences import Sentence, normalize_token
 __all__ = ["Units", "join_units", "prepare_units"]
 
 _DIGIT = re.compile(r"\d")
-_WORDS: dict[int, str | None] = {}
-"""key -> the word's content term (its stem), or None for a stop word or a single letter."""
 _WORDS_LIMIT = 2_000_000
 _UPPER: dict[int, bool] = {}
-_UNSEEN = object()
-_FLAGS: dict[str, int] = {}
-"""term -> 1 if it has a digit, + 2 if it is a stock word (cached: a dict lookup per term)."""
 
 
-def _flags(term: str) -> int:
-    if len(_FLAGS) > _WORDS_LIMIT:
-        _FLAGS.clear()
-    f = _FLAGS[term] = (_DIGIT.search(term) is not None) + 2 * is_stock(term)
-    return f
+class _Terms:
+    """What each word key (``kernel.tokenize_spans``) means, remembered for the process: the
+    key's content term as a process-wide term number (its stem), or -1 for a stop word or a
+    single letter; and each term's string and flags (1: has a digit, 2: a stock word).
+
+    Keys are looked up for a whole document at once (``np.searchsorted`` in a sorted array),
+    and only the keys never seen before go through Python (``normalize_token``, Snowball stem);
+    they wait in a dict until 4,096 are there, then join the sorted array. A dict lookup per
+    distinct word of each document was two fifths of preparing a candidate of an index query.
+    Past ``_WORDS_LIMIT`` keys or terms it starts over (memory stays bounded)."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.uint64)  # sorted
+        self.numbers = np.zeros(0, dtype=np.int32)  # term number of each key, or -1
+        self.recent: dict[int, int] = {}
+        self.strings: list[str] = []
+        self.number_of: dict[str, int] = {}
+        self.flag_list: list[int] = []
+        self.flags = np.zeros(0, dtype=np.uint8)  # of each term number, room to grow
+        self.flags_set = 0  # terms whose flags are in self.flags
+
+    def lookup(self, unique: np.ndarray, first_index: np.ndarray, joined: str,
+               tok_start: np.ndarray, tok_end: np.ndarray) -> np.ndarray:
+        """The term number of each of the distinct keys ``unique`` (-1: no term); a key's
+        word is read at token ``first_index[k]``. Call :meth:`fresh` first."""
+        if len(self.keys):
+            pos = np.minimum(np.searchsorted(self.keys, unique), len(self.keys) - 1)
+            hit = self.keys[pos] == unique
+            out = np.where(hit, self.numbers[pos], -2).astype(np.int32)
+            missing = np.flatnonzero(~hit).tolist()
+        else:
+            out = np.full(len(unique), -2, dtype=np.int32)
+            missing = range(len(unique))
+        if not missing:
+            return out
+        recent, number_of, strings = self.recent, self.number_of, self.strings
+        for m, key in zip(missing, unique[missing].tolist(), strict=True):
+            number = recent.get(key)
+            if number is None:
+                at = first_index[m]
+                norm = normalize_token(joined[tok_start[at] : tok_end[at]])
+                if norm in STOPWORDS or (len(norm) == 1 and norm.isalpha()):
+                    number = -1
+                else:
+                    term = stem(norm)
+                    number = number_of.get(term)
+                    if number is None:
+                        number = number_of[term] = len(strings)
+                        strings.append(term)
+                        self.flag_list.append((_DIGIT.search(term) is not None)
+                                              + 2 * is_stock(term))
+                recent[key] = number
+            out[m] = number
+        if len(self.flags) < len(strings):  # grown by half at least: amortized
+            grown = np.zeros(max(len(strings), len(self.flags) * 3 // 2), dtype=np.uint8)
+            grown[: len(self.flag_list)] = self.flag_list
+            self.flags = grown
+        elif len(self.flag_list) > self.flags_set:
+            self.flags[self.flags_set : len(self.flag_list)] = self.flag_list[self.flags_set :]
+        self.flags_set = len(self.flag_list)
+        if len(recent) >= 4096:
+            self._settle()
+        return out
+
+    def _settle(self) -> None:
+        """The recent keys into the sorted array."""
+        add = np.fromiter(self.recent.keys(), dtype=np.uint64, count=len(self.recent))
+        numbers = np.fromiter(self.recent.values(), dtype=np.int32, count=len(self.recent))
+        order = np.argsort(add)
+        at = np.searchsorted(self.keys, add[order])
+        self.keys = np.insert(self.keys, at, add[order])
+        self.numbers = np.insert(self.numbers, at, numbers[order])
+        self.recent = {}
+
+    def fresh(self) -> None:
+        """Start over when too many keys or terms are held (between documents only: numbers
+        handed out stay valid until then)."""
+        if len(self.keys) + len(self.recent) > _WORDS_LIMIT or len(self.strings) > _WORDS_LIMIT:
+            self.__init__()
+
+
+_TERMS = _Terms()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,25 +169,6 @@ class Units:
         owners = np.repeat(np.arange(self.sentences) if by_unit else self.doc[: self.sentences],
                            np.diff(self.offsets[: self.sentences + 1]))
         return kernel.document_frequencies(owners, self.terms[:end], len(self.strings))
-
-
-def _terms_of(keys: np.ndarray, first_index: np.ndarray, joined: str, tok_start: np.ndarray,
-              tok_end: np.ndarray) -> list[str | None]:
-    if len(_WORDS) > _WORDS_LIMIT:
-        _WORDS.clear()
-    out = []
-    words = _WORDS
-    for key, at in zip(keys.tolist(), first_index.tolist(), strict=True):
-        term = words.get(key, _UNSEEN)
-        if term is _UNSEEN:
-            norm = normalize_token(joined[tok_start[at] : tok_end[at]])
-            if norm in STOPWORDS or (len(norm) == 1 and norm.isalpha()):
-                term = None
-            else:
-                term = stem(norm)
-            words[key] = term
-        out.append(term)
-    return out
 
 
 def _capitals(first: np.ndarray) -> np.ndarray:
@@ -175,10 +229,19 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
         cps, span_start + at, span_end + at, word_table())
     del cps
     unique, first_index, inverse = _group(keys)
-    per_key = _terms_of(unique, first_index, joined, tok_start, tok_end)
-    strings = sorted({t for t in per_key if t is not None})
-    ids = {t: i for i, t in enumerate(strings)}
-    key_term = np.array([-1 if t is None else ids[t] for t in per_key], dtype=np.int32)
+    _TERMS.fresh()
+    number = _TERMS.lookup(unique, first_index, joined, tok_start, tok_end)
+    # the terms used, ranked by their strings: term ids of this corpus
+    used = sorted_unique(number[number >= 0])
+    names = [_TERMS.strings[n] for n in used.tolist()]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    strings = [names[k] for k in order]
+    rank = np.empty(len(used), dtype=np.int32)
+    rank[order] = np.arange(len(used), dtype=np.int32)
+    key_term = np.where(number >= 0, rank[np.minimum(np.searchsorted(used, number),
+                                                      max(len(used) - 1, 0))]
+                        if len(used) else -1, -1).astype(np.int32)
+    flags = _TERMS.flags[used[order]] if len(used) else np.zeros(0, dtype=np.uint8)
     tok_term = key_term[inverse] if len(keys) else np.empty(0, dtype=np.int32)
     terms, shares, offsets = kernel.span_terms(tok_offsets, tok_term, _capitals(first), gap)
     live = np.flatnonzero(np.diff(offsets) > 0)
@@ -206,10 +269,8 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
         first_s = np.concatenate([first_s, first_s[pair]])
         start = np.concatenate([start, start[pair]])
         end = np.concatenate([end, end[pair + 1]])
-    flags = [_FLAGS.get(t, -1) for t in strings]
-    flags = [f if f >= 0 else _flags(t) for t, f in zip(strings, flags, strict=True)]
-    is_number = np.array([f & 1 for f in flags], dtype=np.uint8)
-    is_stock = np.array([f & 2 for f in flags], dtype=np.bool_)
+    is_number = (flags & 1).astype(np.uint8)
+    is_stock = (flags & 2).astype(np.bool_)
     return Units(doc, first_s, last, start, end, offsets, terms, shares, n_sent, strings,
                  is_number, is_stock, pair)
 
