@@ -25,6 +25,7 @@ whether a process will load them from the cache or compile them first (a few sec
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Hashable, Sequence
@@ -683,9 +684,9 @@ def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Match]
     longest common run of the range, the earliest in ``a`` then in ``b``, then the ranges on
     either side of it. Elements are compared by equality (each distinct element gets an id).
     The plain reference is :func:`matching_blocks_reference`, difflib itself."""
-    ids: dict = {}
-    a_ids = np.fromiter((ids.setdefault(x, len(ids)) for x in a), dtype=np.int64, count=len(a))
-    b_ids = np.fromiter((ids.setdefault(x, len(ids)) for x in b), dtype=np.int64, count=len(b))
+    ids = {x: k for k, x in enumerate(dict.fromkeys(itertools.chain(a, b)))}
+    a_ids = np.array([ids[x] for x in a], dtype=np.int64)
+    b_ids = np.array([ids[x] for x in b], dtype=np.int64)
     # b2j: the positions of each element in b, ascending
     b_pos = np.argsort(b_ids, kind="stable")
     b_off = np.zeros(len(ids) + 1, dtype=np.int64)
