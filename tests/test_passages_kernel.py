@@ -355,6 +355,21 @@ def test_units_prepared_apart_and_joined_equal_units_prepared_together(texts_, w
             assert x.dtype == y.dtype and x.tolist() == y.tolist(), name
         else:
             assert x == y, name
+    # term ids ranked by process-wide numbers: the same units, terms, shares and flags
+    by_number = join_units(prepare_units(texts_[:k], sents[:k], windows, by_string=False),
+                           prepare_units(texts_[k:], sents[k:], windows, by_string=False), k)
+    docs = [Document(str(i), t) for i, t in enumerate(texts_)]
+    assert _units_as_records(by_number, docs) == _units_as_records(together, docs)
+    for units in (together, by_number):
+        for u in range(len(units)):  # ascending ids within each unit (the pair merge needs it)
+            ids = units.terms[units.offsets[u] : units.offsets[u + 1]].tolist()
+            assert ids == sorted(ids)
+    flags = {t: (int(n), bool(s)) for t, n, s in zip(together.strings, together.is_number,
+                                                     together.is_stock, strict=True)}
+    assert flags == {t: (int(n), bool(s)) for t, n, s in zip(
+        by_number.strings, by_number.is_number, by_number.is_stock, strict=True)}
+    assert by_number.sentences == together.sentences
+    assert by_number.window_first.tolist() == together.window_first.tolist()
 
 
 

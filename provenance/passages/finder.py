@@ -207,24 +207,30 @@ class Aligner:
                           whole_copy)
         from provenance.passages.prepare import prepare_units
 
-        if self._units is None:
+        units_b = prepare_units([other.text], [sentences(other.text, other.id)],
+                                self.options.windows, by_string=False)
+        if self._units is None or self._units.epoch != units_b.epoch:
             self._units = prepare_units([self._doc.text], [self._sentences],
-                                        self.options.windows)
+                                        self.options.windows, by_string=False)
         return _align_compiled(self._doc, self._units, other, self.options, self.templates,
-                               whole_copy)
+                               whole_copy, units_b)
 
 
 def _align_compiled(doc_a: Document, units_a, doc_b: Document, options: PassageOptions,
-                    templates: Templates | None = None,
-                    whole_copy: bool = False) -> list[Passage]:
+                    templates: Templates | None = None, whole_copy: bool = False,
+                    units_b=None) -> list[Passage]:
     """:func:`_align` on the compiled road: the same passages. ``units_a`` are ``doc_a``'s
-    units prepared alone (``prepare.prepare_units``), joined to ``doc_b``'s here."""
+    units prepared alone (``prepare.prepare_units``), joined here to ``doc_b``'s (``units_b``,
+    prepared alike, or prepared here). Every sum over a unit's terms is exact (``fsum``), so
+    term ids ranked by process-wide numbers rather than strings change no score."""
     from provenance.passages import kernel
     from provenance.passages.prepare import join_units, prepare_units
 
     texts = [doc_a.text, doc_b.text]
-    units = join_units(units_a, prepare_units([doc_b.text], [sentences(doc_b.text, doc_b.id)],
-                                              options.windows), 1)
+    if units_b is None:
+        units_b = prepare_units([doc_b.text], [sentences(doc_b.text, doc_b.id)],
+                                options.windows, by_string=units_a.numbers is None)
+    units = join_units(units_a, units_b, 1)
     if len(units) == 0:
         return []
     # sentence frequencies: each sentence unit counts as a document of its own

@@ -57,6 +57,7 @@ class _Terms:
         self.flag_list: list[int] = []
         self.flags = np.zeros(0, dtype=np.uint8)  # of each term number, room to grow
         self.flags_set = 0  # terms whose flags are in self.flags
+        self.epoch = getattr(self, "epoch", 0)  # which numbering: one more at each start over
 
     def lookup(self, unique: np.ndarray, first_index: np.ndarray, joined: str,
                tok_start: np.ndarray, tok_end: np.ndarray) -> np.ndarray:
@@ -115,7 +116,9 @@ class _Terms:
         """Start over when too many keys or terms are held (between documents only: numbers
         handed out stay valid until then)."""
         if len(self.keys) + len(self.recent) > _WORDS_LIMIT or len(self.strings) > _WORDS_LIMIT:
+            epoch = self.epoch
             self.__init__()
+            self.epoch = epoch + 1
 
 
 _TERMS = _Terms()
@@ -142,6 +145,10 @@ class Units:
     is_number: np.ndarray
     is_stock: np.ndarray
     window_first: np.ndarray  # window w = units.sentences + w joins sentence units k, k + 1
+    numbers: np.ndarray | None = None
+    """With ``by_string=False``: the process-wide number of each term (term ids rank these
+    instead of the strings), valid in numbering ``epoch``."""
+    epoch: int = -1
 
     def parts(self, u: int) -> tuple[int, ...]:
         """The sentence units of unit ``u``: itself, or the two of a window."""
@@ -203,10 +210,15 @@ def _group(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sentence]],
-                  windows: bool = True) -> Units:
+                  windows: bool = True, *, by_string: bool = True) -> Units:
     """The units of ``texts`` (sentences not flagged boilerplate, and windows of two
     consecutive ones when ``windows``) with their content terms. Sentences without a content
-    term are not units."""
+    term are not units.
+
+    ``by_string=False``: term ids rank the terms' process-wide numbers (``Units.numbers``)
+    rather than their strings -- the same units and terms under other ids, each unit's terms
+    in another order. Roads whose results do not depend on the order of terms (sums are exact:
+    ``finder.Aligner``) join such units by numbers (:func:`join_units`) without sorting strings."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     base = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=base[1:])
@@ -231,16 +243,21 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
     unique, first_index, inverse = _group(keys)
     _TERMS.fresh()
     number = _TERMS.lookup(unique, first_index, joined, tok_start, tok_end)
-    # the terms used, ranked by their strings: term ids of this corpus
     used = sorted_unique(number[number >= 0])
-    names = [_TERMS.strings[n] for n in used.tolist()]
-    order = sorted(range(len(names)), key=names.__getitem__)
-    strings = [names[k] for k in order]
-    rank = np.empty(len(used), dtype=np.int32)
-    rank[order] = np.arange(len(used), dtype=np.int32)
-    key_term = np.where(number >= 0, rank[np.minimum(np.searchsorted(used, number),
-                                                      max(len(used) - 1, 0))]
-                        if len(used) else -1, -1).astype(np.int32)
+    at = np.minimum(np.searchsorted(used, number), max(len(used) - 1, 0))
+    if by_string:  # the terms used, ranked by their strings: term ids of this corpus
+        names = [_TERMS.strings[n] for n in used.tolist()]
+        order = sorted(range(len(names)), key=names.__getitem__)
+        strings = [names[k] for k in order]
+        rank = np.empty(len(used), dtype=np.int32)
+        rank[order] = np.arange(len(used), dtype=np.int32)
+        numbers = None
+    else:  # ranked by their numbers
+        strings = [_TERMS.strings[n] for n in used.tolist()]
+        rank = np.arange(len(used), dtype=np.int32)
+        order = rank
+        numbers = used
+    key_term = np.where(number >= 0, rank[at] if len(used) else -1, -1).astype(np.int32)
     flags = _TERMS.flags[used[order]] if len(used) else np.zeros(0, dtype=np.uint8)
     tok_term = key_term[inverse] if len(keys) else np.empty(0, dtype=np.int32)
     terms, shares, offsets = kernel.span_terms(tok_offsets, tok_term, _capitals(first), gap)
@@ -272,7 +289,7 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
     is_number = (flags & 1).astype(np.uint8)
     is_stock = (flags & 2).astype(np.bool_)
     return Units(doc, first_s, last, start, end, offsets, terms, shares, n_sent, strings,
-                 is_number, is_stock, pair)
+                 is_number, is_stock, pair, numbers, _TERMS.epoch if numbers is not None else -1)
 
 
 def join_units(first: Units, second: Units, first_docs: int) -> Units:
@@ -280,11 +297,26 @@ def join_units(first: Units, second: Units, first_docs: int) -> Units:
     together (``second``'s documents numbered after ``first``'s ``first_docs``): its sentence
     units, then ``second``'s, then the windows of each. Every unit is prepared from its own
     text alone; only the term ids (ranks of the joint strings) change, keeping each unit's
-    order. An index query prepares the query once and joins it to each candidate."""
-    strings = sorted(set(first.strings).union(second.strings))
-    ids = {t: i for i, t in enumerate(strings)}
-    map_a = np.array([ids[t] for t in first.strings], dtype=np.int32)
-    map_b = np.array([ids[t] for t in second.strings], dtype=np.int32)
+    order. An index query prepares the query once and joins it to each candidate.
+
+    Units prepared with ``by_string=False`` in one numbering are joined by their numbers (the
+    joined units are by number too); otherwise by strings."""
+    numbers = None
+    if (first.numbers is None) != (second.numbers is None):
+        raise ValueError("units with term ids of two kinds (strings, numbers); prepare both "
+                         "alike")
+    if first.numbers is not None:
+        if first.epoch != second.epoch:
+            raise ValueError("units of two term numberings; prepare them again")
+        numbers = np.union1d(first.numbers, second.numbers)
+        strings = [_TERMS.strings[n] for n in numbers.tolist()]
+        map_a = np.searchsorted(numbers, first.numbers).astype(np.int32)
+        map_b = np.searchsorted(numbers, second.numbers).astype(np.int32)
+    else:
+        strings = sorted(set(first.strings).union(second.strings))
+        ids = {t: i for i, t in enumerate(strings)}
+        map_a = np.array([ids[t] for t in first.strings], dtype=np.int32)
+        map_b = np.array([ids[t] for t in second.strings], dtype=np.int32)
     sa, sb = first.sentences, second.sentences
     ea, eb = int(first.offsets[sa]), int(second.offsets[sb])
     terms = np.concatenate([map_a[first.terms[:ea]], map_b[second.terms[:eb]],
@@ -307,4 +339,5 @@ def join_units(first: Units, second: Units, first_docs: int) -> Units:
                  joined(first.last, second.last), joined(first.start, second.start),
                  joined(first.end, second.end), offsets, terms, shares, sa + sb, strings,
                  is_number, is_stock,
-                 np.concatenate([first.window_first, second.window_first + sa]))
+                 np.concatenate([first.window_first, second.window_first + sa]), numbers,
+                 first.epoch if numbers is not None else -1)
