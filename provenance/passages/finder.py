@@ -233,11 +233,10 @@ def _align_compiled(doc_a: Document, units_a, doc_b: Document, options: PassageO
     units = join_units(units_a, units_b, 1)
     if len(units) == 0:
         return []
-    # sentence frequencies: each sentence unit counts as a document of its own
+    # sentence frequencies: each sentence unit counts as a document of its own (term_weights
+    # asks the weights only of_frequency: no table of the terms is needed)
     df = units.document_frequencies(units.sentences, by_unit=True)
-    weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
-                                           units.sentences)
-    term_weight = units.term_weights(weights, df)
+    term_weight = units.term_weights(TermWeights.from_frequencies({}, units.sentences), df)
     weighted = term_weight[units.terms] * units.shares
     totals = kernel.fsum_rows(weighted, units.offsets)
     side_a = np.flatnonzero(units.doc == 0)

@@ -124,6 +124,29 @@ class _Terms:
 _TERMS = _Terms()
 
 
+class _Strings(Sequence[str]):
+    """The strings of term numbers ``numbers``, read from the process-wide list when asked:
+    the align road reads few of them (the matched units'), and building the list was a sixth
+    of preparing a candidate. Holds the list of its numbering, so a start over of the
+    numbering leaves it valid."""
+
+    __slots__ = ("_all", "_numbers")
+
+    def __init__(self, numbers: np.ndarray) -> None:
+        self._all, self._numbers = _TERMS.strings, numbers
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._all[n] for n in self._numbers[i].tolist()]
+        return self._all[self._numbers[i]]
+
+    def __iter__(self):
+        return iter([self._all[n] for n in self._numbers.tolist()])
+
+
 @dataclass(frozen=True, slots=True)
 class Units:
     """A corpus's units as arrays: unit ``u`` is a sentence (``u < sentences``) or a window of
@@ -141,7 +164,7 @@ class Units:
     terms: np.ndarray
     shares: np.ndarray
     sentences: int
-    strings: list[str]
+    strings: Sequence[str]  # a list, or with by_string=False a view (_Strings)
     is_number: np.ndarray
     is_stock: np.ndarray
     window_first: np.ndarray  # window w = units.sentences + w joins sentence units k, k + 1
@@ -253,7 +276,7 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
         rank[order] = np.arange(len(used), dtype=np.int32)
         numbers = None
     else:  # ranked by their numbers
-        strings = [_TERMS.strings[n] for n in used.tolist()]
+        strings = _Strings(used)
         rank = np.arange(len(used), dtype=np.int32)
         order = rank
         numbers = used
@@ -309,7 +332,7 @@ def join_units(first: Units, second: Units, first_docs: int) -> Units:
         if first.epoch != second.epoch:
             raise ValueError("units of two term numberings; prepare them again")
         numbers = np.union1d(first.numbers, second.numbers)
-        strings = [_TERMS.strings[n] for n in numbers.tolist()]
+        strings = _Strings(numbers)
         map_a = np.searchsorted(numbers, first.numbers).astype(np.int32)
         map_b = np.searchsorted(numbers, second.numbers).astype(np.int32)
     else:
