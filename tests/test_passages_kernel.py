@@ -339,6 +339,28 @@ def test_quoted_within(raw, start, length):
 # --- one document against another (the index query's road) -------------------------------------
 
 
+def test_units_prepared_in_threads_at_once_equal_units_prepared_one_by_one(seeds_dir):
+    # the process-wide term numbering is shared: threads preparing at once must not number one
+    # term twice (a term would then not match itself across two documents)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from provenance.passages import prepare
+
+    docs = sorted(read(seeds_dir).documents, key=lambda d: d.id)
+    sents = [sentences(d.text, d.id) for d in docs]
+    prepare._TERMS = prepare._Terms()  # a fresh numbering: every word is new to all threads
+    with ThreadPoolExecutor(4) as pool:
+        apart = list(pool.map(lambda k: prepare.prepare_units([docs[k].text], [sents[k]],
+                                                              by_string=False),
+                              list(range(len(docs))) * 3))
+    joined = apart[0]
+    for k in range(1, len(docs)):
+        joined = prepare.join_units(joined, apart[k], k)
+    together = prepare_units([d.text for d in docs], sents)
+    assert _units_as_records(joined, docs) == _units_as_records(together, docs)
+
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents, st.booleans())
 def test_units_prepared_apart_and_joined_equal_units_prepared_together(texts_, windows):

@@ -20,6 +20,7 @@ Python road breaks ties between equally rare terms by string).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,9 +47,12 @@ class _Terms:
     and only the keys never seen before go through Python (``normalize_token``, Snowball stem);
     they wait in a dict until 4,096 are there, then join the sorted array. A dict lookup per
     distinct word of each document was two fifths of preparing a candidate of an index query.
-    Past ``_WORDS_LIMIT`` keys or terms it starts over (memory stays bounded)."""
+    Past ``_WORDS_LIMIT`` keys or terms it starts over (memory stays bounded): a new
+    numbering (``epoch``). One lock keeps threads that prepare at once from numbering one term
+    twice; each lookup answers with the strings, flags and epoch its numbers belong to."""
 
     def __init__(self) -> None:
+        self.lock = getattr(self, "lock", None) or threading.Lock()
         self.keys = np.zeros(0, dtype=np.uint64)  # sorted
         self.numbers = np.zeros(0, dtype=np.int32)  # term number of each key, or -1
         self.recent: dict[int, int] = {}
@@ -60,9 +64,16 @@ class _Terms:
         self.epoch = getattr(self, "epoch", 0)  # which numbering: one more at each start over
 
     def lookup(self, unique: np.ndarray, first_index: np.ndarray, joined: str,
-               tok_start: np.ndarray, tok_end: np.ndarray) -> np.ndarray:
-        """The term number of each of the distinct keys ``unique`` (-1: no term); a key's
-        word is read at token ``first_index[k]``. Call :meth:`fresh` first."""
+               tok_start: np.ndarray, tok_end: np.ndarray
+               ) -> tuple[np.ndarray, list[str], np.ndarray, int]:
+        """The term number of each of the distinct keys ``unique`` (-1: no term), a key's
+        word read at token ``first_index[k]``; with the numbering's strings, flags and epoch."""
+        with self.lock:
+            self._fresh()
+            out = self._lookup(unique, first_index, joined, tok_start, tok_end)
+            return out, self.strings, self.flags, self.epoch
+
+    def _lookup(self, unique, first_index, joined, tok_start, tok_end) -> np.ndarray:
         if len(self.keys):
             pos = np.minimum(np.searchsorted(self.keys, unique), len(self.keys) - 1)
             hit = self.keys[pos] == unique
@@ -112,9 +123,9 @@ class _Terms:
         self.numbers = np.insert(self.numbers, at, numbers[order])
         self.recent = {}
 
-    def fresh(self) -> None:
+    def _fresh(self) -> None:
         """Start over when too many keys or terms are held (between documents only: numbers
-        handed out stay valid until then)."""
+        handed out stay valid with the strings and flags handed out with them)."""
         if len(self.keys) + len(self.recent) > _WORDS_LIMIT or len(self.strings) > _WORDS_LIMIT:
             epoch = self.epoch
             self.__init__()
@@ -132,8 +143,8 @@ class _Strings(Sequence[str]):
 
     __slots__ = ("_all", "_numbers")
 
-    def __init__(self, numbers: np.ndarray) -> None:
-        self._all, self._numbers = _TERMS.strings, numbers
+    def __init__(self, strings: list[str], numbers: np.ndarray) -> None:
+        self._all, self._numbers = strings, numbers
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -264,24 +275,24 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
         cps, span_start + at, span_end + at, word_table())
     del cps
     unique, first_index, inverse = _group(keys)
-    _TERMS.fresh()
-    number = _TERMS.lookup(unique, first_index, joined, tok_start, tok_end)
+    number, all_strings, all_flags, epoch = _TERMS.lookup(unique, first_index, joined,
+                                                          tok_start, tok_end)
     used = sorted_unique(number[number >= 0])
     at = np.minimum(np.searchsorted(used, number), max(len(used) - 1, 0))
     if by_string:  # the terms used, ranked by their strings: term ids of this corpus
-        names = [_TERMS.strings[n] for n in used.tolist()]
+        names = [all_strings[n] for n in used.tolist()]
         order = sorted(range(len(names)), key=names.__getitem__)
         strings = [names[k] for k in order]
         rank = np.empty(len(used), dtype=np.int32)
         rank[order] = np.arange(len(used), dtype=np.int32)
         numbers = None
     else:  # ranked by their numbers
-        strings = _Strings(used)
+        strings = _Strings(all_strings, used)
         rank = np.arange(len(used), dtype=np.int32)
         order = rank
         numbers = used
     key_term = np.where(number >= 0, rank[at] if len(used) else -1, -1).astype(np.int32)
-    flags = _TERMS.flags[used[order]] if len(used) else np.zeros(0, dtype=np.uint8)
+    flags = all_flags[used[order]] if len(used) else np.zeros(0, dtype=np.uint8)
     tok_term = key_term[inverse] if len(keys) else np.empty(0, dtype=np.int32)
     terms, shares, offsets = kernel.span_terms(tok_offsets, tok_term, _capitals(first), gap)
     live = np.flatnonzero(np.diff(offsets) > 0)
@@ -312,7 +323,7 @@ def prepare_units(texts: Sequence[str], sentences_by_doc: Sequence[Sequence[Sent
     is_number = (flags & 1).astype(np.uint8)
     is_stock = (flags & 2).astype(np.bool_)
     return Units(doc, first_s, last, start, end, offsets, terms, shares, n_sent, strings,
-                 is_number, is_stock, pair, numbers, _TERMS.epoch if numbers is not None else -1)
+                 is_number, is_stock, pair, numbers, epoch if numbers is not None else -1)
 
 
 def join_units(first: Units, second: Units, first_docs: int) -> Units:
@@ -332,7 +343,7 @@ def join_units(first: Units, second: Units, first_docs: int) -> Units:
         if first.epoch != second.epoch:
             raise ValueError("units of two term numberings; prepare them again")
         numbers = np.union1d(first.numbers, second.numbers)
-        strings = _Strings(numbers)
+        strings = _Strings(first.strings._all, numbers)
         map_a = np.searchsorted(numbers, first.numbers).astype(np.int32)
         map_b = np.searchsorted(numbers, second.numbers).astype(np.int32)
     else:
