@@ -501,7 +501,7 @@ def batch_sign_bytes(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray, n:
     counts = np.empty(docs, dtype=np.int64)
     kernel = _sign_bytes_serial if len(buf) < SERIAL_BYTES else _sign_bytes
     kernel(_ro(buf, np.uint8), _ro(offsets, np.int64), _ro(table, np.bool_), int(n),
-                _ro(a, np.uint32), _ro(b, np.uint32), out, counts)
+           _ro(a, np.uint32), _ro(b, np.uint32), out, counts)
     return out, counts
 
 
@@ -604,8 +604,8 @@ def batch_sentence_keys(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray,
     counts = np.zeros(len(room), dtype=np.int64)
     kernel = _sentence_keys_serial if len(buf) < SERIAL_BYTES else _sentence_keys
     kernel(_ro(buf, np.uint8), offsets, _ro(table, np.bool_),
-                   _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()),
-                   _ro(mix, np.uint64), out, _ro(out_offsets, np.int64), counts)
+           _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()),
+           _ro(mix, np.uint64), out, _ro(out_offsets, np.int64), counts)
     return [out[out_offsets[d] : out_offsets[d] + counts[d]] for d in range(len(room))]
 
 
