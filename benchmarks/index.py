@@ -8,7 +8,8 @@ words; a sentence ends every 20 words), generated as bytes like ``benchmarks.sca
 batches of 1,000 (one transaction each); then, into the full index, 500 adds of one document
 and 100 of ten (a pipeline adding articles as they come; removed again before the queries).
 Queries: 300 probes -- 200 copies of indexed documents with 10 words changed, 100 new
-documents -- timed one at a time, with and without passages.
+documents -- timed one at a time, with and without passages (wall time, and this process's CPU
+time per query, which other processes on a shared machine disturb less).
 
 SQLite runs twice: batches of 1,000 and of 10,000 documents per add; then on real news, 18,000
 Reuters-21578 stories (``--data``; skipped when absent) with 300 others as queries.
@@ -79,13 +80,20 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 99)), 2)
 
 
-def timed_queries(ix: Index, probes: list[Document], passages: bool):
-    """p50 and p99 ms of the probes' queries (k=5), one at a time, and their answers."""
-    seconds, answers = [], []
+def timed_queries(ix: Index, probes: list[Document], passages: bool, cpu: list | None = None):
+    """p50 and p99 ms of the probes' queries (k=5), one at a time, and their answers; with
+    ``cpu``, the p50 and p99 ms of this process's CPU time per query are appended to it (on a
+    shared machine they move less with the other processes' load than the wall time does; a
+    Redis server's work is not in them)."""
+    seconds, cpu_seconds, answers = [], [], []
     for q in probes:
+        c = time.process_time()
         t = time.perf_counter()
         answers.append(ix.query(q, k=5, passages=passages))
         seconds.append(time.perf_counter() - t)
+        cpu_seconds.append(time.process_time() - c)
+    if cpu is not None:
+        cpu.extend(percentiles(cpu_seconds))
     return *percentiles(seconds), answers
 
 
@@ -107,8 +115,11 @@ def ours(location: str, docs: list[Document], probes: list[Document], batch: int
                 small[str(size)] = round(len(part) / (time.perf_counter() - start))
             out["adds_per_s_in_adds_of"] = small
             ix.remove([d.id for d in extra])
+        out["cpu_ms_p50_p99"] = {}
         for passages in (False, True):
-            p50, p99, answers = timed_queries(ix, probes, passages)
+            cpu: list = []
+            p50, p99, answers = timed_queries(ix, probes, passages, cpu)
+            out["cpu_ms_p50_p99"]["with_passages" if passages else "without_passages"] = cpu
             hits = sum(bool(found) and found[0].id == q.id.removeprefix("probe-")
                        for q, found in zip(probes, answers, strict=True))
             key = "with_passages" if passages else "without_passages"
@@ -133,8 +144,11 @@ def reuters(source: Path, location: str) -> dict:
         for s in range(1, len(base), 1000):
             ix.add(base[s : s + 1000])
         out["adds_per_s"] = round((len(base) - 1) / (time.perf_counter() - start))
+        out["cpu_ms_p50_p99"] = {}
         for passages in (False, True):
-            p50, p99, answers = timed_queries(ix, probes, passages)
+            cpu: list = []
+            p50, p99, answers = timed_queries(ix, probes, passages, cpu)
+            out["cpu_ms_p50_p99"]["with_passages" if passages else "without_passages"] = cpu
             out["with_passages" if passages else "without_passages"] = {
                 "p50_ms": p50, "p99_ms": p99, "queries_with_matches": sum(map(bool, answers))}
     return out
@@ -287,6 +301,12 @@ def main(argv: list[str] | None = None) -> int:
               f" ms, with passages {r['with_passages']['p50_ms']}/"
               f"{r['with_passages']['p99_ms']} ms; {r['with_passages']['queries_with_matches']}"
               f" of {r['probes']} queries matched")
+    for name in ("sqlite", "sqlite_batch_10000", "sqlite_reuters", "redis"):
+        if name in report:
+            cpu = report[name]["cpu_ms_p50_p99"]
+            print(f"{name}: CPU ms per query (this process; p50/p99): without passages "
+                  f"{cpu['without_passages'][0]}/{cpu['without_passages'][1]}, with passages "
+                  f"{cpu['with_passages'][0]}/{cpu['with_passages'][1]}")
     for name in ("sqlite", "redis"):
         if "adds_of" in str(report.get(name, {})):
             small = report[name]["adds_per_s_in_adds_of"]

@@ -11,34 +11,23 @@ from __future__ import annotations
 
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from provenance import Corpus, Document, __version__, align, analyze, read
+from provenance import Document, __version__
 from provenance.dedup import dedup as run_dedup
 from provenance.errors import ConfigError, ProvenanceError
-from provenance.index import Index, upgrade
 from provenance.options import (
     DedupOptions,
     MinHashOptions,
     PassageOptions,
     ScanOptions,
 )
-from provenance.read import iter_read
+from provenance.read import Corpus, iter_read, read
 from provenance.render import csv as render_csv
 from provenance.render import json as render_json
-from provenance.render.html import render_report
-from provenance.render.png import matrix_png
-from provenance.render.text import (
-    compare_view,
-    matrix_table,
-    passages_table,
-    table_report,
-    trace_report,
-)
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
-from provenance.stores.base import DuplicateIdsError
-from provenance.trace.graph import to_dot, to_graphml
 from provenance_cli.console import Console, OutputTarget
 from provenance_cli.options import (
     Inputs,
@@ -49,6 +38,11 @@ from provenance_cli.options import (
     scan_options,
     spark_options,
 )
+
+# The commands import what only they use (the scan and the trace, the index, the HTML and PNG
+# renderers) when they run: a new process for 'provenance dedup' starts without them.
+if TYPE_CHECKING:
+    from provenance.index import Index
 
 _SCAN = ScanOptions()
 _DEDUP = DedupOptions()
@@ -149,6 +143,8 @@ def _on_spark(console: Console, command: str, inputs: Inputs, output: str | None
 
 
 def _scan(console: Console, inputs: Inputs, options: ScanOptions):
+    from provenance.scan import analyze
+
     corpus = _read(console, inputs)
     signing = options.engine == "numba" or (options.engine == "auto" and sum(
         len(d.text) for d in corpus.documents) >= KERNEL_MIN_BYTES)
@@ -192,6 +188,8 @@ def scan(inputs, fmt, output, quiet, top, passages, **settings) -> None:
       provenance scan archive/ --include '*.html' --format json -o scan.json
       cat articles.jsonl | provenance scan - --threshold 0.8
     """
+    from provenance.render.text import table_report
+
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
     _shingle_note(console)
     analysis = _scan(console, inputs, _scan_options(passages=passages, **settings))
@@ -221,6 +219,9 @@ def matrix(inputs, fmt, measure, png, output, quiet, **settings) -> None:
       provenance matrix seeds/ --measure containment --format csv -o matrix.csv
       provenance matrix seeds/ --png matrix.png
     """
+    from provenance.render.png import matrix_png
+    from provenance.render.text import matrix_table
+
     console, target = Console(quiet), OutputTarget(output, inputs=inputs.paths)
     picture = OutputTarget(png, "--png", inputs=inputs.paths) if png else None
     _shingle_note(console)
@@ -268,6 +269,8 @@ def passages(inputs, passage_threshold, engine, master, spark_format, fmt, outpu
         _on_spark(console, "passages", inputs, output, master, spark_format,
                   options=PassageOptions(threshold=passage_threshold))
         return
+    from provenance.render.text import passages_table
+
     target = OutputTarget(output, inputs=inputs.paths)
     options = ScanOptions(passages=PassageOptions(threshold=passage_threshold))
     found = _scan(console, inputs, options).passages
@@ -316,6 +319,9 @@ def trace(inputs, fmt, graphml, dot, master, spark_format, output, quiet, **sett
         _on_spark(console, "trace", inputs, output, master, spark_format,
                   config=_scan_options(**{**settings, "engine": "auto"}))
         return
+    from provenance.render.text import trace_report
+    from provenance.trace.graph import to_dot, to_graphml
+
     target = OutputTarget(output, inputs=inputs.paths)
     graphs = [(OutputTarget(path, option, inputs=inputs.paths), render) for path, option, render in
               ((graphml, "--graphml", to_graphml), (dot, "--dot", to_dot)) if path]
@@ -361,6 +367,8 @@ def report(inputs, by, layout, max_edges, title, output, quiet, **settings) -> N
       provenance report seeds/ -o report.html
       provenance report archive/ --by outlet --layout time -o outlets.html
     """
+    from provenance.render.html import render_report
+
     console = Console(quiet)
     target = OutputTarget(output or "report.html", inputs=inputs.paths)
     _shingle_note(console)
@@ -390,6 +398,9 @@ def compare(file_a, file_b, fmt, passage_threshold, text_field, width) -> None:
     Example:
       provenance compare seeds/000_f9740930b9afea8b.txt seeds/001_3f6639795f3717d1.txt
     """
+    from provenance.passages import align
+    from provenance.render.text import compare_view
+
     docs = []
     for path in (file_a, file_b):
         corpus = read(path, text_field=text_field)
@@ -477,7 +488,7 @@ def dedup(inputs, threshold, shingle, num_perm, seed, engine, master, spark_form
                else ""))
     rows = [d for d in result.decisions if not (dropped_only and d.keep)]
     target.write(render_csv.decisions_csv(rows) if fmt == "csv" else
-                 "".join(render_json.line(d.to_dict(), sort_keys=False) for d in rows), console)
+                 render_json.decisions_jsonl(rows), console)
     total = len(result.decisions)
     console.note(f"{total:,} documents: keep {result.kept:,}, drop {total - result.kept:,} in "
                  f"{result.clusters:,} groups of near-duplicates; {len(result.skipped):,} "
@@ -509,6 +520,8 @@ def index() -> None:
 def _existing(location: str) -> Index:
     """An index that must exist already (queries, stats, removals, checks): the library
     refuses a location that holds none, for a file and a Redis database alike."""
+    from provenance.index import Index
+
     return Index(location, create=False)
 
 
@@ -541,6 +554,9 @@ def _documents(console: Console, inputs: Inputs, **reader):
 def index_add(location, inputs, on_duplicate, batch, threshold, quiet) -> None:
     """Add the documents of PATHS to INDEX; one JSON line per document on stdout
     ({"id", "status": added | replaced | skipped})."""
+    from provenance.index import Index
+    from provenance.stores.base import DuplicateIdsError
+
     console = Console(quiet)
     _kernels(console, "index")
     # a repeated id keeps its name, so the later record replaces the earlier one
@@ -719,6 +735,8 @@ def index_upgrade(source, target) -> None:
     """Copy a format-1 index (provenance before the key runs) into a new index, NEW_INDEX (a
     file or a Redis URL), with the same settings. OLD_INDEX is only read."""
     from pathlib import Path
+
+    from provenance.index import upgrade
 
     if "://" not in target and Path(target).exists():
         raise click.ClickException(f"{target}: exists; give a new file for the upgraded index")

@@ -80,7 +80,7 @@ def test_unwritable_output_fails_before_the_work(run, seeds_dir, tmp_path, monke
     # root may write anywhere: the folder is made unwritable for the check the command makes
     monkeypatch.setattr(os, "access", lambda path, mode: False if str(path) == str(locked)
                         else real_access(path, mode))
-    monkeypatch.setattr("provenance_cli.main.analyze", lambda *a, **k: pytest.fail("worked"))
+    monkeypatch.setattr("provenance.scan.analyze", lambda *a, **k: pytest.fail("worked"))
     result = run("scan", seeds_dir, "-o", locked / "out.json")
     assert result.exit_code == 1 and "cannot write" in result.output
 

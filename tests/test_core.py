@@ -208,6 +208,33 @@ def test_sentence_keys_kernel_equals_the_reference(docs):
     assert [k.tolist() for k in sentence_keys(docs, engine="numpy")] == [k.tolist() for k in got]
 
 
+def test_serial_kernels_equal_the_thread_pool_ones():
+    # inputs under SERIAL_BYTES run on the calling thread, larger ones in the pool: one batch
+    # past the limit against each of its documents alone
+    from provenance.signatures import SENTENCE_MIX, stop_hashes
+    from provenance.signatures.kernel import SERIAL_BYTES, batch_sentence_keys
+
+    rng = np.random.default_rng(3)
+    words = [b"Chinese", b"companies", b"sent", b"the", b"of", b"1,000", b"rifles", b"x'y",
+             b"\xc3\xa9t\xc3\xa9", b"to", b"Russia", b"talks", b"stalled"]
+    docs = [b" ".join(words[i] + (b"." if i % 7 == 0 else b"")
+                      for i in rng.integers(0, len(words), int(rng.integers(0, 900))))
+            for _ in range(60)]
+    buf, offsets = pack(docs)
+    assert len(buf) >= SERIAL_BYTES
+    a, b = permutations(32, 1)
+    sigs, counts = batch_sign_bytes(buf, offsets, word_table(), 5, a, b)
+    keys = batch_sentence_keys(buf, offsets, word_table(), stop_hashes(), SENTENCE_MIX)
+    for d, data in enumerate(docs):
+        one_buf, one_offsets = pack([data])
+        assert len(one_buf) < SERIAL_BYTES
+        one_sig, one_count = batch_sign_bytes(one_buf, one_offsets, word_table(), 5, a, b)
+        assert one_sig[0].tolist() == sigs[d].tolist() and one_count[0] == counts[d]
+        [one_keys] = batch_sentence_keys(one_buf, one_offsets, word_table(), stop_hashes(),
+                                         SENTENCE_MIX)
+        assert one_keys.tolist() == keys[d].tolist()
+
+
 def test_sentence_keys_find_a_repeated_sentence():
     from provenance.signatures import sentence_keys
 
@@ -332,5 +359,6 @@ print(json.dumps({"before": before, "compiled": compiled, "misses": misses,
     from provenance.signatures.kernel import ENTRY_POINTS
 
     assert first["before"] == [False, False] and first["after"] is True
-    assert first["compiled"] == [2, len(ENTRY_POINTS) - 2]  # the index's two, then the rest
+    # the index's four (two kernels and their serial twins), then the rest
+    assert first["compiled"] == [4, len(ENTRY_POINTS) - 4]
     assert second == {"before": [True, True], "compiled": [0, 0], "misses": 0, "after": True}

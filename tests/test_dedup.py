@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance import Document
-from provenance.dedup import DedupOptions, decide, dedup
+from provenance.dedup import Decision, DedupOptions, decide, dedup
 from provenance.options import MinHashOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance_cli.main import cli
@@ -225,3 +225,19 @@ def test_an_unwritable_spill_folder_is_one_clear_error(monkeypatch, tmp_path):
         dedup(corpus())
     assert "--estimate" in str(info.value)
     assert len(dedup(corpus(), DedupOptions(exact=False)).decisions) == 26
+
+
+_ids = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.builds(
+    Decision, _ids, st.booleans(), _ids,
+    st.one_of(st.floats(0, 1), st.just(1 / 3), st.just(float("nan")), st.just(float("inf"))),
+    st.integers(0, 10**12), st.lists(_ids, max_size=3).map(tuple),
+    st.one_of(st.none(), _ids)), max_size=8))
+def test_decisions_jsonl_equals_one_json_line_per_decision(decisions):
+    from provenance.render import json as render_json
+
+    expected = "".join(render_json.line(d.to_dict(), sort_keys=False) for d in decisions)
+    assert render_json.decisions_jsonl(decisions) == expected

@@ -261,6 +261,34 @@ def test_ratio_bound_is_quick_ratio(a, b):
     assert bound == (real_quick if real_quick < 0.8 else matcher.quick_ratio())
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from("abcdef"), max_size=40),
+       st.lists(st.sampled_from("abcdefg"), max_size=40))
+def test_matching_blocks_equal_difflib(a, b):
+    got = kernel.matching_blocks(a, b)
+    assert got == kernel.matching_blocks_reference(a, b)
+    assert kernel.WordMatcher(a, b).ratio() == SequenceMatcher(None, a, b,
+                                                               autojunk=False).ratio()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=150, max_size=400), st.data())
+def test_matching_blocks_equal_difflib_on_long_near_copies(a, data):
+    # past 200 words difflib would call frequent words "popular" unless autojunk=False
+    b = list(a)
+    for _ in range(data.draw(st.integers(0, 12))):
+        at = data.draw(st.integers(0, len(b) - 1))
+        op = data.draw(st.sampled_from(["replace", "delete", "insert"]))
+        word = data.draw(st.sampled_from(WORDS + ["other"]))
+        if op == "replace":
+            b[at] = word
+        elif op == "delete":
+            del b[at]
+        else:
+            b.insert(at, word)
+    assert kernel.matching_blocks(a, b) == kernel.matching_blocks_reference(a, b)
+
+
 def _quote_spans_char_loop(text, blocks):
     """quote_spans as first written: every character of every block looked at."""
     from provenance.text.quotes import _AMBIGUOUS, _CLOSERS, _add
@@ -309,6 +337,62 @@ def test_quoted_within(raw, start, length):
 
 
 # --- one document against another (the index query's road) -------------------------------------
+
+
+def test_units_prepared_in_threads_at_once_equal_units_prepared_one_by_one(seeds_dir):
+    # the process-wide term numbering is shared: threads preparing at once must not number one
+    # term twice (a term would then not match itself across two documents)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from provenance.passages import prepare
+
+    docs = sorted(read(seeds_dir).documents, key=lambda d: d.id)
+    sents = [sentences(d.text, d.id) for d in docs]
+    prepare._TERMS = prepare._Terms()  # a fresh numbering: every word is new to all threads
+    with ThreadPoolExecutor(4) as pool:
+        apart = list(pool.map(lambda k: prepare.prepare_units([docs[k].text], [sents[k]],
+                                                              by_string=False),
+                              list(range(len(docs))) * 3))
+    joined = apart[0]
+    for k in range(1, len(docs)):
+        joined = prepare.join_units(joined, apart[k], k)
+    together = prepare_units([d.text for d in docs], sents)
+    assert _units_as_records(joined, docs) == _units_as_records(together, docs)
+
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents, st.booleans())
+def test_units_prepared_apart_and_joined_equal_units_prepared_together(texts_, windows):
+    from provenance.passages.prepare import join_units
+
+    sents = [sentences(t, str(i)) for i, t in enumerate(texts_)]
+    together = prepare_units(texts_, sents, windows)
+    k = len(texts_) // 2
+    joined = join_units(prepare_units(texts_[:k], sents[:k], windows),
+                        prepare_units(texts_[k:], sents[k:], windows), k)
+    for name in together.__dataclass_fields__:
+        x, y = getattr(together, name), getattr(joined, name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.tolist() == y.tolist(), name
+        else:
+            assert x == y, name
+    # term ids ranked by process-wide numbers: the same units, terms, shares and flags
+    by_number = join_units(prepare_units(texts_[:k], sents[:k], windows, by_string=False),
+                           prepare_units(texts_[k:], sents[k:], windows, by_string=False), k)
+    docs = [Document(str(i), t) for i, t in enumerate(texts_)]
+    assert _units_as_records(by_number, docs) == _units_as_records(together, docs)
+    for units in (together, by_number):
+        for u in range(len(units)):  # ascending ids within each unit (the pair merge needs it)
+            ids = units.terms[units.offsets[u] : units.offsets[u + 1]].tolist()
+            assert ids == sorted(ids)
+    flags = {t: (int(n), bool(s)) for t, n, s in zip(together.strings, together.is_number,
+                                                     together.is_stock, strict=True)}
+    assert flags == {t: (int(n), bool(s)) for t, n, s in zip(
+        by_number.strings, by_number.is_number, by_number.is_stock, strict=True)}
+    assert by_number.sentences == together.sentences
+    assert by_number.window_first.tolist() == together.window_first.tolist()
+
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -195,6 +194,7 @@ class Aligner:
         self._doc = doc
         self._sentences = sentences(doc.text, doc.id)
         self._prepared_python: _Prepared | None = None
+        self._units = None  # prepare.Units of doc alone, joined to each other document's
 
     @property
     def _prepared(self) -> _Prepared:
@@ -207,26 +207,38 @@ class Aligner:
         if self.engine == "python":
             return _align(self._prepared, other, self.options, None, self.templates,
                           whole_copy)
-        return _align_compiled(self._doc, self._sentences, other, self.options,
-                               self.templates, whole_copy)
+        from provenance.passages.prepare import prepare_units
+
+        units_b = prepare_units([other.text], [sentences(other.text, other.id)],
+                                self.options.windows, by_string=False)
+        if self._units is None or self._units.epoch != units_b.epoch:
+            self._units = prepare_units([self._doc.text], [self._sentences],
+                                        self.options.windows, by_string=False)
+        return _align_compiled(self._doc, self._units, other, self.options, self.templates,
+                               whole_copy, units_b)
 
 
-def _align_compiled(doc_a: Document, sents_a: Sequence[Sentence], doc_b: Document,
-                    options: PassageOptions, templates: Templates | None = None,
-                    whole_copy: bool = False) -> list[Passage]:
-    """:func:`_align` on the compiled road: the same passages."""
+def _align_compiled(doc_a: Document, units_a, doc_b: Document, options: PassageOptions,
+                    templates: Templates | None = None, whole_copy: bool = False,
+                    units_b=None) -> list[Passage]:
+    """:func:`_align` on the compiled road: the same passages. ``units_a`` are ``doc_a``'s
+    units prepared alone (``prepare.prepare_units``), joined here to ``doc_b``'s (``units_b``,
+    prepared alike, or prepared here). Every sum over a unit's terms is exact (``fsum``), so
+    term ids ranked by process-wide numbers rather than strings change no score."""
     from provenance.passages import kernel
-    from provenance.passages.prepare import prepare_units
+    from provenance.passages.prepare import join_units, prepare_units
 
     texts = [doc_a.text, doc_b.text]
-    units = prepare_units(texts, [sents_a, sentences(doc_b.text, doc_b.id)], options.windows)
+    if units_b is None:
+        units_b = prepare_units([doc_b.text], [sentences(doc_b.text, doc_b.id)],
+                                options.windows, by_string=units_a.numbers is None)
+    units = join_units(units_a, units_b, 1)
     if len(units) == 0:
         return []
-    # sentence frequencies: each sentence unit counts as a document of its own
+    # sentence frequencies: each sentence unit counts as a document of its own (term_weights
+    # asks the weights only of_frequency: no table of the terms is needed)
     df = units.document_frequencies(units.sentences, by_unit=True)
-    weights = TermWeights.from_frequencies(dict(zip(units.strings, df.tolist(), strict=True)),
-                                           units.sentences)
-    term_weight = units.term_weights(weights, df)
+    term_weight = units.term_weights(TermWeights.from_frequencies({}, units.sentences), df)
     weighted = term_weight[units.terms] * units.shares
     totals = kernel.fsum_rows(weighted, units.offsets)
     side_a = np.flatnonzero(units.doc == 0)
@@ -722,7 +734,7 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
     if norm_a == norm_b:
         kind = "verbatim"
     elif _ratio_bound(norm_a, norm_b) >= options.near_verbatim and (
-            matcher := SequenceMatcher(None, norm_a, norm_b, autojunk=False)).ratio() \
+            matcher := _matcher(norm_a, norm_b)).ratio() \
             >= options.near_verbatim:
         kind = "near_verbatim"
     else:
@@ -731,7 +743,7 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
     # a shared quotation needs quoted words on both sides: most passages have none
     if _quoted_within(pa.quotes, a_start, a_end) and _quoted_within(pb.quotes, b_start, b_end):
         if matcher is None:
-            matcher = SequenceMatcher(None, norm_a, norm_b, autojunk=False)
+            matcher = _matcher(norm_a, norm_b)
         quote = _shared_quote(pa, pb, tokenize(pa.doc.text, a_start, a_end),
                               tokenize(pb.doc.text, b_start, b_end), matcher)
     if not decided and quote is None:
@@ -742,6 +754,16 @@ def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage
         a_text=pa.doc.text[a_start:a_end], b_text=pb.doc.text[b_start:b_end],
         score=min(1.0, score), kind=kind, quoted=quote is not None, quote=quote,
     )
+
+
+def _matcher(norm_a: list[str], norm_b: list[str]):
+    """difflib's ``SequenceMatcher(None, norm_a, norm_b, autojunk=False)`` for what the
+    passages ask of it (``ratio``, ``get_matching_blocks``), compiled
+    (:class:`kernel.WordMatcher`, held equal to difflib by tests): a 600-word near-copy's kind
+    took difflib ~5 ms, an eighth of an index query's time with passages (cProfile)."""
+    from provenance.passages.kernel import WordMatcher
+
+    return WordMatcher(norm_a, norm_b)
 
 
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -785,7 +807,7 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], token: Token) -> in
     return -1
 
 
-def _shared_quote(pa, pb, toks_a, toks_b, matcher: SequenceMatcher) -> str | None:
+def _shared_quote(pa, pb, toks_a, toks_b, matcher) -> str | None:
     """The quotation both sides share: at least three matched content words inside quotation
     marks on both sides, and at least half of all matched content words. Returns the quoted
     words as ``a`` gives them (from the first to the last, within one quotation)."""

@@ -13,7 +13,9 @@ the per-token and per-pair work on those arrays:
 - :func:`fsum_rows`: ``math.fsum`` of each unit's weighted terms, correctly rounded like CPython's;
 - :func:`exact_candidates` / :func:`rare_keys` + :func:`group_pairs`: candidate unit pairs;
 - :func:`verify_pairs`: the score of each candidate (``finder.sentence_score``) and the decision
-  inputs ``(score, shared)`` of those that reach the threshold.
+  inputs ``(score, shared)`` of those that reach the threshold;
+- :func:`matching_blocks` (:class:`WordMatcher`): difflib's matching blocks of two word lists,
+  for a passage's kind (its word-level ratio) and its shared quotation.
 
 Each plain reference (``*_reference``) says the same in Python; ``tests/test_passages_kernel.py``
 holds them equal (hypothesis), and the whole road equal to the Python road of ``finder``.
@@ -23,8 +25,11 @@ whether a process will load them from the cache or compile them first (a few sec
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections.abc import Hashable, Sequence
+from difflib import Match, SequenceMatcher
 
 import numba as nb
 import numpy as np
@@ -39,6 +44,8 @@ __all__ = [
     "fsum_rows",
     "group_pairs",
     "kernels_cached",
+    "matching_blocks",
+    "matching_blocks_reference",
     "merge_windows",
     "rare_keys",
     "span_terms",
@@ -46,6 +53,7 @@ __all__ = [
     "tokenize_reference",
     "tokenize_spans",
     "verify_pairs",
+    "WordMatcher",
 ]
 
 _U64 = nb.uint64
@@ -583,10 +591,142 @@ def verify_pairs(pairs: np.ndarray, unit_doc: np.ndarray, doc_rank: np.ndarray,
     return out_a[:n], out_b[:n], out_score[:n], out_shared[:n]
 
 
+# --- word alignment ---------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _longest_match(a, b, b_pos, b_off, alo, ahi, blo, bhi, lens, stamps, row):
+    """``SequenceMatcher.find_longest_match(alo, ahi, blo, bhi)`` without junk: the longest
+    common run, the earliest in ``a`` and then in ``b`` among the longest. ``lens[r % 2, j]`` is
+    the length of the run ending at ``a[i], b[j]`` of row ``r`` (``j2len``), valid when
+    ``stamps[r % 2, j] == r``; ``row`` is the first unused row number. Returns
+    ``(i, j, size, next row)``."""
+    besti, bestj, bestsize = alo, blo, 0
+    row += 1  # the row before the first: no run continues from it
+    for i in range(alo, ahi):
+        prev = row % 2
+        row += 1
+        cur = row % 2
+        x = a[i]
+        for p in range(b_off[x], b_off[x + 1]):
+            j = b_pos[p]
+            if j < blo:
+                continue
+            if j >= bhi:
+                break
+            k = 1
+            if j > 0 and stamps[prev, j - 1] == row - 1:
+                k = lens[prev, j - 1] + 1
+            lens[cur, j] = k
+            stamps[cur, j] = row
+            if k > bestsize:
+                besti, bestj, bestsize = i - k + 1, j - k + 1, k
+    # difflib extends the best run by equal neighbours (a no-op without junk: kept as written)
+    while besti > alo and bestj > blo and a[besti - 1] == b[bestj - 1]:
+        besti, bestj, bestsize = besti - 1, bestj - 1, bestsize + 1
+    while besti + bestsize < ahi and bestj + bestsize < bhi and \
+            a[besti + bestsize] == b[bestj + bestsize]:
+        bestsize += 1
+    return besti, bestj, bestsize, row + 1
+
+
+@nb.njit(cache=True)
+def _matching_blocks(a, b, b_pos, b_off):
+    la, lb = a.size, b.size
+    lens = np.zeros((2, max(lb, 1)), dtype=np.int64)
+    stamps = np.full((2, max(lb, 1)), -1, dtype=np.int64)
+    stack = np.empty((la + lb + 2, 4), dtype=np.int64)
+    found = np.empty((min(la, lb) + 1, 3), dtype=np.int64)
+    n = 0
+    top = 0
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, la, 0, lb
+    top = 1
+    row = 0
+    while top > 0:
+        top -= 1
+        alo, ahi, blo, bhi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        i, j, k, row = _longest_match(a, b, b_pos, b_off, alo, ahi, blo, bhi, lens, stamps,
+                                      row)
+        if k:
+            found[n, 0], found[n, 1], found[n, 2] = i, j, k
+            n += 1
+            if alo < i and blo < j:
+                stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = alo, i, blo, j
+                top += 1
+            if i + k < ahi and j + k < bhi:
+                stack[top, 0], stack[top, 1] = i + k, ahi
+                stack[top, 2], stack[top, 3] = j + k, bhi
+                top += 1
+    # the blocks do not overlap and rise in both sequences: sorting by a's index sorts them
+    order = np.argsort(found[:n, 0])
+    out = np.empty((n + 1, 3), dtype=np.int64)
+    m = 0
+    i1 = j1 = k1 = 0
+    for r in range(n):
+        i2, j2, k2 = found[order[r], 0], found[order[r], 1], found[order[r], 2]
+        if i1 + k1 == i2 and j1 + k1 == j2:
+            k1 += k2
+        else:
+            if k1:
+                out[m, 0], out[m, 1], out[m, 2] = i1, j1, k1
+                m += 1
+            i1, j1, k1 = i2, j2, k2
+    if k1:
+        out[m, 0], out[m, 1], out[m, 2] = i1, j1, k1
+        m += 1
+    out[m, 0], out[m, 1], out[m, 2] = la, lb, 0
+    return out[: m + 1]
+
+
+def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Match]:
+    """``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()``, compiled: the
+    same blocks (``difflib.Match``, the last ``(len(a), len(b), 0)``) by the same rule -- the
+    longest common run of the range, the earliest in ``a`` then in ``b``, then the ranges on
+    either side of it. Elements are compared by equality (each distinct element gets an id).
+    The plain reference is :func:`matching_blocks_reference`, difflib itself."""
+    ids = {x: k for k, x in enumerate(dict.fromkeys(itertools.chain(a, b)))}
+    a_ids = np.array([ids[x] for x in a], dtype=np.int64)
+    b_ids = np.array([ids[x] for x in b], dtype=np.int64)
+    # b2j: the positions of each element in b, ascending
+    b_pos = np.argsort(b_ids, kind="stable")
+    b_off = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(b_ids, minlength=len(ids)), out=b_off[1:])
+    blocks = _matching_blocks(a_ids, b_ids, b_pos, b_off)
+    return [Match(*row) for row in blocks.tolist()]
+
+
+def matching_blocks_reference(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Match]:
+    """difflib's matching blocks without junk (the reference of :func:`matching_blocks`)."""
+    return SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+
+
+class WordMatcher:
+    """The part of ``SequenceMatcher(None, a, b, autojunk=False)`` the passage road uses --
+    ``ratio()`` and ``get_matching_blocks()`` -- on :func:`matching_blocks`: the same values,
+    the blocks computed once. A 600-word near-copy: 0.2 ms instead of 5 (difflib)."""
+
+    __slots__ = ("a", "b", "_blocks")
+
+    def __init__(self, a: Sequence[Hashable], b: Sequence[Hashable]) -> None:
+        self.a, self.b = a, b
+        self._blocks: list[Match] | None = None
+
+    def get_matching_blocks(self) -> list[Match]:
+        if self._blocks is None:
+            self._blocks = matching_blocks(self.a, self.b)
+        return self._blocks
+
+    def ratio(self) -> float:
+        length = len(self.a) + len(self.b)
+        if not length:
+            return 1.0
+        return 2.0 * sum(m.size for m in self.get_matching_blocks()) / length
+
+
 # --- the compile cache --------------------------------------------------------------------------
 
 _KERNELS = (_tokenize, _span_terms, _merge_windows, _fsum_rows, _exact_candidates, _rare_keys,
-            _group_pairs, _verify, _document_frequencies)
+            _group_pairs, _verify, _document_frequencies, _matching_blocks)
 
 
 def kernels_cached() -> bool:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from provenance.scan import Analysis
-from provenance.similarity.pairs import SimilarityMatrix
+if TYPE_CHECKING:  # annotations only: 'provenance dedup' needs neither
+    from provenance.scan import Analysis
+    from provenance.similarity.pairs import SimilarityMatrix
 
 __all__ = ["PAIR_COLUMNS", "PASSAGE_COLUMNS", "decisions_csv", "matrix_csv", "pairs_csv",
            "passages_csv", "safe_cell"]

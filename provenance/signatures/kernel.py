@@ -83,6 +83,11 @@ def _ro(values, dtype) -> np.ndarray:
 
 
 _P1, _P2, _P4, _SEED = np.uint64(P1), np.uint64(P2), np.uint64(P4), np.uint64(SEED)
+SERIAL_BYTES = 1 << 16
+"""Packed inputs shorter than this (an index query, adds of a few documents) are signed and
+keyed on the calling thread: waking numba's thread pool for 4 KB took longer than the work, and
+on a machine busy with other processes the pool's threads waited to be scheduled -- an index
+query's sentence keys took 3-12 ms instead of 0.3 (load 5 on 2 cores)."""
 _MASK32 = np.uint64(0xFFFFFFFF)
 _U64 = nb.uint64
 _U32 = nb.uint32
@@ -357,24 +362,37 @@ def _unit_hashes(buf, start, end, table, units):
     return count
 
 
+@nb.njit(cache=True, nogil=True)
+def _sign_one(buf, offsets, table, n, a, b, out, counts, d):
+    start, end = offsets[d], offsets[d + 1]
+    units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
+    m = _unit_hashes(buf, start, end, table, units)
+    k = min(n, m)
+    shingles = m - k + 1 if k > 0 else 0
+    xs = np.empty(shingles, dtype=np.uint32)
+    init = _SEED ^ (_U64(k) * _P1)
+    for i in range(shingles):
+        h = init
+        for j in range(k):
+            h ^= units[i + j] * _P2
+            h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
+        xs[i] = _U32(_fmix32(_fmix64(h) >> _U64(32)))
+    out[d, :] = _min_rows(xs, a, b)
+    counts[d] = shingles
+
+
 @nb.njit(parallel=True, cache=True, nogil=True)  # dedup reads the next batch meanwhile
 def _sign_bytes(buf, offsets, table, n, a, b, out, counts):
     for d in nb.prange(offsets.size - 1):
-        start, end = offsets[d], offsets[d + 1]
-        units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
-        m = _unit_hashes(buf, start, end, table, units)
-        k = min(n, m)
-        shingles = m - k + 1 if k > 0 else 0
-        xs = np.empty(shingles, dtype=np.uint32)
-        init = _SEED ^ (_U64(k) * _P1)
-        for i in range(shingles):
-            h = init
-            for j in range(k):
-                h ^= units[i + j] * _P2
-                h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
-            xs[i] = _U32(_fmix32(_fmix64(h) >> _U64(32)))
-        out[d, :] = _min_rows(xs, a, b)
-        counts[d] = shingles
+        _sign_one(buf, offsets, table, n, a, b, out, counts, d)
+
+
+@nb.njit(cache=True, nogil=True)
+def _sign_bytes_serial(buf, offsets, table, n, a, b, out, counts):
+    # _sign_bytes on the calling thread: for a few documents (an index query or a small add),
+    # waking the thread pool costs more than the work -- and on a busy machine, milliseconds
+    for d in range(offsets.size - 1):
+        _sign_one(buf, offsets, table, n, a, b, out, counts, d)
 
 
 @nb.njit(cache=True)
@@ -481,8 +499,9 @@ def batch_sign_bytes(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray, n:
     docs = len(offsets) - 1
     out = np.empty((docs, len(a)), dtype=np.uint32)
     counts = np.empty(docs, dtype=np.int64)
-    _sign_bytes(_ro(buf, np.uint8), _ro(offsets, np.int64), _ro(table, np.bool_), int(n),
-                _ro(a, np.uint32), _ro(b, np.uint32), out, counts)
+    kernel = _sign_bytes_serial if len(buf) < SERIAL_BYTES else _sign_bytes
+    kernel(_ro(buf, np.uint8), _ro(offsets, np.int64), _ro(table, np.bool_), int(n),
+           _ro(a, np.uint32), _ro(b, np.uint32), out, counts)
     return out, counts
 
 
@@ -565,6 +584,15 @@ def _sentence_keys(buf, offsets, table, stop, mix, out, out_offsets, counts):
                                        start) - start
 
 
+@nb.njit(cache=True)
+def _sentence_keys_serial(buf, offsets, table, stop, mix, out, out_offsets, counts):
+    # _sentence_keys on the calling thread (see _sign_bytes_serial)
+    for d in range(offsets.size - 1):
+        start = out_offsets[d]
+        counts[d] = _sentence_keys_one(buf, offsets[d], offsets[d + 1], table, stop, mix, out,
+                                       start) - start
+
+
 def batch_sentence_keys(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray,
                         stop: np.ndarray, mix: np.ndarray) -> list[np.ndarray]:
     """Each document's sentence keys (uint64, in text order, repeats kept) from packed bytes."""
@@ -574,9 +602,10 @@ def batch_sentence_keys(buf: np.ndarray, offsets: np.ndarray, table: np.ndarray,
     np.cumsum(room, out=out_offsets[1:])
     out = np.empty(out_offsets[-1], dtype=np.uint64)
     counts = np.zeros(len(room), dtype=np.int64)
-    _sentence_keys(_ro(buf, np.uint8), offsets, _ro(table, np.bool_),
-                   _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()),
-                   _ro(mix, np.uint64), out, _ro(out_offsets, np.int64), counts)
+    kernel = _sentence_keys_serial if len(buf) < SERIAL_BYTES else _sentence_keys
+    kernel(_ro(buf, np.uint8), offsets, _ro(table, np.bool_),
+           _cached_hash_set(np.asarray(stop, dtype=np.uint64).tobytes()),
+           _ro(mix, np.uint64), out, _ro(out_offsets, np.int64), counts)
     return [out[out_offsets[d] : out_offsets[d] + counts[d]] for d in range(len(room))]
 
 
@@ -603,15 +632,23 @@ ENTRY_POINTS = {
     "sentence_keys": (_sentence_keys, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_],
                                        _RO[np.uint64], _RO[np.uint64], _W1[np.uint64],
                                        _RO[np.int64], _W1[np.int64])),
+    "sign_bytes_serial": (_sign_bytes_serial, (_RO[np.uint8], _RO[np.int64], _RO[np.bool_],
+                                               _I64, _RO[np.uint32], _RO[np.uint32], _W2U32,
+                                               _W1[np.int64])),
+    "sentence_keys_serial": (_sentence_keys_serial, (_RO[np.uint8], _RO[np.int64],
+                                                     _RO[np.bool_], _RO[np.uint64],
+                                                     _RO[np.uint64], _W1[np.uint64],
+                                                     _RO[np.int64], _W1[np.int64])),
 }
 """Every kernel the wrappers call, by name, with the one argument signature they call it with:
 ``shingles`` and ``signatures`` (the scan road, from word hashes), ``sign_bytes`` (dedup and
-index), ``shingle_sets`` and ``pair_jaccard`` (dedup's exact checks), ``sentence_keys`` (index)."""
+index), ``shingle_sets`` and ``pair_jaccard`` (dedup's exact checks), ``sentence_keys`` (index); the
+``*_serial`` twins run inputs under :data:`SERIAL_BYTES` on the calling thread."""
 
 ROADS = {
     "scan": ("shingles", "signatures"),
-    "dedup": ("sign_bytes", "shingle_sets", "pair_jaccard"),
-    "index": ("sign_bytes", "sentence_keys"),
+    "dedup": ("sign_bytes", "sign_bytes_serial", "shingle_sets", "pair_jaccard"),
+    "index": ("sign_bytes", "sign_bytes_serial", "sentence_keys", "sentence_keys_serial"),
 }
 """The kernels each road uses, for :func:`kernels_cached` and :func:`warm_up`."""
 
