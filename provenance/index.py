@@ -327,10 +327,10 @@ class Index:
         self._templates_checked = now
         if cached is not None and cached[0] == generation:
             return cached[1]
+        self._ensure_template_counts()
         if self._memory_counts is not None:
             learned = self._memory_counts.templates(self.template_options)
         else:
-            self._ensure_template_counts()
             o = self.template_options
             least = min(o.min_documents, o.formula_min_documents, o.site_min_pages)
             learned = templates_from_rows(self._store.template_rows(least), o)

@@ -10,7 +10,11 @@ from provenance import Document, PassageOptions, analyze, find_passages
 from provenance.errors import ConfigError
 from provenance.text.sentences import sentences
 from provenance.text.templates import (
+    FORMULA_KEYS,
+    TemplateCounts,
     TemplateOptions,
+    features,
+    formula_keys,
     learn_templates,
     shape,
     site_boilerplate,
@@ -186,3 +190,102 @@ def test_wire_sign_off_is_boilerplate(line, flagged):
     text = f"NATO warned China on Tuesday. {line}\n{line}\n"
     found = [s for s in sentences(text) if s.text == line]
     assert len(found) == 2 and all(s.boilerplate == flagged for s in found)
+
+
+# Genre formulas written as whole sentences: the frame is reworded and reordered from one
+# document to the next, so no shape repeats often enough, but the frame's content terms recur
+# together across unrelated documents with different figures and names.
+def _formula(kind: str, rng: random.Random) -> str:
+    n, t = rng.choice(NAMES), rng.choice(TOWNS)
+    fine, points = rng.randint(100, 900), rng.randint(3, 6)
+    high, low = rng.randint(10, 30), rng.randint(0, 9)
+    if kind == "court":
+        return rng.choice([
+            f"{n}, of {t}, was fined {fine} pounds for speeding and given {points} penalty "
+            "points.",
+            f"Fined {fine} pounds for speeding, {n} of {t} also received {points} penalty points "
+            "on his licence.",
+            f"For speeding, {n} of {t} received {points} penalty points and a fine of {fine} "
+            "pounds.",
+        ])
+    return rng.choice([
+        f"In {t} the forecast is sunny spells with a high of {high}C and a low of {low}C "
+        "overnight.",
+        f"Sunny spells are forecast for {t}, where temperatures reach a high of {high}C before "
+        f"an overnight low of {low}C.",
+        f"Expect an overnight low of {low}C in {t} and sunny spells with a daytime high of "
+        f"{high}C.",
+    ])
+
+
+REPEATED = ("Firefighters rescued twelve residents from the burning Carlton Tower block in "
+            "Bristol early on Sunday after a kitchen fire spread to the roof.")
+REPEATED_B = ("Twelve residents were rescued by firefighters from the burning Carlton Tower "
+              "block in Bristol early on Sunday when a kitchen fire spread to its roof.")
+
+
+def _formula_corpus(kind: str, n: int = 14, others: int = 20, seed: int = 11):
+    rng = random.Random(seed)
+    docs = [Document(f"{kind}{i:02d}", f"{_prose(rng)}\n{_formula(kind, rng)}\n")
+            for i in range(n)]
+    docs += [Document(f"other{i:02d}", _prose(rng) + "\n") for i in range(others)]
+    # one real story, told by two outlets in their own words
+    docs += [Document("fire_a", f"{_prose(rng)}\n{REPEATED}\n"),
+             Document("fire_b", f"{_prose(rng)}\n{REPEATED_B}\n")]
+    return docs
+
+
+NO_FORMULAS = TemplateOptions(formula_min_documents=10_000)
+
+
+@pytest.mark.parametrize("kind", ["court", "weather"])
+def test_genre_formulas_reworded_are_learned_and_make_no_passage(kind):
+    docs = _formula_corpus(kind)
+    genre = [d for d in docs if d.id.startswith(kind)]
+    # the frame is reworded: no shape is a template, so the shape learner alone misses it ...
+    shapes_only = learn_templates(_sents(docs), NO_FORMULAS)
+    assert not shapes_only.formulas
+    plain = find_passages(docs, LOOSE, templates=shapes_only)
+    assert any(p.a in {d.id for d in genre} and p.b in {d.id for d in genre} for p in plain)
+    # ... the formula learner catches it: every genre line is a formula, the story is not
+    learned = learn_templates(_sents(docs))
+    assert learned.formulas and all(t.documents >= 6 for t in learned.formula_list)
+    lines = [d.text.splitlines()[1] for d in genre]
+    assert all(learned.is_template(line) for line in lines)
+    assert not learned.is_template(REPEATED) and not learned.is_template(REPEATED_B)
+    found = find_passages(docs, LOOSE, templates=learned)
+    assert [(p.a, p.b) for p in found] == [("fire_a", "fire_b")]
+    # and the scan sets the genre's matches aside but keeps the real repeat
+    analysis = analyze(docs)
+    assert [(p.a, p.b) for p in analysis.passages] == [("fire_a", "fire_b")]
+
+
+def test_a_story_sentence_repeated_in_a_few_documents_is_not_a_formula():
+    rng = random.Random(4)
+    # the same sentence (same names, same figures) in five unrelated documents: one filling
+    docs = [Document(f"d{i}", f"{_prose(rng)}\n{REPEATED}\n") for i in range(8)]
+    assert not learn_templates(_sents(docs)).formulas
+
+
+def test_formula_keys_ignore_names_and_figures():
+    a, fill_a = formula_keys("Arsenal paid 40 mln pounds for the striker in the summer window.")
+    b, fill_b = formula_keys("Chelsea paid 75 mln pounds for the striker in the summer window.")
+    assert a == b and len(a) == FORMULA_KEYS and fill_a != fill_b
+    assert formula_keys("A short line.") == ([], None)  # too few frame terms
+    assert formula_keys("the cat sat on the warm mat quietly") == ([], None)  # no filling
+
+
+def test_counts_add_and_take_away_exactly():
+    docs = _formula_corpus("court")
+    found = [features(s) for s in _sents(docs)]
+    counts = TemplateCounts()
+    for f in found:
+        counts.add(f)
+    assert counts.templates().formulas == learn_templates(_sents(docs)).formulas
+    for f in found[:10]:
+        counts.add(f, -1)
+    rest = TemplateCounts()
+    for f in found[10:]:
+        rest.add(f)
+    assert ([r[:3] for r in counts.rows()] == [r[:3] for r in rest.rows()])
+    assert counts.variants == rest.variants

@@ -373,9 +373,8 @@ class SQLiteStore:
                    "CAST(CAST(value AS INTEGER) + 1 AS TEXT)", (GENERATION_META,))
 
     def _damaged_templates(self, what: str) -> StoreError:
-        return StoreError(f"{self.path}: the template counts are damaged ({what}); recount "
-                          f"them from the stored texts with 'provenance index check {self.path} "
-                          "--repair'")
+        return StoreError(f"{self.path}: the template counts are damaged ({what}); restore "
+                          "the index from a backup, or rebuild it with 'provenance index add'")
 
     def _count_features(self, db, docs: list[tuple[int, np.ndarray, dict]]) -> None:
         """Add documents' features: ``(document row, (key, parent) pairs, key -> (text,

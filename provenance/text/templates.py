@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import xxhash
 
 from provenance.options import TemplateOptions
-from provenance.text.lexicon import STOPWORDS, stem
+from provenance.text.lexicon import STOPWORDS, content_terms, stem
 from provenance.text.sentences import Sentence
 
 __all__ = [
@@ -352,6 +352,11 @@ def templates_from_rows(rows: Iterable[tuple[str, int, int, str | None]],
     trigrams = frozenset(grams)
     frame = frozenset(stem(w) for key in shapes for w in key.split() if w not in ("#", "N"))
     frame |= frozenset(stem(w) for g in trigrams for w in g if w not in ("#", "N", "<", ">"))
+    # a formula's terms are frame words too: a match sharing only them (and figures) shares
+    # nothing but the genre, even across a window that takes in a neighbouring sentence
+    frame |= frozenset(t for key in formulas for t in key.split(":")[1:])
+    # and so are a clutter line's words (a window taking in the line shares nothing else)
+    frame |= frozenset(content_terms(w.lower() for line in clutter for w in _WORD.findall(line)))
     return Templates(options, shapes, trigrams if shapes else frozenset(), frame, formulas,
                      frozenset(clutter))
 
