@@ -30,7 +30,7 @@ import xxhash
 
 from provenance.options import TemplateOptions
 from provenance.text.lexicon import STOPWORDS, content_terms, stem
-from provenance.text.sentences import Sentence
+from provenance.text.sentences import Sentence, tokenize
 
 __all__ = [
     "FORMULA_KEYS",
@@ -125,20 +125,24 @@ class Templates:
     trigrams: frozenset[tuple[str, str, str]] = frozenset()
     frame_terms: frozenset[str] = frozenset()
     formulas: dict[str, Template] = field(default_factory=dict)
+    formula_lines: bool = False
+    """Whether a formula sentence is a template line (matched with another template line, it
+    makes no passage whatever else the two share); by default a formula's terms are only frame
+    words, so two sentences of the formula that also share names or figures still match."""
     clutter: frozenset[str] = frozenset()
     """Lines (lower case, single spaces) that are some site's clutter (an index's counts;
     a scan marks them boilerplate instead)."""
 
     def is_frame(self, term: str) -> bool:
         """Whether a content term (a stem, as :func:`provenance.text.lexicon.sentence_terms`
-        gives it) is a frame word of the corpus's template lines, or a number."""
+        gives it) is a frame word of the corpus's template lines or formulas, or a number."""
         return (term in self.frame_terms or term in _NUMBER_STEMS
                 or term.isdigit())
 
     def is_template(self, text: str) -> bool:
         if self.clutter and " ".join(text.lower().split()) in self.clutter:
             return True
-        if self.formulas and self.is_formula(text):
+        if self.formula_lines and self.formulas and self.is_formula(text):
             return True
         if not self.shapes:
             return False
@@ -203,14 +207,15 @@ def formula_keys(text: str, options: TemplateOptions | None = None
     together with different fillings, so a collocation ("last year") alone does not make one.
     Without keys: ``([], None)``."""
     options = options or TemplateOptions()
-    tokens = _WORD.findall(text)
     frame: set[str] = set()
     filling: set[str] = set()
-    for i, tok in enumerate(tokens):
-        low = tok.lower()
-        if any(c.isdigit() for c in tok) or low in NUMBER_WORDS:
+    # the words passages weigh (``tokenize``: "non-callable" is "non" and "callable"), so a
+    # formula's frame terms are the terms a match of its sentences shares
+    for i, tok in enumerate(tokenize(text)):
+        low = tok.norm
+        if any(c.isdigit() for c in low) or low in NUMBER_WORDS:
             filling.add(low)
-        elif tok[0].isupper():
+        elif text[tok.start].isupper():
             if i > 0:
                 filling.add(low)
         elif low not in STOPWORDS and len(low) > 2:
@@ -358,7 +363,7 @@ def templates_from_rows(rows: Iterable[tuple[str, int, int, str | None]],
     # and so are a clutter line's words (a window taking in the line shares nothing else)
     frame |= frozenset(content_terms(w.lower() for line in clutter for w in _WORD.findall(line)))
     return Templates(options, shapes, trigrams if shapes else frozenset(), frame, formulas,
-                     frozenset(clutter))
+                     clutter=frozenset(clutter))
 
 
 def learn_templates(
