@@ -14,6 +14,13 @@ candidate is a match when its estimated Jaccard similarity reaches ``threshold``
 Near-duplicates come first, most similar first, then documents by the number of sentence keys
 they share.
 
+**Templates.** The index keeps the counts its corpus's templates are learned from (shapes,
+slot trigrams and formula keys of every document's sentences, and each site's short lines;
+see :mod:`provenance.text.templates` and ``stores.base``), updated in the transaction of every
+add and remove. A query uses the templates they give (:meth:`Index.templates`, cached per
+:class:`Index`): a match on template lines, or on nothing beyond the genre's frame words, is no
+match -- unless the two are near-duplicates -- as in a scan.
+
 **Sentence keys.** Computed by the byte kernel with the signature (``signatures.sentence_keys``):
 sentences are cut cheaply (at ``.``, ``!``, ``?`` or a line break); each sentence of at least
 four content words (two or more characters, not stop words) gets two keys, each the pair of

@@ -24,13 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import xxhash
 
 from provenance.options import TemplateOptions
 from provenance.text.lexicon import STOPWORDS, content_terms, stem
-from provenance.text.sentences import Sentence, tokenize
+from provenance.text.sentences import _TOKEN_RE, Sentence, normalize_token, tokenize
 
 __all__ = [
     "FORMULA_KEYS",
@@ -84,7 +85,7 @@ def shape(text: str) -> tuple[str, int]:
     frame = 0
     for i, tok in enumerate(tokens):
         low = tok.lower()
-        if any(c.isdigit() for c in tok) or low in NUMBER_WORDS:
+        if _DIGIT.search(tok) or low in NUMBER_WORDS:
             slot = "#"
         elif tok[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper())):
             slot = "N"
@@ -187,6 +188,9 @@ FORMULA_KEYS = 8
 """Keys a sentence's frame terms get (each its :data:`FORMULA_TERMS` terms first under one
 hash function: a sample of the pairs of terms it uses together)."""
 FORMULA_TERMS = 2
+FORMULA_MAX_WORDS = 80
+"""A longer sentence (an unsplit block, a list) gets no formula keys, and no shape either."""
+_DIGIT = re.compile(r"\d")
 
 
 def formula_keys(text: str, options: TemplateOptions | None = None
@@ -211,26 +215,46 @@ def formula_keys(text: str, options: TemplateOptions | None = None
     filling: set[str] = set()
     # the words passages weigh (``tokenize``: "non-callable" is "non" and "callable"), so a
     # formula's frame terms are the terms a match of its sentences shares
-    for i, tok in enumerate(tokenize(text)):
-        low = tok.norm
-        if any(c.isdigit() for c in low) or low in NUMBER_WORDS:
+    raw = _written_words(text)
+    if len(raw) > FORMULA_MAX_WORDS:
+        return [], None
+    for i, word in enumerate(raw):
+        low = normalize_token(word)
+        if _DIGIT.search(low) or low in NUMBER_WORDS:
             filling.add(low)
-        elif text[tok.start].isupper():
+        elif word[0].isupper():
             if i > 0:
                 filling.add(low)
         elif low not in STOPWORDS and len(low) > 2:
             frame.add(stem(low))
     if len(frame) < options.formula_min_terms or not filling:
         return [], None
+    ranked = [_ranks(t) for t in frame]
     keys = []
     for i in range(FORMULA_KEYS):
-        first = sorted(frame, key=lambda t, i=i: (_hash(t, i), t))[:FORMULA_TERMS]
-        keys.append(":".join([str(i), *first]))
+        first = sorted((r[i], r[-1]) for r in ranked)[:FORMULA_TERMS]
+        keys.append(":".join([str(i), *(t for _, t in first)]))
     return keys, " ".join(sorted(filling))
 
 
-def _hash(term: str, i: int) -> int:
-    return xxhash.xxh64_intdigest(term.encode("utf-8", "surrogatepass"), seed=i + 1)
+_MASK = (1 << 64) - 1
+_MIXES = tuple((0x9E3779B97F4A7C15 * (2 * i + 1)) & _MASK | 1 for i in range(FORMULA_KEYS))
+"""One odd multiplier a key: hash ``i`` of a term is its xxh64 times ``_MIXES[i]`` (mod 2^64),
+folded -- eight orders of the terms from one hash each."""
+
+
+@lru_cache(maxsize=200_000)
+def _ranks(term: str) -> tuple:
+    """The term's rank under each of the :data:`FORMULA_KEYS` hash functions, then the term."""
+    h = xxhash.xxh64_intdigest(term.encode("utf-8", "surrogatepass"))
+    return (*(((h * mix) & _MASK) ^ (h >> 29) for mix in _MIXES), term)
+
+
+def _written_words(text: str) -> list[str]:
+    """The words of ``text`` as :func:`provenance.text.sentences.tokenize` cuts them, in their
+    own case."""
+    return [text[t.start:t.end] for t in tokenize(text)] if not text.isascii() else \
+        _TOKEN_RE.findall(text)
 
 
 Feature = tuple[str | None, str | None]
@@ -264,6 +288,8 @@ def features(sents: Iterable[Sentence], options: TemplateOptions | None = None
         if s.boilerplate:
             continue
         flat = " ".join(s.text.split())
+        if s.end - s.start > 12 * FORMULA_MAX_WORDS and len(flat.split()) > FORMULA_MAX_WORDS:
+            continue  # an unsplit block: no shape or formula recurs in it
         key, frame = shape(s.text)
         tokens = key.split()
         if frame >= options.min_frame and len(tokens) != frame:
