@@ -312,3 +312,13 @@ def test_counts_add_and_take_away_exactly():
         rest.add(f)
     assert ([r[:3] for r in counts.rows()] == [r[:3] for r in rest.rows()])
     assert counts.variants == rest.variants
+
+
+def test_formula_words_are_cut_as_tokenize_cuts_them():
+    from provenance.text.sentences import tokenize
+    from provenance.text.templates import _written_words
+
+    for text in ["Non-callable for life, the deal's rating is AAA (Moody's).",
+                 "The 8-3/4 pct notes, due 1997, yield 125 basis points.", "O'Brien's 1,000 dlrs",
+                 "Zürich’s bank: 5,000 francs"]:
+        assert _written_words(text) == [text[t.start:t.end] for t in tokenize(text)]
