@@ -149,3 +149,26 @@ def test_cli_query_and_stats_use_the_stored_templates(tmp_path):
     assert "fire_b: 1 matches" in out.output and "fire_a" in out.output
     stats = runner.invoke(cli, ["index", "stats", db])
     assert '"formulas": ' in stats.output and '"templates": ' in stats.output
+
+
+def test_a_redis_index_without_counts_gets_them_from_its_texts(redis_server):
+    import redis
+
+    url = redis_url(redis_server)
+    base, queries, _ = _split()
+    with Index(url) as ix:
+        ix.add(base)
+        want = sorted(r[:3] for r in ix.store.template_rows(2))
+        paired = _paired(ix, queries)
+    r = redis.Redis.from_url(url)  # as an index written before the counts were kept
+    r.delete(*(f"provenance:{k}" for k in ("td", "tv", "tt", "te", "thot")))
+    r.hdel("provenance:meta", "templates", "template_generation")
+    for id_ in r.smembers("provenance:ids"):
+        r.hdel(b"provenance:doc:" + id_, "tkeys")
+    with Index(url) as ix:
+        assert not ix.store.has_template_counts()
+        assert paired and all(ix.query(q, options=LOOSE) == [] for q in paired)
+        assert ix.store.has_template_counts()
+        assert sorted(r[:3] for r in ix.store.template_rows(2)) == want
+        ix.remove([d.id for d in base])  # the recounted features are taken away exactly
+        assert ix.store.template_rows(2) == [] and not r.exists("provenance:td")
