@@ -14,6 +14,13 @@ candidate is a match when its estimated Jaccard similarity reaches ``threshold``
 Near-duplicates come first, most similar first, then documents by the number of sentence keys
 they share.
 
+**Templates.** The index keeps the counts its corpus's templates are learned from (shapes,
+slot trigrams and formula keys of every document's sentences, and each site's short lines;
+see :mod:`provenance.text.templates` and ``stores.base``), updated in the transaction of every
+add and remove. A query uses the templates they give (:meth:`Index.templates`, cached per
+:class:`Index`): a match on template lines, or on nothing beyond the genre's frame words, is no
+match -- unless the two are near-duplicates -- as in a scan.
+
 **Sentence keys.** Computed by the byte kernel with the signature (``signatures.sentence_keys``):
 sentences are cut cheaply (at ``.``, ``!``, ``?`` or a line break); each sentence of at least
 four content words (two or more characters, not stop words) gets two keys, each the pair of
@@ -53,6 +60,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -86,7 +94,16 @@ from provenance.stores.base import (
     unpack_meta,
     unpack_text,
 )
-from provenance.text.templates import Templates
+from provenance.text.sentences import sentences
+from provenance.text.templates import (
+    TemplateCounts,
+    TemplateOptions,
+    Templates,
+    clutter_features,
+    features,
+    site_of,
+    templates_from_rows,
+)
 from provenance.trace.joins import Joined, join_families
 
 __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Answer", "CheckReport",
@@ -96,6 +113,20 @@ __all__ = ["COMMON_KEY", "FORMAT", "MIN_SHARED_KEYS", "AddResult", "Answer", "Ch
 MIN_SHARED_KEYS = 2
 NEAR_COPY = 0.8
 """Estimated Jaccard from which a match is one story re-issued: its template lines count."""
+TEMPLATE_REFRESH = 5.0
+"""Seconds a loaded set of templates is used before the index is asked whether another process
+changed them."""
+
+
+def document_features(doc: Document, options: TemplateOptions | None = None) -> dict:
+    """What one document adds to an index's template counts: its sentences' template features
+    and, with a site (outlet or URL host), its short own-line sentences as that site's lines
+    (:func:`provenance.text.templates.features`, :func:`~provenance.text.templates.
+    clutter_features`)."""
+    sents = sentences(doc.text, doc.id)
+    found = features(sents, options)
+    found.update(clutter_features(site_of(doc.outlet, doc.url), doc.text, sents, options))
+    return found
 
 
 IndexError_ = StoreError
@@ -167,6 +198,11 @@ class Index:
         self.threshold, self.num_perm = s.threshold, s.num_perm
         self.seed, self.shingle_size = s.seed, s.shingle_size
         self.bands, self.rows = lsh_params(self.threshold, self.num_perm)
+        self.template_options = TemplateOptions()
+        self._templates: tuple[str, Templates] | None = None
+        self._templates_checked = 0.0
+        self._memory_counts: TemplateCounts | None = None
+        self._counts_ready = False
 
     @property
     def read_only(self) -> bool:
@@ -189,6 +225,7 @@ class Index:
         offsets = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in sentences], out=offsets[1:])
         return Batch(
+            features=[document_features(d, self.template_options) for d in docs],
             ids=[d.id for d in docs], texts=[pack_text(d.text) for d in docs],
             metas=[pack_meta(d) for d in docs], published=[d.published for d in docs],
             shingles=np.asarray(counts, dtype=np.int64),
@@ -214,8 +251,10 @@ class Index:
             batch[d.id] = d
         if not batch:
             return AddResult()
+        self._ensure_template_counts()
         added, replaced, skipped = self._store.add(self.batch_of(list(batch.values())),
                                                    on_duplicate)
+        self._templates = None
         return AddResult(tuple(added), tuple(replaced), tuple(skipped), tuple(repeated))
 
     def add_all(self, docs: Iterable[Document], *, batch: int = 1000,
@@ -274,7 +313,54 @@ class Index:
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove documents by id in one transaction; returns the ids that were there."""
-        return self._store.remove(list(dict.fromkeys(ids)))
+        self._ensure_template_counts()
+        gone = self._store.remove(list(dict.fromkeys(ids)))
+        self._templates = None
+        return gone
+
+    # --- templates ----------------------------------------------------------------------------
+
+    def templates(self) -> Templates:
+        """The templates of the indexed corpus (shapes, formulas of the genre and site
+        clutter; see :mod:`provenance.text.templates`), from the counts the index keeps. Loaded
+        once and cached: this index's own adds and removes invalidate the cache, another
+        process's are seen when the index's ``template_generation`` has changed, looked at
+        most every :data:`TEMPLATE_REFRESH` seconds. An index made before it kept counts gets
+        them from its stored texts on first use (read-only: counted in memory, not kept)."""
+        now = time.monotonic()
+        cached = self._templates
+        if cached is not None and now - self._templates_checked < TEMPLATE_REFRESH:
+            return cached[1]
+        generation = self._store.template_generation()
+        self._templates_checked = now
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        self._ensure_template_counts()
+        if self._memory_counts is not None:
+            learned = self._memory_counts.templates(self.template_options)
+        else:
+            o = self.template_options
+            least = min(o.min_documents, o.formula_min_documents, o.site_min_pages)
+            learned = templates_from_rows(self._store.template_rows(least), o)
+        self._templates = (generation, learned)
+        return learned
+
+    def _ensure_template_counts(self) -> None:
+        if self._counts_ready or self._memory_counts is not None:
+            return
+        if self._store.has_template_counts():
+            self._counts_ready = True
+            return
+        if self.read_only:
+            counts = TemplateCounts()
+            for rows in self._store.rows():
+                for row in rows:
+                    counts.add(document_features(self._unpack(row), self.template_options))
+            self._memory_counts = counts
+            return
+        self._store.rebuild_template_counts(self.batch_of, self._unpack)
+        self._counts_ready = True
+        self._templates = None
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -285,9 +371,12 @@ class Index:
         (no words) matches nothing. The query itself is not added; a stored document with the
         query's id is left out of the answer. ``templates`` (learned from the archive,
         :func:`provenance.text.templates.learn_templates`): a match on template lines alone
-        is no match, unless the two are near-duplicates."""
+        is no match, unless the two are near-duplicates; by default the index's own
+        (:meth:`templates`)."""
         if isinstance(doc, str):
             doc = Document("query", doc)
+        if templates is None and passages:
+            templates = self.templates()
         if threshold is None:
             threshold = self.threshold
         elif (not isinstance(threshold, int | float) or isinstance(threshold, bool)
@@ -421,7 +510,12 @@ class Index:
         return {"location": self.location, "backend": self._store.name, "format": FORMAT,
                 "documents": len(self), "threshold": self.threshold, "num_perm": self.num_perm,
                 "seed": self.seed, "shingle_size": self.shingle_size, "bands": self.bands,
-                "rows": self.rows, **self._store.stats()}
+                "rows": self.rows, **self._template_stats(), **self._store.stats()}
+
+    def _template_stats(self) -> dict:
+        learned = self.templates()
+        return {"templates": len(learned.shapes), "formulas": len(learned.formulas),
+                "clutter_lines": len(learned.clutter)}
 
     def close(self) -> None:
         self._store.close()

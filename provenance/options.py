@@ -266,7 +266,12 @@ class TemplateOptions:
     ``text.templates.Templates.is_template``) has at most this many shape tokens, at least
     this share of them slots; ``site_min_pages`` and ``site_max_words``: a line of at most this
     many words seen verbatim on at least this many pages of one site is that site's
-    boilerplate."""
+    boilerplate.
+
+    Genre formulas written as whole sentences (see ``text.templates``): a sentence is a
+    formula when at least ``formula_min_hits`` of its frame-term keys are each used by at least
+    ``formula_min_documents`` documents with at least ``formula_min_variants`` different sets
+    of figures and names; a sentence needs ``formula_min_terms`` frame terms to have keys."""
 
     min_documents: int = 5
     min_variants: int = 3
@@ -275,6 +280,10 @@ class TemplateOptions:
     min_slot_share: float = 0.2
     site_min_pages: int = 3
     site_max_words: int = 12
+    formula_min_documents: int = 6
+    formula_min_variants: int = 4
+    formula_min_terms: int = 3
+    formula_min_hits: int = 4
 
     def __post_init__(self) -> None:
         _whole("template option min_documents", self.min_documents, 2, None, 5)
@@ -284,6 +293,10 @@ class TemplateOptions:
         _share("template option min_slot_share", self.min_slot_share, 0.2, zero=True)
         _whole("template option site_min_pages", self.site_min_pages, 2, None, 3)
         _whole("template option site_max_words", self.site_max_words, 1, None, 12)
+        _whole("template option formula_min_documents", self.formula_min_documents, 2, None, 6)
+        _whole("template option formula_min_variants", self.formula_min_variants, 2, None, 4)
+        _whole("template option formula_min_terms", self.formula_min_terms, 2, None, 3)
+        _whole("template option formula_min_hits", self.formula_min_hits, 1, None, 4)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
 
-from provenance import Document, PassageOptions, analyze, find_passages
+from provenance import Document, PassageOptions, align, analyze, find_passages
 from provenance.errors import ConfigError
 from provenance.text.sentences import sentences
 from provenance.text.templates import (
+    FORMULA_KEYS,
+    TemplateCounts,
     TemplateOptions,
+    features,
+    formula_keys,
     learn_templates,
     shape,
     site_boilerplate,
@@ -186,3 +191,134 @@ def test_wire_sign_off_is_boilerplate(line, flagged):
     text = f"NATO warned China on Tuesday. {line}\n{line}\n"
     found = [s for s in sentences(text) if s.text == line]
     assert len(found) == 2 and all(s.boilerplate == flagged for s in found)
+
+
+# Genre formulas written as whole sentences: the frame is reworded and reordered from one
+# document to the next, so no shape repeats often enough, but the frame's content terms recur
+# together across unrelated documents with different figures and names.
+def _formula(kind: str, rng: random.Random, i: int) -> str:
+    """Line ``i`` of a genre, in one of six wordings, with its own names and figures (no two
+    lines share a name or a figure by chance)."""
+    def name() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
+    n, t = f"{name()} {name()}", name()
+    fine, points = 100 + 7 * i, rng.randint(3, 6)
+    high, low = 30 + i, i
+    if kind == "court":
+        return rng.choice([
+            f"{n}, of {t}, was fined {fine} pounds for speeding and given {points} penalty "
+            "points.",
+            f"Fined {fine} pounds for speeding, {n} of {t} also received {points} penalty points "
+            "on his licence.",
+            f"For speeding, {n} of {t} received {points} penalty points and a fine of {fine} "
+            "pounds.",
+            f"{n} from {t} got {points} penalty points and was fined {fine} pounds after "
+            "admitting speeding.",
+            f"Speeding cost {n}, of {t}, a {fine} pounds fine plus {points} penalty points.",
+            f"A fine of {fine} pounds and {points} penalty points were given to {n} of {t} for "
+            "speeding.",
+        ])
+    return rng.choice([
+        f"In {t} the forecast is sunny spells with a high of {high}C and a low of {low}C "
+        "overnight.",
+        f"Sunny spells are forecast for {t}, where temperatures reach a high of {high}C before "
+        f"an overnight low of {low}C.",
+        f"Expect an overnight low of {low}C in {t} and sunny spells with a daytime high of "
+        f"{high}C.",
+        f"{t} can look forward to sunny spells, a high of {high}C and an overnight low of "
+        f"{low}C.",
+        f"The forecast for {t}: sunny spells, high {high}C, falling to a low of {low}C "
+        "overnight.",
+        f"Temperatures in {t} should peak at a high of {high}C in sunny spells, with a low of "
+        f"{low}C overnight.",
+    ])
+
+
+REPEATED = ("Firefighters rescued twelve residents from the burning Carlton Tower block in "
+            "Bristol early on Sunday after a kitchen fire spread to the roof.")
+REPEATED_B = ("Twelve residents were rescued by firefighters from the burning Carlton Tower "
+              "block in Bristol early on Sunday when a kitchen fire spread to its roof.")
+
+
+def _formula_corpus(kind: str, n: int = 24, others: int = 20, seed: int = 11):
+    rng = random.Random(seed)
+    docs = [Document(f"{kind}{i:02d}", f"{_prose(rng)}\n{_formula(kind, rng, i)}\n")
+            for i in range(n)]
+    docs += [Document(f"other{i:02d}", _prose(rng) + "\n") for i in range(others)]
+    # one real story, told by two outlets in their own words
+    docs += [Document("fire_a", f"{_prose(rng)}\n{REPEATED}\n"),
+             Document("fire_b", f"{_prose(rng)}\n{REPEATED_B}\n")]
+    return docs
+
+
+NO_FORMULAS = TemplateOptions(formula_min_documents=10_000)
+
+
+@pytest.mark.parametrize("kind", ["court", "weather"])
+def test_genre_formulas_reworded_are_learned_and_make_no_passage(kind):
+    docs = _formula_corpus(kind)
+    by_id = {d.id: d for d in docs}
+    genre = [d for d in docs if d.id.startswith(kind)]
+    lines = [d.text.splitlines()[1] for d in genre]
+    # two documents compared alone (as an index query compares them: the corpus says nothing
+    # of which words are common) share the genre's line
+    pairs = list(itertools.combinations(genre, 2))
+    plain = [(a, b) for a, b in pairs if align(a, b, LOOSE)]
+    assert len(plain) >= 10
+    # the frame is reworded six ways: the shape learner misses wordings ...
+    shapes_only = learn_templates(_sents(docs), NO_FORMULAS)
+    missed = [line for line in lines if not shapes_only.is_template(line)]
+    assert not shapes_only.formulas and len(missed) >= len(lines) // 4
+    # ... the formula learner catches them; the fire two outlets report is no formula
+    learned = learn_templates(_sents(docs))
+    assert learned.formulas and all(t.documents >= 6 for t in learned.formula_list)
+    assert sum(learned.is_formula(line) for line in missed) >= len(missed) // 2
+    assert not learned.is_formula(REPEATED) and not learned.is_formula(REPEATED_B)
+    # a formula's words are frame words: two of its sentences share nothing else (a wording
+    # only a handful of documents use may keep a pair of its own words)
+    kept = [(a, b) for a, b in plain if align(a, b, LOOSE, templates=learned)]
+    assert len(kept) <= len(plain) // 10
+    assert align(by_id["fire_a"], by_id["fire_b"], LOOSE, templates=learned)
+    # and the scan keeps the real repeat
+    assert [(p.a, p.b) for p in analyze(docs).passages] == [("fire_a", "fire_b")]
+
+
+def test_a_story_sentence_repeated_in_a_few_documents_is_not_a_formula():
+    rng = random.Random(4)
+    # the same sentence (same names, same figures) in five unrelated documents: one filling
+    docs = [Document(f"d{i}", f"{_prose(rng)}\n{REPEATED}\n") for i in range(8)]
+    assert not learn_templates(_sents(docs)).formulas
+
+
+def test_formula_keys_ignore_names_and_figures():
+    a, fill_a = formula_keys("Arsenal paid 40 mln pounds for the striker in the summer window.")
+    b, fill_b = formula_keys("Chelsea paid 75 mln pounds for the striker in the summer window.")
+    assert a == b and len(a) == FORMULA_KEYS and fill_a != fill_b
+    assert formula_keys("A short line.") == ([], None)  # too few frame terms
+    assert formula_keys("the cat sat on the warm mat quietly") == ([], None)  # no filling
+
+
+def test_counts_add_and_take_away_exactly():
+    docs = _formula_corpus("court")
+    found = [features(s) for s in _sents(docs)]
+    counts = TemplateCounts()
+    for f in found:
+        counts.add(f)
+    assert counts.templates().formulas == learn_templates(_sents(docs)).formulas
+    for f in found[:10]:
+        counts.add(f, -1)
+    rest = TemplateCounts()
+    for f in found[10:]:
+        rest.add(f)
+    assert ([r[:3] for r in counts.rows()] == [r[:3] for r in rest.rows()])
+    assert counts.variants == rest.variants
+
+
+def test_formula_words_are_cut_as_tokenize_cuts_them():
+    from provenance.text.sentences import tokenize
+    from provenance.text.templates import _written_words
+
+    for text in ["Non-callable for life, the deal's rating is AAA (Moody's).",
+                 "The 8-3/4 pct notes, due 1997, yield 125 basis points.", "O'Brien's 1,000 dlrs",
+                 "Zürich’s bank: 5,000 francs"]:
+        assert _written_words(text) == [text[t.start:t.end] for t in tokenize(text)]

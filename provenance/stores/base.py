@@ -11,6 +11,17 @@ form of everything a backend keeps (the one definition of each; backends import 
   :func:`signature_bytes`, :func:`signature_from_bytes`);
 - settings: the strings of :data:`SETTINGS` in the index's ``meta``, read back only through
   :func:`read_settings` (a missing or garbled one is a :class:`StoreError` naming the key).
+- template counts (the corpus's templates, kept as documents come and go): every document's
+  features (:func:`provenance.text.templates.features`: the shapes, trigrams, formula keys and
+  site lines it uses, and their variants) are hashed to 64-bit keys (:func:`feature_key`); the
+  store keeps, per key, the number of documents holding it, for a key that has variants the
+  number of its variants held, and for a key that is not a variant its text and an example
+  sentence; per document, its ``(key, parent)`` pairs (:func:`feature_pairs`: 16 bytes each,
+  two little-endian int64, parent 0 for none), so that a removal or replacement takes exactly
+  its counts away, in the same transaction. ``meta`` holds ``templates`` = ``"1"`` once the
+  counts cover every stored document (an index made before them lacks it: :class:`Index`
+  rebuilds them from the stored texts on first use) and ``template_generation``, a number every
+  add and remove changes (readers cache the templates until it changes).
 
 Every read of a stored form that finds it damaged raises :class:`StoreError` naming the location,
 the document and ``provenance index check``; nothing lower (``ZstdError``, ``JSONDecodeError``,
@@ -28,6 +39,7 @@ from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+import xxhash
 import zstandard
 
 from provenance.documents import METADATA_FIELDS, Document
@@ -36,9 +48,11 @@ from provenance.errors import StoreError
 __all__ = [
     "COMMON_KEY",
     "FORMAT",
+    "GENERATION_META",
     "SETTINGS",
     "SIGNATURE_DTYPE",
     "STORED_METADATA",
+    "TEMPLATES_META",
     "Batch",
     "CheckReport",
     "DamagedRowError",
@@ -48,6 +62,8 @@ __all__ = [
     "Store",
     "StoredRow",
     "damaged",
+    "feature_key",
+    "feature_pairs",
     "pack_meta",
     "pack_text",
     "read_settings",
@@ -69,6 +85,12 @@ SETTINGS = ("format", "threshold", "num_perm", "seed", "shingle_size")
 
 STORED_METADATA = (*METADATA_FIELDS, "path")
 """The document fields kept beside the text."""
+
+TEMPLATES_META = "templates"
+"""The ``meta`` entry saying the template counts cover every stored document (``"1"``)."""
+
+GENERATION_META = "template_generation"
+"""The ``meta`` entry every add and remove changes (the template counts' version)."""
 
 SIGNATURE_DTYPE = np.dtype("<u4")
 """A stored signature: ``num_perm`` little-endian uint32."""
@@ -173,7 +195,8 @@ class Settings:
         """The ``meta`` entries of a new index (strings; ``repr`` keeps the float exact)."""
         return {"format": str(FORMAT), "threshold": repr(float(self.threshold)),
                 "num_perm": str(self.num_perm), "seed": str(self.seed),
-                "shingle_size": str(self.shingle_size)}
+                "shingle_size": str(self.shingle_size), TEMPLATES_META: "1",
+                GENERATION_META: "0"}
 
 
 _RULES: dict[str, tuple[type, float, float]] = {
@@ -228,12 +251,42 @@ class Batch:
     bands: np.ndarray
     sentences: np.ndarray
     offsets: np.ndarray
+    features: list[dict] = field(default_factory=list)
+    """Each document's template features (``key -> (parent, example)``; see
+    :func:`provenance.text.templates.features`); empty: none counted."""
+
+    def feature_pairs(self, d: int) -> np.ndarray:
+        """Document d's features as ``(key, parent)`` int64 pairs (:func:`feature_pairs`)."""
+        return feature_pairs(self.features[d]) if self.features else np.empty((0, 2), np.int64)
+
+    def feature_texts(self, d: int) -> dict[int, tuple[str, str | None]]:
+        """``key -> (text, example)`` of document d's features that are not variants."""
+        if not self.features:
+            return {}
+        return {feature_key(k): (k, ex) for k, (parent, ex) in self.features[d].items()
+                if parent is None}
 
     def band_keys(self, d: int) -> np.ndarray:
         return self.bands[d] if self.shingles[d] else self.bands[d, :0]
 
     def sentence_keys(self, d: int) -> np.ndarray:
         return np.unique(self.sentences[self.offsets[d] : self.offsets[d + 1]])
+
+
+def feature_key(text: str) -> int:
+    """The stored 64-bit key of a template feature (xxh64 of its UTF-8, as a signed int64;
+    never 0, which means "no parent")."""
+    value = xxhash.xxh64_intdigest(text.encode("utf-8", "surrogatepass"))
+    value = value - (1 << 64) if value >= 1 << 63 else value
+    return value or 1
+
+
+def feature_pairs(found: Mapping[str, tuple[str | None, str | None]]) -> np.ndarray:
+    """A document's features as an ``(n, 2)`` int64 array of ``(key, parent)`` (parent 0 for
+    none), in key order; its stored form is ``.astype("<i8").tobytes()``."""
+    rows = sorted((feature_key(k), feature_key(p) if p is not None else 0)
+                  for k, (p, _) in found.items())
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +371,8 @@ class Store(Protocol):
     read_only: bool
 
     def add(self, batch: Batch, on_duplicate: str) -> tuple[list[str], list[str], list[str]]:
-        """Store a batch of distinct ids in one transaction; returns ``(added, replaced,
+        """Store a batch of distinct ids in one transaction, with their template counts (and
+        the replaced documents' counts taken away); returns ``(added, replaced,
         skipped)``. An id already stored is replaced (``"replace"``), left as it is (``"skip"``)
         or, with ``"error"``, fails the whole call with :class:`DuplicateIdsError` and no
         change."""
@@ -352,6 +406,29 @@ class Store(Protocol):
                      unpack: Callable[[StoredRow], Document]) -> int:
         """Recompute every stored document's keys from its text (``keys_of``) in one
         transaction, dropping the old ones; returns the documents rekeyed."""
+        ...
+
+    def template_rows(self, min_documents: int) -> list[tuple[str, int, int, str | None]]:
+        """``(text, documents, variants, example)`` of every counted template feature that is
+        not a variant and is held by at least ``min_documents`` (>= 2) documents, from one
+        snapshot (:func:`provenance.text.templates.templates_from_rows` makes templates of
+        them)."""
+        ...
+
+    def template_generation(self) -> str:
+        """The ``template_generation`` now: it changes with every add and remove."""
+        ...
+
+    def has_template_counts(self) -> bool:
+        """Whether the template counts cover every stored document (``meta`` ``templates``)."""
+        ...
+
+    def rebuild_template_counts(self, features_of: Callable[[list[Document]], Batch],
+                                unpack: Callable[[StoredRow], Document]) -> int:
+        """Count every stored document's template features afresh from its text
+        (``features_of``), dropping any counts there were, and mark the counts complete; one
+        transaction on SQLite, a batch a script on Redis (each state in between keeps every
+        document's counts whole). Returns the documents counted."""
         ...
 
     def count(self) -> int: ...

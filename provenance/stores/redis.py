@@ -8,7 +8,12 @@ Keys, under the prefix ``provenance:`` (format 2):
   ``sig`` (uint32 bytes), ``bands`` and ``sents`` (the document's keys, 8 little-endian bytes
   each), ``shingles``, ``published``;
 - ``provenance:b:<8 bytes>`` / ``provenance:s:<8 bytes>`` -- sets of the ids holding a band /
-  sentence key (the key's 8 bytes, as stored in ``bands`` / ``sents``, end the name).
+  sentence key (the key's 8 bytes, as stored in ``bands`` / ``sents``, end the name);
+- template counts (see ``stores.base``): hashes ``provenance:td`` (feature key -> documents),
+  ``provenance:tv`` (-> variants held), ``provenance:tt`` (-> text), ``provenance:te`` (->
+  example), the set ``provenance:thot`` of keys held by two documents or more (what a reader
+  loads), and each document hash's ``tkeys`` (its 16-byte key, parent pairs);
+  ``provenance:meta`` also holds ``templates`` and ``template_generation``.
 
 Every add and remove is one Lua script (:data:`_ADD`, :data:`_REMOVE`): Redis runs a script
 alone, start to end, so other workers see a batch entirely or not at all, and a client that
@@ -55,22 +60,46 @@ __all__ = ["PREFIX", "RedisStore", "check_url"]
 PREFIX = "provenance:"
 
 _UNLINK = """
-local function unlink(prefix, id, bands, sents)
+local ZERO = string.rep(string.char(0), 8)
+local function tcount(prefix, blob, sign)
+  local td, tv, hot = prefix .. "td", prefix .. "tv", prefix .. "thot"
+  for i = 1, #blob, 16 do
+    local k, p = string.sub(blob, i, i + 7), string.sub(blob, i + 8, i + 15)
+    local n = redis.call("HINCRBY", td, k, sign)
+    if sign > 0 then
+      if n == 2 then redis.call("SADD", hot, k) end
+      if n == 1 and p ~= ZERO then redis.call("HINCRBY", tv, p, 1) end
+    else
+      if n == 1 then redis.call("SREM", hot, k) end
+      if n <= 0 then
+        redis.call("HDEL", td, k)
+        redis.call("HDEL", tv, k)
+        redis.call("HDEL", prefix .. "tt", k)
+        redis.call("HDEL", prefix .. "te", k)
+        if p ~= ZERO and redis.call("HINCRBY", tv, p, -1) <= 0 then redis.call("HDEL", tv, p) end
+      end
+    end
+  end
+end
+local function unlink(prefix, id, bands, sents, tkeys)
   for i = 1, #bands, 8 do redis.call("SREM", prefix .. "b:" .. string.sub(bands, i, i + 7), id) end
   for i = 1, #sents, 8 do redis.call("SREM", prefix .. "s:" .. string.sub(sents, i, i + 7), id) end
+  tcount(prefix, tkeys or "", -1)
 end
 """
 
-# ARGV: prefix, on_duplicate, n, then 8 values a document: id, text, meta, sig, bands, sents,
-# shingles, published. Returns one status a document: 0 added, 1 replaced, 2 skipped; or, with
-# "error", {-1, count, first id} and no change.
+# ARGV: prefix, on_duplicate, n, m, then 9 values a document: id, text, meta, sig, bands, sents,
+# shingles, published, tkeys (template features: 16-byte key, parent pairs); then m triples of
+# a template feature's key (8 bytes), text and example. Returns one status a document: 0 added,
+# 1 replaced, 2 skipped; or, with "error", {-1, count, first id} and no change.
 _ADD = _UNLINK + """
-local prefix, mode, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local prefix, mode, n, m = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local W = 9
 local ids = prefix .. "ids"
 if mode == "error" then
   local found, first = 0, nil
   for d = 0, n - 1 do
-    local id = ARGV[4 + d * 8]
+    local id = ARGV[5 + d * W]
     if redis.call("SISMEMBER", ids, id) == 1 then
       found = found + 1
       if first == nil or id < first then first = id end
@@ -80,20 +109,21 @@ if mode == "error" then
 end
 local out = {}
 for d = 0, n - 1 do
-  local at = 4 + d * 8
+  local at = 5 + d * W
   local id = ARGV[at]
   local doc = prefix .. "doc:" .. id
-  local old = redis.call("HMGET", doc, "bands", "sents")
+  local old = redis.call("HMGET", doc, "bands", "sents", "tkeys")
   local status = 0
   if old[1] then
     status = 1
-    if mode == "skip" then status = 2 else unlink(prefix, id, old[1], old[2] or "") end
+    if mode == "skip" then status = 2 else unlink(prefix, id, old[1], old[2] or "", old[3]) end
   end
   if status ~= 2 then
     redis.call("DEL", doc)
     redis.call("HSET", doc, "text", ARGV[at + 1], "meta", ARGV[at + 2], "sig", ARGV[at + 3],
                "bands", ARGV[at + 4], "sents", ARGV[at + 5], "shingles", ARGV[at + 6],
-               "published", ARGV[at + 7])
+               "published", ARGV[at + 7], "tkeys", ARGV[at + 8])
+    tcount(prefix, ARGV[at + 8], 1)
     redis.call("SADD", ids, id)
     local bands, sents = ARGV[at + 4], ARGV[at + 5]
     for i = 1, #bands, 8 do
@@ -105,6 +135,18 @@ for d = 0, n - 1 do
   end
   out[d + 1] = status
 end
+local base = 5 + n * W
+for j = 0, m - 1 do
+  local k, text, example = ARGV[base + 3 * j], ARGV[base + 3 * j + 1], ARGV[base + 3 * j + 2]
+  if redis.call("HEXISTS", prefix .. "td", k) == 1 then
+    redis.call("HSETNX", prefix .. "tt", k, text)
+    if example ~= "" then
+      local old = redis.call("HGET", prefix .. "te", k)
+      if not old or example < old then redis.call("HSET", prefix .. "te", k, example) end
+    end
+  end
+end
+redis.call("HINCRBY", prefix .. "meta", "template_generation", 1)
 return out
 """
 
@@ -116,13 +158,14 @@ local out = {}
 for k = 2, #ARGV do
   local id = ARGV[k]
   local doc = prefix .. "doc:" .. id
-  local old = redis.call("HMGET", doc, "bands", "sents")
-  unlink(prefix, id, old[1] or "", old[2] or "")
+  local old = redis.call("HMGET", doc, "bands", "sents", "tkeys")
+  unlink(prefix, id, old[1] or "", old[2] or "", old[3])
   local held = redis.call("DEL", doc)
   local listed = redis.call("SREM", prefix .. "ids", id)
   -- a damaged document (its hash or its key lists gone) is removed too
   if held == 1 or listed == 1 then out[k - 1] = 1 else out[k - 1] = 0 end
 end
+redis.call("HINCRBY", prefix .. "meta", "template_generation", 1)
 return out
 """
 
@@ -132,6 +175,11 @@ def _names(kind: bytes, keys: np.ndarray) -> list[bytes]:
     raw = np.ascontiguousarray(keys).view(np.uint64).astype("<u8", copy=False).tobytes()
     head = PREFIX.encode() + kind
     return [head + raw[i : i + 8] for i in range(0, len(raw), 8)]
+
+
+def _key_bytes(key: int) -> bytes:
+    """A template feature key as stored: 8 little-endian bytes of the int64."""
+    return int(key).to_bytes(8, "little", signed=True)
 
 
 def check_url(url: str) -> None:
@@ -253,12 +301,21 @@ class RedisStore:
 
     def add(self, batch: Batch, on_duplicate: str):
         self._writable()
-        args: list = [PREFIX, on_duplicate, len(batch.ids)]
+        texts: dict[int, tuple[str, str | None]] = {}
+        args: list = [PREFIX, on_duplicate, len(batch.ids), 0]
         for d, id_ in enumerate(batch.ids):
             args += [id_, batch.texts[d], batch.metas[d], signature_bytes(batch.signatures[d]),
                      batch.band_keys(d).astype("<u8").tobytes(),
                      batch.sentence_keys(d).astype("<u8").tobytes(),
-                     int(batch.shingles[d]), batch.published[d] or ""]
+                     int(batch.shingles[d]), batch.published[d] or "",
+                     batch.feature_pairs(d).astype("<i8").tobytes()]
+            for key, (text, example) in batch.feature_texts(d).items():
+                old = texts.get(key)
+                if old is None or (example is not None and (old[1] is None or example < old[1])):
+                    texts[key] = (text, example)
+        args[3] = len(texts)
+        for key, (text, example) in sorted(texts.items()):
+            args += [_key_bytes(key), text, example or ""]
         status = self._guard(self._add_script, [], args, write=True)
         if status and status[0] == -1:
             first = status[2].decode(errors="replace")
@@ -308,6 +365,45 @@ class RedisStore:
 
     def compact(self) -> None:
         """Nothing to do: removals and replacements unlink their keys at once."""
+
+    # --- template counts ----------------------------------------------------------------------
+
+    def template_rows(self, min_documents: int):
+        def go():
+            hot = sorted(self.r.smembers(PREFIX + "thot"))
+            out = []
+            for start in range(0, len(hot), 5000):
+                chunk = hot[start : start + 5000]
+                pipe = self.r.pipeline(transaction=False)
+                for name in ("td", "tv", "tt", "te"):
+                    pipe.hmget(PREFIX + name, chunk)
+                docs, variants, texts, examples = pipe.execute()
+                for n, v, t, e in zip(docs, variants, texts, examples, strict=True):
+                    if n is None or t is None or int(n) < max(2, min_documents):
+                        continue
+                    out.append((t.decode("utf-8", "surrogatepass"), int(n), int(v or 0),
+                                e.decode("utf-8", "surrogatepass") if e else None))
+            return sorted(out)
+        return self._guard(go)
+
+    def template_generation(self) -> str:
+        value = self._guard(self.r.hget, PREFIX + "meta", "template_generation")
+        return value.decode() if value is not None else "0"
+
+    def has_template_counts(self) -> bool:
+        return self._guard(self.r.hget, PREFIX + "meta", "templates") == b"1"
+
+    def rebuild_template_counts(self, features_of, unpack) -> int:
+        """Store every document again with its features counted, 1,000 a script (a
+        replacement takes away what the document held before, so each state in between keeps
+        every document's counts whole); then mark the counts complete."""
+        self._writable()
+        done = 0
+        for rows in self.rows():
+            self.add(features_of([unpack(r) for r in rows]), "replace")
+            done += len(rows)
+        self._guard(self.r.hset, PREFIX + "meta", "templates", "1")
+        return done
 
     def document(self, id_: str) -> tuple[bytes, str]:
         text, meta = self._guard(self.r.hmget, self._doc(id_), "text", "meta")

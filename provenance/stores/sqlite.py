@@ -43,6 +43,8 @@ from provenance.documents import Document
 from provenance.errors import StoreError
 from provenance.stores.base import (
     COMMON_KEY,
+    GENERATION_META,
+    TEMPLATES_META,
     Batch,
     DuplicateIdsError,
     Problem,
@@ -71,6 +73,14 @@ CREATE TABLE runs (
     max_doc INTEGER NOT NULL, fence BLOB NOT NULL);
 CREATE TABLE blocks (rowid INTEGER PRIMARY KEY, keys BLOB NOT NULL, docs BLOB NOT NULL);
 CREATE TABLE dead (doc INTEGER PRIMARY KEY);
+"""
+
+_TEMPLATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tstats (
+    key INTEGER PRIMARY KEY, docs INTEGER NOT NULL, variants INTEGER NOT NULL DEFAULT 0,
+    text TEXT, example TEXT);
+CREATE INDEX IF NOT EXISTS tstats_hot ON tstats(docs) WHERE docs >= 2;
+CREATE TABLE IF NOT EXISTS tdocs (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
 """
 
 
@@ -120,7 +130,7 @@ def _create(path: Path, meta: dict[str, str]) -> None:
             db.execute("PRAGMA page_size=16384")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("BEGIN")
-            for statement in _SCHEMA.split(";"):
+            for statement in (_SCHEMA + _TEMPLATE_SCHEMA).split(";"):
                 if statement.strip():
                     db.execute(statement)
             db.executemany("INSERT INTO meta VALUES (?, ?)",
@@ -153,6 +163,7 @@ class SQLiteStore:
                  read_only: bool = False) -> None:
         self.path = self.location = path
         self._fences: dict[int, np.ndarray] = {}
+        self._has_counts: bool | None = None
         file = Path(path)
         folder = file.parent
         if file.is_dir():
@@ -317,6 +328,10 @@ class SQLiteStore:
             if len(keys):
                 self._write_run(db, *sort_entries(keys, docs))
             self._merge(db, everything=False)
+            if batch.features and self._counted(db):
+                self._count_features(db, [(int(rows[i]), batch.feature_pairs(i),
+                                           batch.feature_texts(i)) for i in keep])
+            self._bump(db)
         existing_set = set(existing)
         if on_duplicate == "skip":
             return ([id_ for id_ in batch.ids if id_ not in existing_set], [],
@@ -325,10 +340,139 @@ class SQLiteStore:
                 [id_ for id_ in batch.ids if id_ in existing_set], [])
 
     def _forget(self, db, rows: list[int]) -> None:
-        """Delete document rows; their entries become stale until merged away."""
+        """Delete document rows; their entries become stale until merged away. Their template
+        counts are taken away at once."""
         if rows:
             db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rows])
             db.executemany("INSERT OR IGNORE INTO dead VALUES (?)", [(r,) for r in rows])
+            if self._counted(db):
+                pairs = []
+                for start in range(0, len(rows), 900):
+                    chunk = rows[start : start + 900]
+                    for blob, in db.execute(f"SELECT keys FROM tdocs WHERE doc IN "
+                                            f"({','.join('?' * len(chunk))})", chunk):
+                        if not isinstance(blob, bytes) or len(blob) % 16:
+                            raise self._damaged_templates("a document's feature list")
+                        pairs.append(np.frombuffer(blob, dtype="<i8").reshape(-1, 2))
+                    db.executemany("DELETE FROM tdocs WHERE doc = ?", [(r,) for r in chunk])
+                if pairs:
+                    self._apply_counts(db, np.concatenate(pairs), -1, {})
+
+    # --- template counts ----------------------------------------------------------------------
+
+    def _counted(self, db) -> bool:
+        """Whether this file keeps template counts (an index made before them does not, until
+        :meth:`rebuild_template_counts`)."""
+        if self._has_counts is None:
+            self._has_counts = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' "
+                                          "AND name='tstats'").fetchone() is not None
+        return self._has_counts
+
+    def _bump(self, db) -> None:
+        db.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = "
+                   "CAST(CAST(value AS INTEGER) + 1 AS TEXT)", (GENERATION_META,))
+
+    def _damaged_templates(self, what: str) -> StoreError:
+        return StoreError(f"{self.path}: the template counts are damaged ({what}); restore "
+                          "the index from a backup, or rebuild it with 'provenance index add'")
+
+    def _count_features(self, db, docs: list[tuple[int, np.ndarray, dict]]) -> None:
+        """Add documents' features: ``(document row, (key, parent) pairs, key -> (text,
+        example))`` each."""
+        if not docs:
+            return
+        db.executemany("INSERT OR REPLACE INTO tdocs (doc, keys) VALUES (?, ?)",
+                       [(row, pairs.astype("<i8").tobytes()) for row, pairs, _ in docs])
+        texts: dict[int, tuple[str, str | None]] = {}
+        for _, _, found in docs:
+            for key, (text, example) in found.items():
+                old = texts.get(key)
+                if old is None or (example is not None and (old[1] is None or example < old[1])):
+                    texts[key] = (text, example)
+        self._apply_counts(db, np.concatenate([p for _, p, _ in docs]), 1, texts)
+
+    def _apply_counts(self, db, pairs: np.ndarray, sign: int,
+                      texts: dict[int, tuple[str, str | None]]) -> None:
+        if not len(pairs):
+            return
+        keys, first, n = np.unique(pairs[:, 0], return_index=True, return_counts=True)
+        parents = pairs[first, 1]
+        keys_l, parents_l, n_l = keys.tolist(), parents.tolist(), n.tolist()
+        before: dict[int, int] = {}
+        for start in range(0, len(keys_l), 900):
+            chunk = keys_l[start : start + 900]
+            before.update(db.execute(f"SELECT key, docs FROM tstats WHERE key IN "
+                                     f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        inserts, updates, deletes = [], [], []
+        variants: dict[int, int] = {}
+        for key, parent, count in zip(keys_l, parents_l, n_l, strict=True):
+            old = before.get(key, 0)
+            new = old + sign * count
+            if new <= 0:
+                if old:
+                    deletes.append((key,))
+            elif old:
+                example = texts.get(key, (None, None))[1]
+                updates.append((new, example, key))
+            else:
+                text, example = texts.get(key, (None, None))
+                inserts.append((key, new, text, example))
+            if parent and (old <= 0) != (new <= 0):
+                variants[parent] = variants.get(parent, 0) + (1 if new > 0 else -1)
+        db.executemany("DELETE FROM tstats WHERE key = ?", deletes)
+        db.executemany("UPDATE tstats SET docs = ?1, example = CASE WHEN ?2 IS NOT NULL AND "
+                       "(example IS NULL OR ?2 < example) THEN ?2 ELSE example END "
+                       "WHERE key = ?3", updates)
+        db.executemany("INSERT INTO tstats (key, docs, variants, text, example) "
+                       "VALUES (?, ?, 0, ?, ?)", inserts)
+        db.executemany("UPDATE tstats SET variants = max(0, variants + ?) WHERE key = ?",
+                       [(d, k) for k, d in variants.items() if d])
+
+    def template_rows(self, min_documents: int):
+        def go():
+            with self._read() as db:
+                if not self._counted(db):
+                    return []
+                return [tuple(r) for r in db.execute(
+                    "SELECT text, docs, variants, example FROM tstats WHERE docs >= 2 AND "
+                    "docs >= ? AND text IS NOT NULL ORDER BY key", (max(2, min_documents),))]
+        return self._guard(go)
+
+    def template_generation(self) -> str:
+        row = self._guard(lambda: self.db.execute("SELECT value FROM meta WHERE key = ?",
+                                                  (GENERATION_META,)).fetchone())
+        return row[0] if row else "0"
+
+    def has_template_counts(self) -> bool:
+        row = self._guard(lambda: self.db.execute("SELECT value FROM meta WHERE key = ?",
+                                                  (TEMPLATES_META,)).fetchone())
+        return bool(row and row[0] == "1")
+
+    def rebuild_template_counts(self, features_of, unpack) -> int:
+        """Count every document's template features afresh, in one write transaction."""
+        def go():
+            done = 0
+            with self._write() as db:
+                for statement in _TEMPLATE_SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                self._has_counts = True
+                db.execute("DELETE FROM tstats")
+                db.execute("DELETE FROM tdocs")
+                after = 0
+                while chunk := db.execute(
+                        "SELECT rowid, id, text, meta, signature FROM docs WHERE rowid > ? "
+                        "ORDER BY rowid LIMIT 1000", (after,)).fetchall():
+                    after = chunk[-1][0]
+                    batch = features_of([unpack(StoredRow(*r[1:])) for r in chunk])
+                    self._count_features(db, [(r[0], batch.feature_pairs(d),
+                                               batch.feature_texts(d))
+                                              for d, r in enumerate(chunk)])
+                    done += len(chunk)
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (TEMPLATES_META,))
+                self._bump(db)
+            return done
+        return self._guard(go)
 
     def _write_run(self, db, keys: np.ndarray, docs: np.ndarray) -> int:
         base = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM blocks").fetchone()[0]

@@ -24,19 +24,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+import xxhash
+
 from provenance.options import TemplateOptions
-from provenance.text.lexicon import stem
-from provenance.text.sentences import Sentence
+from provenance.text.lexicon import STOPWORDS, content_terms, stem
+from provenance.text.sentences import Sentence, normalize_token, tokenize
 
 __all__ = [
+    "FORMULA_KEYS",
     "Template",
+    "TemplateCounts",
     "TemplateOptions",
     "Templates",
+    "clutter_features",
+    "features",
+    "formula_keys",
     "learn_templates",
     "shape",
     "site_boilerplate",
+    "site_of",
+    "templates_from_rows",
 ]
 
 _WORD = re.compile(r"[^\W_]+(?:[’'.,/:-][^\W_]+)*")
@@ -75,7 +85,7 @@ def shape(text: str) -> tuple[str, int]:
     frame = 0
     for i, tok in enumerate(tokens):
         low = tok.lower()
-        if any(c.isdigit() for c in tok) or low in NUMBER_WORDS:
+        if _DIGIT.search(tok) or low in NUMBER_WORDS:
             slot = "#"
         elif tok[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper())):
             slot = "N"
@@ -106,21 +116,35 @@ class Templates:
     a short line dense in slots whose every run of three shape tokens (its start and end
     included) recurs in at least ``min_documents`` documents -- so "Shr loss 4.60 dlrs vs
     profit 14 cts" is a template line even when that exact mix of loss and profit is rare,
-    while prose, whose shape is mostly frame words, is not. ``templates`` lists the learned
-    shapes, most used first."""
+    while prose, whose shape is mostly frame words, is not -- or it is a **formula** of the
+    genre: at least ``formula_min_hits`` of its frame-term keys (:func:`formula_keys`) are
+    learned formulas -- or a line of :attr:`clutter`. ``templates`` lists the learned shapes,
+    most used first; ``formulas`` the learned formula keys."""
 
     options: TemplateOptions = field(default_factory=TemplateOptions)
     shapes: dict[str, Template] = field(default_factory=dict)
     trigrams: frozenset[tuple[str, str, str]] = frozenset()
     frame_terms: frozenset[str] = frozenset()
+    formulas: dict[str, Template] = field(default_factory=dict)
+    formula_lines: bool = False
+    """Whether a formula sentence is a template line (matched with another template line, it
+    makes no passage whatever else the two share); by default a formula's terms are only frame
+    words, so two sentences of the formula that also share names or figures still match."""
+    clutter: frozenset[str] = frozenset()
+    """Lines (lower case, single spaces) that are some site's clutter (an index's counts;
+    a scan marks them boilerplate instead)."""
 
     def is_frame(self, term: str) -> bool:
         """Whether a content term (a stem, as :func:`provenance.text.lexicon.sentence_terms`
-        gives it) is a frame word of the corpus's template lines, or a number."""
+        gives it) is a frame word of the corpus's template lines or formulas, or a number."""
         return (term in self.frame_terms or term in _NUMBER_STEMS
                 or term.isdigit())
 
     def is_template(self, text: str) -> bool:
+        if self.clutter and " ".join(text.lower().split()) in self.clutter:
+            return True
+        if self.formula_lines and self.formulas and self.is_formula(text):
+            return True
         if not self.shapes:
             return False
         key, frame = shape(text)
@@ -133,9 +157,23 @@ class Templates:
             return False
         return all(g in self.trigrams for g in _trigrams(tokens))
 
+    def is_formula(self, text: str) -> bool:
+        """Whether ``text`` is a formula of the genre written as a sentence (see
+        :func:`formula_keys`)."""
+        if not self.formulas:
+            return False
+        keys, _ = formula_keys(text, self.options)
+        return sum(k in self.formulas for k in keys) >= self.options.formula_min_hits
+
     @property
     def templates(self) -> list[Template]:
         return sorted(self.shapes.values(), key=lambda t: (-t.documents, t.shape))
+
+    @property
+    def formula_list(self) -> list[Template]:
+        """The learned formula keys (``shape`` is the key: its hash number and two frame
+        terms), most used first."""
+        return sorted(self.formulas.values(), key=lambda t: (-t.documents, t.shape))
 
     def __len__(self) -> int:
         return len(self.shapes)
@@ -144,6 +182,218 @@ class Templates:
 def _trigrams(tokens: list[str]) -> list[tuple[str, str, str]]:
     padded = ["<", *tokens, ">"]
     return [(padded[i], padded[i + 1], padded[i + 2]) for i in range(len(padded) - 2)]
+
+
+FORMULA_KEYS = 8
+"""Keys a sentence's frame terms get (each its :data:`FORMULA_TERMS` terms first under one
+hash function: a sample of the pairs of terms it uses together)."""
+FORMULA_TERMS = 2
+FORMULA_MAX_WORDS = 80
+"""A longer sentence (an unsplit block, a list) gets no formula keys, and no shape either."""
+_DIGIT = re.compile(r"\d")
+
+
+def formula_keys(text: str, options: TemplateOptions | None = None
+                 ) -> tuple[list[str], str | None]:
+    """``(keys, filling)`` of a sentence as a possible formula of the genre.
+
+    Its *frame terms* are the stems of its lower-case words that are neither stop words nor
+    numbers (a capitalized first word is left out: it may be a name); its *filling* is its
+    figures and names (capitalized words after the first), as one string. A sentence with at
+    least ``formula_min_terms`` frame terms and some filling gets :data:`FORMULA_KEYS` keys,
+    key ``i`` being ``"i:a:b"`` with ``a``, ``b`` its two frame terms ranked first by hash
+    function ``i`` -- a consistent sample of the pairs of terms it uses together. Two sentences
+    whose frame-term sets have Jaccard J share a given key with probability about J squared, so
+    reworded and reordered frames ("The issue is listed in Luxembourg and available in
+    denominations of 5,000 dlrs" / "The bond is available in denominations of 1,000 dlrs and
+    will be listed in London") share keys; a sentence is a formula only when
+    ``formula_min_hits`` of its keys (by default half) are pairs that many documents use
+    together with different fillings, so a collocation ("last year") alone does not make one.
+    Without keys: ``([], None)``."""
+    options = options or TemplateOptions()
+    frame: set[str] = set()
+    filling: set[str] = set()
+    # the words passages weigh (``tokenize``: "non-callable" is "non" and "callable"), so a
+    # formula's frame terms are the terms a match of its sentences shares
+    raw = _written_words(text)
+    if len(raw) > FORMULA_MAX_WORDS:
+        return [], None
+    for i, word in enumerate(raw):
+        low = normalize_token(word)
+        if _DIGIT.search(low) or low in NUMBER_WORDS:
+            filling.add(low)
+        elif word[0].isupper():
+            if i > 0:
+                filling.add(low)
+        elif low not in STOPWORDS and len(low) > 2:
+            frame.add(stem(low))
+    if len(frame) < options.formula_min_terms or not filling:
+        return [], None
+    ranked = [_ranks(t) for t in frame]
+    keys = []
+    for i in range(FORMULA_KEYS):
+        first = sorted((r[i], r[-1]) for r in ranked)[:FORMULA_TERMS]
+        keys.append(":".join([str(i), *(t for _, t in first)]))
+    return keys, " ".join(sorted(filling))
+
+
+_MASK = (1 << 64) - 1
+_MIXES = tuple((0x9E3779B97F4A7C15 * (2 * i + 1)) & _MASK | 1 for i in range(FORMULA_KEYS))
+"""One odd multiplier a key: hash ``i`` of a term is its xxh64 times ``_MIXES[i]`` (mod 2^64),
+folded -- eight orders of the terms from one hash each."""
+
+
+@lru_cache(maxsize=200_000)
+def _ranks(term: str) -> tuple:
+    """The term's rank under each of the :data:`FORMULA_KEYS` hash functions, then the term."""
+    h = xxhash.xxh64_intdigest(term.encode("utf-8", "surrogatepass"))
+    return (*(((h * mix) & _MASK) ^ (h >> 29) for mix in _MIXES), term)
+
+
+def _written_words(text: str) -> list[str]:
+    """The words of ``text`` as :func:`provenance.text.sentences.tokenize` cuts them, in their
+    own case."""
+    return [text[t.start:t.end] for t in tokenize(text)] if not text.isascii() else \
+        _ASCII_WORD.findall(text)
+
+
+_ASCII_WORD = re.compile(r"\w+(?:'\w+)*")
+"""``tokenize``'s words in ASCII text (tested equal to it), without building offsets."""
+
+
+Feature = tuple[str | None, str | None]
+"""A feature of a document: ``(parent, example)`` under its key (see :func:`features`)."""
+
+
+def features(sents: Iterable[Sentence], options: TemplateOptions | None = None
+             ) -> dict[str, Feature]:
+    """What one document tells about the corpus's templates, as keys it holds (once each):
+
+    - ``s|SHAPE``: it uses a shape; ``n|SHAPE``: it uses a shape with its capitalized first
+      word masked ("N beat N # at home");
+    - ``g|A B C``: a run of three shape tokens of a short line dense in slots;
+    - ``x|KEY``: a formula key of one of its sentences (:func:`formula_keys`);
+    - ``v|...``: a *variant* of one of those (a filling of a shape, the first word of a
+      name-first shape, the figures and names around a formula key), whose parent is that key.
+
+    Each maps to ``(parent, example)``: a variant's parent key, and the smallest sentence
+    giving the key (for shapes and formulas). :class:`TemplateCounts` adds these up over
+    documents -- in a scan, or in an index as documents come and go -- and
+    :meth:`TemplateCounts.templates` makes :class:`Templates` of them."""
+    options = options or TemplateOptions()
+    out: dict[str, Feature] = {}
+
+    def put(key: str, example: str | None) -> None:
+        old = out.get(key)
+        if old is None or (example is not None and (old[1] is None or example < old[1])):
+            out[key] = (None, example)
+
+    for s in sents:
+        if s.boilerplate:
+            continue
+        flat = " ".join(s.text.split())
+        if s.end - s.start > 12 * FORMULA_MAX_WORDS and len(flat.split()) > FORMULA_MAX_WORDS:
+            continue  # an unsplit block: no shape or formula recurs in it
+        key, frame = shape(s.text)
+        tokens = key.split()
+        if frame >= options.min_frame and len(tokens) != frame:
+            if (len(tokens) <= options.max_line_tokens
+                    and len(tokens) - frame >= options.min_slot_share * len(tokens)):
+                for g in _trigrams(tokens):
+                    put("g|" + " ".join(g), None)
+            put("s|" + key, flat)
+            out[f"v|s|{key}|{flat.lower()}"] = ("s|" + key, None)
+            named = _name_first(key, s.text)
+            if named is not None and frame - 1 >= options.min_frame:
+                put("n|" + named, flat)
+                first = s.text.split(None, 1)[0].lower()
+                out[f"v|n|{named}|{first}"] = ("n|" + named, None)
+        keys, filling = formula_keys(s.text, options)
+        for k in keys:
+            put("x|" + k, flat)
+            out[f"v|x|{k}|{filling}"] = ("x|" + k, None)
+    return out
+
+
+@dataclass
+class TemplateCounts:
+    """Features (:func:`features`) added up over documents: ``documents[key]`` how many hold
+    each, ``variants[key]`` how many different variants of it are held, ``examples[key]`` the
+    smallest example seen. :meth:`add` with ``sign=-1`` takes a document away again (its
+    example stays: it is still an example of the shape)."""
+
+    documents: dict[str, int] = field(default_factory=dict)
+    variants: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def add(self, found: Mapping[str, Feature], sign: int = 1) -> None:
+        for key, (parent, example) in found.items():
+            n = self.documents.get(key, 0) + sign
+            if n > 0:
+                self.documents[key] = n
+            else:
+                self.documents.pop(key, None)
+            if parent is not None and ((sign > 0 and n == 1) or (sign < 0 and n == 0)):
+                v = self.variants.get(parent, 0) + sign
+                if v > 0:
+                    self.variants[parent] = v
+                else:
+                    self.variants.pop(parent, None)
+            if example is not None and sign > 0:
+                old = self.examples.get(key)
+                if old is None or example < old:
+                    self.examples[key] = example
+
+    def rows(self, min_documents: int = 1) -> list[tuple[str, int, int, str | None]]:
+        """``(key, documents, variants, example)`` of the keys that are not variants, held by
+        at least ``min_documents`` documents, sorted by key."""
+        return sorted((k, n, self.variants.get(k, 0), self.examples.get(k))
+                      for k, n in self.documents.items()
+                      if n >= min_documents and not k.startswith("v|"))
+
+    def templates(self, options: TemplateOptions | None = None) -> Templates:
+        return templates_from_rows(self.rows(), options)
+
+
+def templates_from_rows(rows: Iterable[tuple[str, int, int, str | None]],
+                        options: TemplateOptions | None = None) -> Templates:
+    """The :class:`Templates` of counted features (:meth:`TemplateCounts.rows`, or the rows an
+    index keeps): a shape used by ``min_documents`` documents with ``min_variants`` fillings
+    (a name-first shape: ``min_variants`` different first words), the trigrams of
+    ``min_documents`` documents, formula keys of ``formula_min_documents`` documents with
+    ``formula_min_variants`` different fillings, a site's line on ``site_min_pages`` of its
+    pages (:func:`clutter_features`). Rows of fewer documents may be left out."""
+    options = options or TemplateOptions()
+    shapes: dict[str, Template] = {}
+    grams: set[tuple[str, str, str]] = set()
+    formulas: dict[str, Template] = {}
+    clutter: set[str] = set()
+    for key, docs, variants, example in rows:
+        kind, text = key[:2], key[2:]
+        if kind in ("s|", "n|"):
+            if docs >= options.min_documents and variants >= options.min_variants:
+                old = shapes.get(text)
+                if old is None or docs > old.documents:
+                    shapes[text] = Template(text, docs, example or "")
+        elif kind == "g|":
+            if docs >= options.min_documents:
+                a, b, c = text.split(" ")
+                grams.add((a, b, c))
+        elif (kind == "x|" and docs >= options.formula_min_documents
+              and variants >= options.formula_min_variants):
+            formulas[text] = Template(text, docs, example or "")
+        elif kind == "c|" and docs >= options.site_min_pages:
+            clutter.add(text.partition(_SITE_END)[2])
+    trigrams = frozenset(grams)
+    frame = frozenset(stem(w) for key in shapes for w in key.split() if w not in ("#", "N"))
+    frame |= frozenset(stem(w) for g in trigrams for w in g if w not in ("#", "N", "<", ">"))
+    # a formula's terms are frame words too: a match sharing only them (and figures) shares
+    # nothing but the genre, even across a window that takes in a neighbouring sentence
+    frame |= frozenset(t for key in formulas for t in key.split(":")[1:])
+    # and so are a clutter line's words (a window taking in the line shares nothing else)
+    frame |= frozenset(content_terms(w.lower() for line in clutter for w in _WORD.findall(line)))
+    return Templates(options, shapes, trigrams if shapes else frozenset(), frame, formulas,
+                     clutter=frozenset(clutter))
 
 
 def learn_templates(
@@ -158,50 +408,22 @@ def learn_templates(
     templates. Deterministic: the example is the smallest sentence text of the shape.
     """
     options = options or TemplateOptions()
-    owners: dict[str, set[int]] = {}
-    fillings: dict[str, set[str]] = {}
-    examples: dict[str, str] = {}
-    grams: dict[tuple[str, str, str], set[int]] = {}
-    firsts: dict[str, set[str]] = {}
+    by_group: dict[int, dict[str, Feature]] = {}
     for i, sents in enumerate(sentences_by_doc):
         group = groups[i] if groups is not None else i
-        for s in sents:
-            if s.boilerplate:
-                continue
-            key, frame = shape(s.text)
-            tokens = key.split()
-            if frame < options.min_frame or len(tokens) == frame:
-                continue
-            if (len(tokens) <= options.max_line_tokens
-                    and len(tokens) - frame >= options.min_slot_share * len(tokens)):
-                for g in _trigrams(tokens):
-                    seen_by = grams.setdefault(g, set())
-                    if len(seen_by) < options.min_documents:
-                        seen_by.add(group)
-            flat = " ".join(s.text.split())
-            named = _name_first(key, s.text)
-            if named is not None and frame - 1 >= options.min_frame:
-                firsts.setdefault(named, set()).add(s.text.split(None, 1)[0].lower())
-            for k in (key,) if named is None or frame - 1 < options.min_frame else (key, named):
-                owners.setdefault(k, set()).add(group)
-                seen = fillings.setdefault(k, set())
-                if len(seen) < options.min_variants:
-                    seen.add(flat.lower())
-                if k not in examples or flat < examples[k]:
-                    examples[k] = flat
-    shapes = {
-        key: Template(key, len(docs), examples[key])
-        for key, docs in owners.items()
-        if len(docs) >= options.min_documents and len(fillings[key]) >= options.min_variants
-    }
-    # "Arsenal beat N ..." and "Chelsea beat N ...": the shape with its first word masked is
-    # a template only when different first words fill it ("Shr ..." alone is its own shape).
-    shapes = {k: t for k, t in shapes.items()
-              if k not in firsts or len(firsts[k]) >= options.min_variants}
-    trigrams = frozenset(g for g, docs in grams.items() if len(docs) >= options.min_documents)
-    frame = frozenset(stem(w) for key in shapes for w in key.split() if w not in ("#", "N"))
-    frame |= frozenset(stem(w) for g in trigrams for w in g if w not in ("#", "N", "<", ">"))
-    return Templates(options, shapes, trigrams if shapes else frozenset(), frame)
+        found = features(sents, options)
+        held = by_group.get(group)
+        if held is None:
+            by_group[group] = found
+            continue
+        for key, (parent, example) in found.items():
+            old = held.get(key)
+            if old is None or (example is not None and (old[1] is None or example < old[1])):
+                held[key] = (parent, example)
+    counts = TemplateCounts()
+    for found in by_group.values():
+        counts.add(found)
+    return counts.templates(options)
 
 
 def site_of(outlet: str | None, url: str | None) -> str | None:
@@ -253,14 +475,31 @@ def site_boilerplate(
     return out
 
 
+_SITE_END = "\x1f"
+
+
+def clutter_features(site: str | None, text: str, sents: Sequence[Sentence],
+                     options: TemplateOptions | None = None) -> dict[str, Feature]:
+    """A page's candidate clutter lines as features (``c|SITE<US>line``), for counting site
+    clutter as documents come and go (an index): its sentences that are all of their line and
+    have at most ``site_max_words`` words, as :func:`site_boilerplate` reads them. None
+    without a site."""
+    options = options or TemplateOptions()
+    if site is None:
+        return {}
+    out: dict[str, Feature] = {}
+    for s in sents:
+        if s.boilerplate or not _own_line(text, s):
+            continue
+        words = s.text.lower().split()
+        if 0 < len(words) <= options.site_max_words:
+            out[f"c|{site}{_SITE_END}{' '.join(words)}"] = (None, None)
+    return out
+
+
 def _own_line(text: str, s: Sentence) -> bool:
     """Whether ``s`` is all of its line (bullets and punctuation aside)."""
     begin = text.rfind("\n", 0, s.start) + 1
     end = text.find("\n", s.end)
     end = len(text) if end < 0 else end
     return not any(c.isalnum() for c in text[begin:s.start] + text[s.end:end])
-
-
-def template_counts(templates: Templates) -> Mapping[str, int]:
-    """``{shape: documents}``, for storing beside an index."""
-    return {t.shape: t.documents for t in templates.shapes.values()}
