@@ -6,8 +6,9 @@ The plan, one named step per shuffle:
    library's compiled kernel (``signatures.sign_bytes``) and computes what ranks them (parsed
    ``published`` date, shingle count, the content hash of ``dedup._ranking``, the id) and
    their LSH band keys (``candidates.band_keys`` with ``dedup``'s own bands and rows).
-2. **candidates** (shuffle 1: band keys): keys are exploded and grouped; a key's holders,
-   sorted by rank, pair up as ``dedup.near_duplicates`` pairs them (all pairs, or a star on the
+2. **candidates** (shuffle 1: band keys): keys are exploded, shuffled by key and sorted by
+   (key, rank); each partition walks its keys (:func:`holder_pairs`, vectorized) and a key's
+   holders pair up as ``dedup.near_duplicates`` pairs them (all pairs, or a star on the
    best-ranked holder above 32 holders); pairs are made unique.
 3. **verify** (shuffles 2-3: the pairs joined with both sides' signatures, or shingle sets):
    by Spark's own array functions, in the JVM (no Python worker): the share of equal signature
@@ -42,7 +43,8 @@ from provenance.similarity.candidates import band_keys
 from provenance.spark.arrow import arrow_schema, columns
 from provenance.spark.arrow import table as arrow_table
 
-__all__ = ["DECISION_COLUMNS", "DRIVER_EDGES", "VERIFY", "DedupFrames", "dedup", "shingle_sets",
+__all__ = ["DECISION_COLUMNS", "DRIVER_EDGES", "VERIFY", "DedupFrames", "dedup",
+           "holder_pairs", "shingle_sets",
            "verify_estimate", "verify_exact"]
 
 VERIFY = ("estimate", "exact")
@@ -148,6 +150,59 @@ def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: 
         yield pa.RecordBatch.from_arrays([cols[f.name] for f in target], schema=target)
 
 
+def holder_pairs(keys: np.ndarray, ids: list[str]) -> tuple[list[str], list[str]]:
+    """The candidate pairs ``(a, b)`` of holders sorted by (key, rank): a key's holders, best
+    first, pair as ``dedup.near_duplicates`` pairs them -- every pair, or above
+    ``STAR_ABOVE`` holders a star on the best one."""
+    a: list[str] = []
+    b: list[str] = []
+    if len(keys) == 0:
+        return a, b
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [len(keys)]))
+    for lo, hi in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(),
+                      strict=True):
+        group = ids[lo:hi]
+        if len(group) > STAR_ABOVE:
+            a.extend([group[0]] * (len(group) - 1))
+            b.extend(group[1:])
+        else:
+            for i in range(len(group) - 1):
+                a.extend([group[i]] * (len(group) - 1 - i))
+                b.extend(group[i + 1:])
+    return a, b
+
+
+def _pair_partition(batches: Iterator, schema) -> Iterator:
+    """``holder_pairs`` over a partition sorted by (key, rank); a key's holders may run over
+    from one Arrow batch into the next, so the last key of a batch waits for the next one."""
+    import pyarrow as pa
+
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
+    keys = np.empty(0, dtype=np.int64)
+    ids: list[str] = []
+
+    def emit(k, i):
+        a, b = holder_pairs(k, i)
+        return pa.RecordBatch.from_arrays([pa.array(a, pa.string()), pa.array(b, pa.string())],
+                                          schema=target)
+
+    for batch in batches:
+        keys = np.concatenate((keys, batch.column("key").to_numpy(zero_copy_only=False)))
+        ids.extend(batch.column("id").to_pylist())
+        if len(keys) == 0:
+            continue
+        last = int(np.flatnonzero(keys == keys[-1])[0])  # the last key's first holder
+        if last > 0:
+            yield emit(keys[:last], ids[:last])
+            keys, ids = keys[last:], ids[last:]
+    if len(keys):
+        yield emit(keys, ids)
+
+
 def _claimed_schema():
     from pyspark.sql import types as T
 
@@ -242,25 +297,21 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         "rank", F.struct("undated", "date", (-F.col("shingles")).alias("neg_shingles"),
                          "content", "id")).persist(StorageLevel.MEMORY_AND_DISK)
 
-    # 2. candidates: band keys grouped; holders sorted by rank pair as near_duplicates pairs them
-    held = signed.select(F.explode("keys").alias("key"), F.struct("rank", "id").alias("m"))
-    groups = (held.groupBy("key").agg(F.array_sort(F.collect_set("m")).alias("ms"))
-              .where(F.size("ms") > 1))
-    star = F.transform(F.slice("ms", 2, F.size("ms")), lambda x: F.struct(
-        F.col("ms")[0].alias("p"), x.alias("q")))
-    every = F.flatten(F.transform(F.sequence(F.lit(0), F.size("ms") - 2), lambda i: F.transform(
-        F.slice("ms", i + 2, F.size("ms")), lambda x: F.struct(
-            F.element_at("ms", i + 1).alias("p"), x.alias("q")))))
-    pairs = groups.select(F.explode(F.when(F.size("ms") > STAR_ABOVE, star)
-                                    .otherwise(every)).alias("pq"))
-    pairs = pairs.select(F.col("pq.p.id").alias("a"), F.col("pq.q.id").alias("b"),
-                         F.col("pq.p.rank").alias("a_rank"),
-                         F.col("pq.q.rank").alias("b_rank")).dropDuplicates(["a", "b"])
+    # 2. candidates: band keys shuffled and sorted by (key, rank); a key's holders pair up in
+    # rank order as near_duplicates pairs them (all pairs, or a star above STAR_ABOVE holders)
+    held = (signed.select(F.explode("keys").alias("key"), "rank", "id")
+            .repartition("key").sortWithinPartitions("key", "rank"))
+    pair_schema = T.StructType([T.StructField("a", T.StringType()),
+                                T.StructField("b", T.StringType())])
+    pairs = held.select("key", "id").mapInArrow(
+        lambda it: _pair_partition(it, pair_schema), pair_schema).dropDuplicates(["a", "b"])
 
-    # 3. verify, in the JVM: both sides' sets (or signatures) joined to the pairs
-    values = signed.select("id", side)
-    joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x")), "a")
-              .join(values.select(F.col("id").alias("b"), F.col(side).alias("y")), "b"))
+    # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs
+    values = signed.select("id", side, "rank")
+    joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
+                                       F.col("rank").alias("a_rank")), "a")
+              .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),
+                                  F.col("rank").alias("b_rank")), "b"))
     if exact:  # |x & y| / |x | y|, as verify_exact
         inter = F.size(F.array_intersect("x", "y")).cast("double")
         union = F.size("x") + F.size("y") - inter
