@@ -306,8 +306,14 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
     pairs = held.select("key", "id").mapInArrow(
         lambda it: _pair_partition(it, pair_schema), pair_schema).dropDuplicates(["a", "b"])
 
-    # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs
+    # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs;
+    # up to driver_edges candidate documents are broadcast, so only their sets are shuffled
+    pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
     values = signed.select("id", side, "rank")
+    nodes = pairs.select(F.col("a").alias("id")).unionByName(
+        pairs.select(F.col("b").alias("id"))).distinct()
+    if nodes.count() <= driver_edges:
+        values = values.join(F.broadcast(nodes), "id", "left_semi")
     joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
                                        F.col("rank").alias("a_rank")), "a")
               .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),
