@@ -2,6 +2,7 @@
 
     python -m benchmarks.spark [--data ../shared/datasets] [--synthetic 1000000]
                                [--no-passages] [--master local[2]]
+                               [--mllib-timeout SECONDS] [--work DIR]
 
 1. **dedup vs MLlib** on all of Reuters-21578 and on ``--synthetic`` synthetic 600-word
    documents (``benchmarks.scale``'s generator: a tenth of them copies of another with 6 words
@@ -12,7 +13,11 @@
    MLlib's features are the usual pipeline: ``RegexTokenizer`` (our word rule, ``(?U)``)
    -> ``NGram(5)`` -> ``HashingTF(2**26, binary)``. Both tools' pairs are scored against the
    exact truth: every pair whose word-5-gram shingle sets (ours, exact) have Jaccard >= 0.8,
-   found by an exact prefix-filter join. ``speedup_vs_mllib`` = MLlib's seconds / ours.
+   found by an exact prefix-filter join. ``speedup_vs_mllib`` = MLlib's seconds / ours. With
+   ``--mllib-timeout`` MLlib is stopped after that many seconds and the result says so:
+   ``speedup_vs_mllib_at_least`` = the limit / ours, a lower bound (no precision or recall for
+   MLlib then). The load averages before and after each run are recorded (the machine may be
+   shared: compare the two tools within one run).
 2. **passages vs local** on all of Reuters: ``provenance.spark.passages`` on ``local[1]`` and
    ``local[2]`` (each its own process, from process start) against ``find_passages`` in this
    process; the passages must be identical, value for value.
