@@ -245,6 +245,27 @@ CATALOGUE: tuple[Case, ...] = (
          "one family, pairs kept as a star around the first copy: seconds and about 200 MB "
          "(was 4.5 M pairs, 110 s, 7.7 GB)",
          "test_families::test_thousands_of_copies_stay_proportional_in_time_and_memory"),
+    Case("trace", "a family of 100,000 members (one story copied 100,000 times)",
+         "one family object in linear time; origin `undecided`, saying why (1,667 members "
+         "share the first second; undated: too large to compare), no invented parent",
+         "test_families::test_a_family_of_100000_members_is_one_object_in_linear_time"),
+    Case("trace", "two members with equal timestamps",
+         "origin `undecided` ('same time'); no parent invented",
+         "test_families::test_equal_timestamps_are_not_ordered_by_invention"),
+    Case("trace", "a cycle of credits (A credits B, B credits A)",
+         "both members `undecided`, the reason names the cycle",
+         "test_families::test_a_cycle_of_credits_is_undecided"),
+    Case("trace", "dates that contradict a credit",
+         "the member is `undecided`, its reason says dates and credit disagree",
+         "test_families::test_dates_contradicting_a_credit_are_undecided"),
+    Case("trace", "an attribution sentence of 10,000 words",
+         "read in bounded time (about a second; was quadratic), at most two credits",
+         "test_attribution::test_a_10000_word_attribution_sentence_is_read_in_bounded_time"),
+    Case("spark", "a malformed JSONL line, a null text, a text over `--max-bytes`, an id "
+         "repeated across partitions, a line that is not an object",
+         "rows of `skipped/` with the local reader's reason; repeated ids renamed `id@file:line` "
+         "as locally; the job does not fail",
+         "test_spark::test_bad_rows_are_skipped_as_the_local_reader_skips_them"),
     Case("docs", "the README's library example", "runs as written on seeds/ (tested)",
          "test_readme::test_readme_python_block_runs"),
 )

@@ -114,3 +114,9 @@ def test_offices_agencies_and_clauses_are_not_outlets():
     assert source_kind("New China News Agency") == "outlet"
     assert not any(s == "The Soviet Union" for s, _, _ in credits_in(
         "He told the newspaper the Soviet Union lacked adequate repair facilities."))
+    # "weekly" and "daily" as adjectives before a company, and a lone generic word
+    assert not any(k == "outlet" for _, k, _ in credits_in(
+        "The latest weekly Hughes Tool Co rig count showed 761 U.S. rigs active."))
+    assert credits_in("Press reports said Kaufhof wanted a stake of up to 12.5 pct.") == []
+    assert ("The Associated Press", "outlet", "reported") in credits_in(
+        "The Associated Press reported the deal on Monday.")

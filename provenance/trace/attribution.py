@@ -69,6 +69,8 @@ _NOT_SOURCES = frozenset(
     "sources critics residents witnesses people media the a an monday tuesday wednesday "
     "thursday friday saturday sunday january february march april may june july august "
     "september october november december today yesterday".split()
+    # a lone generic word names no one: "Press reports said", "Television showed"
+    + "press television tv radio newspapers papers reports report wire".split()
 )
 _LEADING = frozenset(
     "as in on but and when while if after before since last recently however meanwhile also "
@@ -152,6 +154,10 @@ def _clean(name: str) -> str:
     return re.sub(r"^[Tt]he\s+", "The ", " ".join(words))
 
 
+def _is_company(name: str) -> bool:
+    return any(w.strip(".,") in _COMPANY_WORDS for w in name.lower().split())
+
+
 def source_kind(name: str) -> str | None:
     """``outlet``, ``organization`` or ``person`` for a source name; None when it is not a
     source at all ("He", "Officials")."""
@@ -202,6 +208,8 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
                 kind = source_kind(name)
                 if cue == "newspaper" and m.group("src").startswith("the "):
                     continue  # "told the newspaper the Soviet Union lacked ...": a clause
+                if cue == "newspaper" and _is_company(name):
+                    continue  # "the latest weekly Hughes Tool Co rig count": an adjective
                 if cue == "program" and kind != "outlet" and not _PROGRAM.match(
                         s.text, m.end()):
                     continue  # "Reagan's “...”": a quotation, not a program
