@@ -275,3 +275,40 @@ def test_components_equal_networkx(spark):
     graph = nx.Graph([(a, b) for a, b in edges if a != b])
     want = {n: min(c) for c in nx.connected_components(graph) for n in c}
     assert got == want
+
+
+def test_holder_pairs_equal_a_plain_walk_across_batch_boundaries():
+    """The band-key holders of a partition (sorted by key, then rank) pair up as the plain
+    rule says -- every pair, or a star on the first above STAR_ABOVE holders -- also when a
+    key's holders run over from one Arrow batch into the next."""
+    import itertools
+
+    import pyarrow as pa
+    from pyspark.sql import types as T
+
+    from provenance.dedup import STAR_ABOVE
+    from provenance.spark.dedup import _pair_partition
+
+    rng = random.Random(9)
+    sizes = [1, 2, 3, 1, STAR_ABOVE, STAR_ABOVE + 1, 5, 1, 70, 2]
+    rows = [(key, f"k{key}m{m:03d}") for key, size in enumerate(sizes) for m in range(size)]
+    want = []
+    for _, group in itertools.groupby(rows, key=lambda r: r[0]):
+        ids = [i for _, i in group]
+        if len(ids) > STAR_ABOVE:
+            want += [(ids[0], other) for other in ids[1:]]
+        else:
+            want += list(itertools.combinations(ids, 2))
+    schema = T.StructType([T.StructField("a", T.StringType()),
+                           T.StructField("b", T.StringType())])
+    for step in (1, 2, 7, 50, len(rows)):
+        cut = sorted(set([0, len(rows)] + [rng.randrange(len(rows)) for _ in range(3)]
+                         + list(range(0, len(rows), step))))
+        batches = [pa.RecordBatch.from_pydict({
+            "key": pa.array([k for k, _ in rows[lo:hi]], pa.int64()),
+            "id": pa.array([i for _, i in rows[lo:hi]], pa.string())})
+            for lo, hi in itertools.pairwise(cut)]
+        got = [pair for batch in _pair_partition(iter(batches), schema)
+               for pair in zip(batch.column("a").to_pylist(), batch.column("b").to_pylist(),
+                               strict=True)]
+        assert got == want

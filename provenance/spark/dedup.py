@@ -6,21 +6,26 @@ The plan, one named step per shuffle:
    library's compiled kernel (``signatures.sign_bytes``) and computes what ranks them (parsed
    ``published`` date, shingle count, the content hash of ``dedup._ranking``, the id) and
    their LSH band keys (``candidates.band_keys`` with ``dedup``'s own bands and rows).
-2. **candidates** (shuffle 1: band keys): keys are exploded and grouped; a key's holders,
-   sorted by rank, pair up as ``dedup.near_duplicates`` pairs them (all pairs, or a star on the
+2. **candidates** (shuffle 1: band keys): keys are exploded, shuffled by key and sorted by
+   (key, rank); each partition walks its keys (:func:`holder_pairs`, vectorized) and a key's
+   holders pair up as ``dedup.near_duplicates`` pairs them (all pairs, or a star on the
    best-ranked holder above 32 holders); pairs are made unique.
 3. **verify** (shuffles 2-3: the pairs joined with both sides' signatures, or shingle sets):
-   in partitions, by :func:`verify_estimate` (share of equal signature slots, the local rule) or
-   :func:`verify_exact` (Jaccard of the shingle-hash sets); pairs at or above the threshold stay.
-4. **components** (a few shuffles of the near-duplicate edges only): connected components.
-5. **claim** (shuffle: edges by component): each component's ranked documents are walked as
-   ``dedup.decide`` walks them (a document not yet claimed becomes a representative and claims
-   its near-duplicates), in a partition; ``near_clusters`` from the edges across clusters.
-6. **decisions**: every document, in input order; those in no pair keep themselves.
+   by Spark's own array functions, in the JVM (no Python worker): the share of equal signature
+   slots (the local rule, :func:`verify_estimate` is its plain reference) or the exact Jaccard
+   of the shingle-hash sets (:func:`verify_exact`); pairs at or above the threshold stay.
+4. **claim**: each component's ranked documents are walked as ``dedup.decide`` walks them (a
+   document not yet claimed becomes a representative and claims its near-duplicates);
+   ``near_clusters`` from the edges across clusters. Up to ``driver_edges`` near-duplicate
+   edges (default 2,000,000, about 200 MB) are walked in the driver in one pass (the walk over
+   all components at once, in rank order, is the walk of each one); above that, connected
+   components (large-star/small-star rounds over the edges) and one task per component.
+5. **decisions**: every document, in input order; those in no pair keep themselves.
 
-Nothing is collected to the driver. What grows with the corpus: the band-key shuffle (bands x
+The corpus never reaches the driver. What grows with the corpus: the band-key shuffle (bands x
 documents keys), the signatures (or shingle sets) joined to the candidates, and the
-near-duplicate edges; one component's edges are held by one task.
+near-duplicate edges (in the driver below ``driver_edges``; above, one component's edges are
+held by one task).
 """
 
 from __future__ import annotations
@@ -35,14 +40,15 @@ from provenance.errors import ConfigError
 from provenance.options import DedupOptions
 from provenance.signatures import EMPTY, prepare, sign_bytes
 from provenance.similarity.candidates import band_keys
-from provenance.spark.arrow import batches as arrow_batches
-from provenance.spark.arrow import columns
+from provenance.spark.arrow import arrow_schema, columns
 from provenance.spark.arrow import table as arrow_table
 
-__all__ = ["DECISION_COLUMNS", "VERIFY", "DedupFrames", "dedup", "shingle_sets",
+__all__ = ["DECISION_COLUMNS", "DRIVER_EDGES", "VERIFY", "DedupFrames", "dedup",
+           "holder_pairs", "shingle_sets",
            "verify_estimate", "verify_exact"]
 
 VERIFY = ("estimate", "exact")
+DRIVER_EDGES = 2_000_000
 DECISION_COLUMNS = ("id", "keep", "cluster", "representative", "similarity", "shingles",
                     "near_clusters", "path")
 
@@ -95,46 +101,106 @@ def _content(signatures: np.ndarray) -> np.ndarray:
     return content
 
 
+def _lists(values: np.ndarray, lengths: np.ndarray, arrow_type):
+    """An Arrow list array of ``values`` cut into rows of ``lengths``."""
+    import pyarrow as pa
+
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=arrow_type))
+
+
 def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: int,
                     exact: bool, schema) -> Iterator:
-    from provenance.read.dates import parse_date
+    """Each batch's documents signed, ranked and keyed, as whole Arrow columns."""
+    import pyarrow as pa
 
+    from provenance.read.dates import parse_date
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
     for batch in batches:
-        c = columns(batch)
-        chunks = [prepare(t) for t in c["text"]]
+        n = batch.num_rows
+        chunks = [prepare(t) for t in batch.column("text").to_pylist()]
         sigs, counts = sign_bytes(chunks, options.shingle_size, options.num_perm,
                                   options.seed, options.engine)
         live = ~(sigs == EMPTY).all(axis=1)
         keys = band_keys(sigs, bands, rows).view(np.int64)
         dates = []
-        for value in c["published"]:
+        for value in batch.column("published").to_pylist():
             when = parse_date(value)[0] if value else None
             dates.append(when.isoformat() if when else "")
-        out = {
-            "id": c["id"], "path": c["path"], "order": c["order"],
-            "shingles": counts.tolist(),
-            "undated": [d == "" for d in dates], "date": dates,
-            "content": [f"{x:016x}" for x in _content(sigs).tolist()],
-            "sig": [s.tobytes() for s in sigs],
-            "keys": [k.tolist() if ok else [] for k, ok in zip(keys, live, strict=True)],
+        cols = {
+            "id": batch.column("id").cast(pa.string()),
+            "path": batch.column("path").cast(pa.string()),
+            "order": batch.column("order").cast(pa.int64()),
+            "shingles": pa.array(counts.astype(np.int64)),
+            "undated": pa.array([d == "" for d in dates]), "date": pa.array(dates),
+            "content": pa.array([f"{x:016x}" for x in _content(sigs).tolist()]),
+            "keys": _lists(keys[live].ravel(), np.where(live, bands, 0), pa.int64()),
         }
         if exact:
-            out["set"] = [s.tobytes() for s in shingle_sets(chunks, options.shingle_size)]
-        yield from arrow_batches(out, schema)
+            sets = shingle_sets(chunks, options.shingle_size)
+            flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+            cols["set"] = _lists(flat.view(np.int64),
+                                 np.array([len(x) for x in sets], dtype=np.int64), pa.int64())
+        else:
+            cols["sig"] = _lists(sigs.view(np.int32).ravel(),
+                                 np.full(n, sigs.shape[1], dtype=np.int64), pa.int32())
+        yield pa.RecordBatch.from_arrays([cols[f.name] for f in target], schema=target)
 
 
-def _verify_partition(batches: Iterator, exact: bool, threshold: float, schema) -> Iterator:
-    check = verify_exact if exact else verify_estimate
+def holder_pairs(keys: np.ndarray, ids: list[str]) -> tuple[list[str], list[str]]:
+    """The candidate pairs ``(a, b)`` of holders sorted by (key, rank): a key's holders, best
+    first, pair as ``dedup.near_duplicates`` pairs them -- every pair, or above
+    ``STAR_ABOVE`` holders a star on the best one."""
+    a: list[str] = []
+    b: list[str] = []
+    if len(keys) == 0:
+        return a, b
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [len(keys)]))
+    for lo, hi in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(),
+                      strict=True):
+        group = ids[lo:hi]
+        if len(group) > STAR_ABOVE:
+            a.extend([group[0]] * (len(group) - 1))
+            b.extend(group[1:])
+        else:
+            for i in range(len(group) - 1):
+                a.extend([group[i]] * (len(group) - 1 - i))
+                b.extend(group[i + 1:])
+    return a, b
+
+
+def _pair_partition(batches: Iterator, schema) -> Iterator:
+    """``holder_pairs`` over a partition sorted by (key, rank); a key's holders may run over
+    from one Arrow batch into the next, so the last key of a batch waits for the next one."""
+    import pyarrow as pa
+
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
+    keys = np.empty(0, dtype=np.int64)
+    ids: list[str] = []
+
+    def emit(k, i):
+        a, b = holder_pairs(k, i)
+        return pa.RecordBatch.from_arrays([pa.array(a, pa.string()), pa.array(b, pa.string())],
+                                          schema=target)
+
     for batch in batches:
-        c = columns(batch)
-        out: dict[str, list] = {"a": [], "b": [], "similarity": []}
-        for a, b, x, y in zip(c["a"], c["b"], c["x"], c["y"], strict=True):
-            s = check(x, y)
-            if s >= threshold:
-                out["a"].append(a)
-                out["b"].append(b)
-                out["similarity"].append(s)
-        yield from arrow_batches(out, schema)
+        keys = np.concatenate((keys, batch.column("key").to_numpy(zero_copy_only=False)))
+        ids.extend(batch.column("id").to_pylist())
+        if len(keys) == 0:
+            continue
+        last = int(np.flatnonzero(keys == keys[-1])[0])  # the last key's first holder
+        if last > 0:
+            yield emit(keys[:last], ids[:last])
+            keys, ids = keys[last:], ids[last:]
+    if len(keys):
+        yield emit(keys, ids)
 
 
 def _claimed_schema():
@@ -183,22 +249,24 @@ def _claim(key, pdf_table):
 
 
 def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
-          text_field: str | None = None) -> DedupFrames:
+          text_field: str | None = None, driver_edges: int = DRIVER_EDGES) -> DedupFrames:
     """Keep/drop decisions for the documents of ``df`` (an id, a text and the metadata
     columns, or the ``documents`` of :func:`provenance.spark.inputs.read_input`), equal to
     the local ``provenance.dedup.dedup`` on the same documents. ``verify``: ``"exact"`` keeps a
     candidate when the exact Jaccard of its shingle sets reaches the threshold, ``"estimate"``
     when the MinHash estimate does; None follows ``options.exact`` (exact by default, as
-    locally), with the local engine's bands for each."""
+    locally), with the local engine's bands for each. ``driver_edges``: up to this many
+    near-duplicate edges are walked in the driver (one job), more by components in Spark."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from provenance.spark.components import components
     from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
 
     options = options or DedupOptions()
     if verify is None:
         verify = "exact" if options.exact else "estimate"
+    if isinstance(driver_edges, bool) or not isinstance(driver_edges, int) or driver_edges < 0:
+        raise ConfigError(f"driver_edges must be a whole number >= 0, got {driver_edges!r}")
     if verify not in VERIFY:
         raise ConfigError(f"verify must be one of {', '.join(VERIFY)}, got {verify!r}")
     exact = verify == "exact"
@@ -216,10 +284,10 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
     fields = [T.StructField("id", T.StringType()), T.StructField("path", T.StringType()),
               T.StructField("order", T.LongType()), T.StructField("shingles", T.LongType()),
               T.StructField("undated", T.BooleanType()), T.StructField("date", T.StringType()),
-              T.StructField("content", T.StringType()), T.StructField("sig", T.BinaryType()),
+              T.StructField("content", T.StringType()),
               T.StructField("keys", T.ArrayType(T.LongType()))]
-    if exact:
-        fields.append(T.StructField("set", T.BinaryType()))
+    side = "set" if exact else "sig"
+    fields.append(T.StructField(side, T.ArrayType(T.LongType() if exact else T.IntegerType())))
     schema = T.StructType(fields)
     signed = docs.select("id", "text", "published", "path", "order").mapInArrow(
         lambda it: _sign_partition(it, options, bands, rows, exact, schema), schema)
@@ -229,42 +297,58 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         "rank", F.struct("undated", "date", (-F.col("shingles")).alias("neg_shingles"),
                          "content", "id")).persist(StorageLevel.MEMORY_AND_DISK)
 
-    # 2. candidates: band keys grouped; holders sorted by rank pair as near_duplicates pairs them
-    held = signed.select(F.explode("keys").alias("key"), F.struct("rank", "id").alias("m"))
-    groups = (held.groupBy("key").agg(F.array_sort(F.collect_set("m")).alias("ms"))
-              .where(F.size("ms") > 1))
-    star = F.transform(F.slice("ms", 2, F.size("ms")), lambda x: F.struct(
-        F.col("ms")[0].alias("p"), x.alias("q")))
-    every = F.flatten(F.transform(F.sequence(F.lit(0), F.size("ms") - 2), lambda i: F.transform(
-        F.slice("ms", i + 2, F.size("ms")), lambda x: F.struct(
-            F.element_at("ms", i + 1).alias("p"), x.alias("q")))))
-    pairs = groups.select(F.explode(F.when(F.size("ms") > STAR_ABOVE, star)
-                                    .otherwise(every)).alias("pq"))
-    pairs = pairs.select(F.col("pq.p.id").alias("a"), F.col("pq.q.id").alias("b"),
-                         F.col("pq.p.rank").alias("a_rank"),
-                         F.col("pq.q.rank").alias("b_rank")).dropDuplicates(["a", "b"])
+    # 2. candidates: band keys shuffled and sorted by (key, rank); a key's holders pair up in
+    # rank order as near_duplicates pairs them (all pairs, or a star above STAR_ABOVE holders)
+    held = (signed.select(F.explode("keys").alias("key"), "rank", "id")
+            .repartition("key").sortWithinPartitions("key", "rank"))
+    pair_schema = T.StructType([T.StructField("a", T.StringType()),
+                                T.StructField("b", T.StringType())])
+    pairs = held.select("key", "id").mapInArrow(
+        lambda it: _pair_partition(it, pair_schema), pair_schema).dropDuplicates(["a", "b"])
 
-    # 3. verify in partitions
-    side = "set" if exact else "sig"
-    values = signed.select("id", side)
-    joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x")), "a")
-              .join(values.select(F.col("id").alias("b"), F.col(side).alias("y")), "b"))
-    verified_schema = T.StructType([T.StructField("a", T.StringType()),
-                                    T.StructField("b", T.StringType()),
-                                    T.StructField("similarity", T.DoubleType())])
-    verified = joined.select("a", "b", "x", "y").mapInArrow(
-        lambda it: _verify_partition(it, exact, options.threshold, verified_schema),
-        verified_schema)
-    edges = verified.join(pairs.select("a", "b", "a_rank", "b_rank"), ["a", "b"])
-    edges = edges.persist(StorageLevel.MEMORY_AND_DISK)
+    # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs;
+    # up to driver_edges candidate documents are broadcast, so only their sets are shuffled
+    pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
+    values = signed.select("id", side, "rank")
+    nodes = pairs.select(F.col("a").alias("id")).unionByName(
+        pairs.select(F.col("b").alias("id"))).distinct()
+    if nodes.count() <= driver_edges:
+        values = values.join(F.broadcast(nodes), "id", "left_semi")
+    joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
+                                       F.col("rank").alias("a_rank")), "a")
+              .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),
+                                  F.col("rank").alias("b_rank")), "b"))
+    if exact:  # |x & y| / |x | y|, as verify_exact
+        inter = F.size(F.array_intersect("x", "y")).cast("double")
+        union = F.size("x") + F.size("y") - inter
+        similarity = F.when(union > 0, inter / union).otherwise(F.lit(0.0))
+    else:  # the share of equal slots, as verify_estimate
+        equal = F.aggregate(F.zip_with("x", "y", lambda p, q: F.when(p == q, 1).otherwise(0)),
+                            F.lit(0), lambda acc, v: acc + v)
+        similarity = equal.cast("double") / F.size("x").cast("double")
+    edges = (joined.select("a", "b", "a_rank", "b_rank", similarity.alias("similarity"))
+             .where(F.col("similarity") >= options.threshold)
+             .persist(StorageLevel.MEMORY_AND_DISK))
 
-    # 4-5. components, then the claim walk per component
-    comp = components(edges)
-    walked = (edges.join(comp.select(F.col("node").alias("a"), "component"), "a")
-              .groupBy("component")
-              .applyInArrow(_claim, _claimed_schema()))
+    # 4. the claim walk: in the driver up to driver_edges edges, else one task per component
+    count = edges.count()
+    if count <= driver_edges:
+        import pyarrow as pa
 
-    # 6. every document's decision, in input order
+        got = (edges.select("a", "b", "similarity", "a_rank", "b_rank").toArrow() if count
+               else None)
+        claimed = _claim(None, got) if count else pa.Table.from_pylist(
+            [], schema=arrow_schema(_claimed_schema()))
+        walked = docs.sparkSession.createDataFrame(claimed, _claimed_schema())
+    else:
+        from provenance.spark.components import components
+
+        comp = components(edges)
+        walked = (edges.join(comp.select(F.col("node").alias("a"), "component"), "a")
+                  .groupBy("component")
+                  .applyInArrow(_claim, _claimed_schema()))
+
+    # 5. every document's decision, in input order
     out = (signed.select("id", "path", "order", "shingles").join(walked, "id", "left")
            .select("id",
                    (F.coalesce("cluster", "id") == F.col("id")).alias("keep"),

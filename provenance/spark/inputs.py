@@ -11,10 +11,10 @@ columns. The JVM decodes lines as UTF-8 (an invalid byte becomes U+FFFD, where t
 reader would try a legacy encoding).
 
 Read order is ``(input number, line number)``; ``order`` carries it, so outputs keep the input
-order. A JSONL file's lines are numbered with ``zipWithIndex`` (one pass over the lines), so the
-ids and the skipped rows name the same lines as the local reader. A folder of JSONL parts is read
-as one input named after the folder; its lines are numbered across its parts in Hadoop's
-listing order.
+order. A JSONL file's lines are read and numbered in the JVM (Spark's text reader; one small
+job counts each block's lines), so the ids and the skipped rows name the same lines as the local
+reader. A folder of JSONL parts is read as one input named after the folder; its lines are
+numbered across its parts in path order.
 """
 
 from __future__ import annotations
@@ -126,22 +126,47 @@ def read_input(spark, paths: str | Sequence[str], fmt: str = "jsonl", *,
     if fmt == "parquet":
         df = spark.read.parquet(*paths)
         return documents(df, text_field=text_field, max_bytes=max_bytes, partitions=parts)
-    from pyspark.sql import types as T
-
-    sc = spark.sparkContext
-    lines = None
-    for src, path in enumerate(paths):
-        rdd = (sc.textFile(path).zipWithIndex()
-               .map(lambda pair, s=src: (s, pair[1] + 1, pair[0])))
-        lines = rdd if lines is None else lines.union(rdd)
-    schema = T.StructType([T.StructField("src", T.IntegerType()),
-                           T.StructField("line", T.LongType()),
-                           T.StructField("value", T.StringType())])
-    frame = spark.createDataFrame(lines.repartition(parts), schema)
+    lines = _numbered_lines(spark, list(paths))
+    if lines.rdd.getNumPartitions() < parts:  # a .gz is one partition: spread the parsing
+        lines = lines.repartition(parts)
     names = [str(p) for p in paths]
-    parsed = frame.mapInArrow(
+    parsed = lines.mapInArrow(
         lambda it: _parse_lines(it, names, text_field, max_bytes), _document_schema())
     return _split(parsed)
+
+
+def _numbered_lines(spark, paths: list[str]):
+    """``(src, line, value)``: every line of every input, numbered from 1 within its input,
+    read by Spark's own text reader (in the JVM, no Python on the way).
+
+    A line's number is its place in its block of the file (``monotonically_increasing_id``
+    counts the rows of a task in order, and a block's rows are read together) plus the lines
+    of the blocks and files before it: one small job counts the lines of each block (a
+    ``.gz`` file is one block), and the driver adds them up in (file path, block) order."""
+    from pyspark.sql import functions as F
+
+    frames = []
+    for src, path in enumerate(paths):
+        frames.append(spark.read.text(path).select(
+            F.lit(src).alias("src"), F.col("_metadata.file_path").alias("file"),
+            F.col("_metadata.file_block_start").alias("block"),
+            F.monotonically_increasing_id().alias("mono"), "value"))
+    lines = frames[0]
+    for frame in frames[1:]:
+        lines = lines.unionByName(frame)
+    blocks = (lines.groupBy("src", "file", "block")
+              .agg(F.min("mono").alias("low"), F.count("*").alias("n")).collect())
+    before: dict[int, int] = {}
+    starts = []
+    for b in sorted(blocks, key=lambda r: (r["src"], r["file"], r["block"])):
+        done = before.get(b["src"], 0)
+        starts.append((b["src"], b["file"], b["block"], done - b["low"] + 1))
+        before[b["src"]] = done + b["n"]
+    if not starts:
+        return lines.select("src", F.col("mono").alias("line"), "value")
+    offsets = spark.createDataFrame(starts, "src int, file string, block long, shift long")
+    return (lines.join(F.broadcast(offsets), ["src", "file", "block"])
+            .select("src", (F.col("mono") + F.col("shift")).alias("line"), "value"))
 
 
 def documents(df, *, text_field: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -174,6 +199,10 @@ def _split(parsed) -> Inputs:
     parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
     skipped = parsed.where(F.col("reason").isNotNull()).select("path", "reason", "order")
     docs = parsed.where(F.col("reason").isNull())
+    # One job over the ids alone: most inputs repeat none, and then need no renaming (which
+    # shuffles and sorts the whole documents by id)
+    if docs.groupBy("id").count().where(F.col("count") > 1).isEmpty():
+        return Inputs(docs.select(*DOCUMENT_COLUMNS), skipped)
     # Unique ids, as the local reader makes them: a repeat becomes id@file:line (then ~2...)
     k = F.row_number().over(Window.partitionBy("id").orderBy("order"))
     docs = docs.withColumn("__k", k).withColumn("__orig", F.col("id"))
