@@ -196,7 +196,8 @@ def analyze(
     with clock.phase("families"):
         report("families", 0, 0)  # no count to give: the phase is named
         families = build_families(docs, passages, found, dates, copies)
-        edges = family_edges(families, passages, found)
+        edges = family_edges(families, passages, found, whole_copies=[
+            (p.a, p.b, p.jaccard) for p in pairs if p.jaccard >= NEAR_DUPLICATE])
         flows = outlet_flows(families)
         churn = churnalism(docs, families)
     return Analysis(

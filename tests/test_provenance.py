@@ -260,3 +260,28 @@ def test_trace_cli(seeds_dir, tmp_path):
     data = json.loads(CliRunner().invoke(cli, ["trace", str(seeds_dir), "-f", "json"]).stdout)
     assert {"families", "outlet_flows", "edges", "attributions", "documents"} == set(data)
     assert data["families"][0]["id"] == "f1"
+
+
+def test_every_whole_reissue_keeps_a_copy_edge_even_as_siblings_or_quoting_one_speaker():
+    """Reuters sends a story three times; the second and third are siblings in its family (both
+    from the first) and all three quote one speaker -- yet each pair is one story sent again
+    (Jaccard >= 0.8), so each gets a ``reissued`` edge from the earlier to the later."""
+    story = ("The central bank left its main lending rate unchanged at 4.5 pct on Thursday. "
+             "\"Rates will stay where they are for now, and we will watch prices closely,\" "
+             "governor Anna Berg told reporters in Stockholm after the board meeting. "
+             "Economists polled last week had expected the decision, citing slowing inflation "
+             "and weak exports of timber and steel during the winter months. "
+             "The krona firmed slightly against the euro after the announcement.")
+    times = ["1987-03-01T10:00:00+00:00", "1987-03-01T10:20:00+00:00",
+             "1987-03-01T11:05:00+00:00"]
+    docs = [Document(f"r{i}", story + (" Corrects spelling." if i else ""), outlet="Reuters",
+                     published=t) for i, t in enumerate(times)]
+    docs.append(Document("other", "Floods closed the northern railway line for a second day "
+                         "as rivers rose across the valley and crews worked through the night.",
+                         outlet="Reuters", published="1987-03-01T09:00:00+00:00"))
+    analysis = analyze(docs)
+    kinds = {(e.source, e.target): e.kind for e in analysis.edges
+             if {e.source, e.target} <= {"r0", "r1", "r2"}}
+    for early, late in (("r0", "r1"), ("r0", "r2"), ("r1", "r2")):
+        assert kinds.get((early, late)) == "reissued", (early, late, kinds)
+    assert not any(k == "common_source" for k in kinds.values())

@@ -29,7 +29,7 @@ from provenance.similarity.pairs import Pair
 from provenance.trace.attribution import CREDIT_KINDS, Attribution
 from provenance.trace.dates import DateInfo
 from provenance.trace.direction import pair_direction, shared_source
-from provenance.trace.families import Family
+from provenance.trace.families import Family, _when
 
 __all__ = [
     "EDGE_KINDS",
@@ -176,6 +176,7 @@ def family_edges(
     passages: Sequence[Passage],
     attributions: Iterable[Attribution],
     max_reasons: int = 20,
+    whole_copies: Iterable[tuple[str, str, float]] = (),
 ) -> list[Edge]:
     """Document edges derived from the families' trees (the scan's edges).
 
@@ -185,7 +186,13 @@ def family_edges(
     Two members that share a passage but neither took it from the other are siblings: a
     ``common_source`` edge naming their nearest common ancestor (or the quoted speaker, or the
     credited source), never a copy edge. A passage touching an ``undecided`` member gives an
-    ``undecided`` edge. Every credit of an outlet or organization is an ``attributed`` edge."""
+    ``undecided`` edge. Every credit of an outlet or organization is an ``attributed`` edge.
+
+    ``whole_copies`` (``(a, b, jaccard)`` of documents with Jaccard >= :data:`NEAR_DUPLICATE`):
+    one story sent again is a copy whatever the family says of its parts -- two re-issues of
+    one story, or two copies that both quote a speaker, get a ``reissued`` (same outlet) or
+    ``copied`` edge from the earlier to the later when both are dated, not ``common_source``."""
+    whole = {frozenset((a, b)): j for a, b, j in whole_copies}
     edges = _Edges()
     for att in attributions:
         if att.kind in CREDIT_KINDS:
@@ -241,6 +248,15 @@ def family_edges(
         if ma.parent == mb.doc or mb.parent == ma.doc:
             continue
         a, b = sorted((p.a, p.b))
+        order = _earlier(ma, mb) if frozenset((a, b)) in whole else None
+        if order is not None:
+            first, then = order
+            same = (first.outlet or "").strip().lower() == (then.outlet or "").strip().lower()
+            edges.add(first.doc, then.doc, "reissued" if same and first.outlet else "copied",
+                      0.8, f"near-duplicate documents (Jaccard {whole[frozenset((a, b))]:.2f}): "
+                      f"the whole story again; {first.doc} was published first "
+                      f"({first.published})", index)
+            continue
         if "undecided" in (ma.relation, mb.relation) and f.origin.kind not in ("speaker",
                                                                                 "source"):
             reasons = [f"{d}: {r}" for d, mm in ((p.a, ma), (p.b, mb))
@@ -257,6 +273,18 @@ def family_edges(
         edges.add(a, b, "common_source", 0.8, reason, index)
     return [Edge(e.source, e.target, e.kind, e.confidence, e.reasons[:max_reasons], e.passages)
             for e in edges.edges()]
+
+
+def _earlier(ma, mb):
+    """``(earlier, later)`` of two members by publication time; None when either is undated
+    or both were published at the same time."""
+    ta, tb = _when(ma.published), _when(mb.published)
+    try:
+        if ta is None or tb is None or ta == tb:
+            return None
+        return (ma, mb) if ta < tb else (mb, ma)
+    except TypeError:  # one with a time zone, one without: not comparable
+        return None
 
 
 def _common_ancestor(members, a: str, b: str) -> str | None:
