@@ -282,7 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir():
         print(f"skipped: no datasets at {args.data} (pass --data)")
         return 0
-    report: dict = {"benchmark": "noise", "operating_point": {
+    # sections not run this time are kept from the last run that had them (--only)
+    kept = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    kept = {k: v for k, v in kept.items() if k in SECTIONS and k not in args.only.split(",")}
+    report: dict = {**kept, "benchmark": "noise", "operating_point": {
         "decision": PassageOptions().decision, "long_words": PassageOptions().long_words,
         "sentence_threshold": PassageOptions().threshold}}
     for name in args.only.split(","):
