@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import networkx as nx
 
@@ -29,7 +30,7 @@ from provenance.similarity.pairs import Pair
 from provenance.trace.attribution import CREDIT_KINDS, Attribution
 from provenance.trace.dates import DateInfo
 from provenance.trace.direction import pair_direction, shared_source
-from provenance.trace.families import Family, _when
+from provenance.trace.families import Family
 
 __all__ = [
     "EDGE_KINDS",
@@ -278,12 +279,13 @@ def family_edges(
 def _earlier(ma, mb):
     """``(earlier, later)`` of two members by publication time; None when either is undated
     or both were published at the same time."""
-    ta, tb = _when(ma.published), _when(mb.published)
     try:
+        ta, tb = (datetime.fromisoformat(m.published) if m.published else None
+                  for m in (ma, mb))
         if ta is None or tb is None or ta == tb:
             return None
         return (ma, mb) if ta < tb else (mb, ma)
-    except TypeError:  # one with a time zone, one without: not comparable
+    except (TypeError, ValueError):  # unreadable, or one with a time zone and one without
         return None
 
 
