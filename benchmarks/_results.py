@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,3 +31,16 @@ def write(report: dict, path: Path) -> None:
     path.write_text(json.dumps({**report, "machine": machine()}, indent=2, sort_keys=True,
                                ensure_ascii=False) + "\n")
     print(f"\nwrote {path}")
+
+
+def kept_sections(path: Path, sections: Iterable[str], run: Iterable[str]) -> dict:
+    """The ``sections`` of the results at ``path`` that this run (``run``, from ``--only``) does
+    not redo: a partial run updates its own sections and keeps the others' last figures."""
+    if not path.is_file():
+        return {}
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    skip = set(run)
+    return {k: v for k, v in old.items() if k in set(sections) - skip}

@@ -43,7 +43,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from benchmarks._clough import answers_with_sources
-from benchmarks._results import RESULTS, write
+from benchmarks._results import RESULTS, kept_sections, write
 from provenance import Document, PassageOptions, align, analyze, read
 from provenance.index import Index
 from provenance.read.files import iter_read
@@ -283,8 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no datasets at {args.data} (pass --data)")
         return 0
     # sections not run this time are kept from the last run that had them (--only)
-    kept = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    kept = {k: v for k, v in kept.items() if k in SECTIONS and k not in args.only.split(",")}
+    kept = kept_sections(args.out, SECTIONS, args.only.split(","))
     report: dict = {**kept, "benchmark": "noise", "operating_point": {
         "decision": PassageOptions().decision, "long_words": PassageOptions().long_words,
         "sentence_threshold": PassageOptions().threshold}}

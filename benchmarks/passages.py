@@ -31,7 +31,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from benchmarks._clough import answers_with_sources
-from benchmarks._results import RESULTS, write
+from benchmarks._results import RESULTS, kept_sections, write
 from provenance import Document, PassageOptions, align, find_passages, read
 from provenance.text.lexicon import content_terms
 from provenance.text.sentences import words
@@ -286,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=int, default=2000,
                         help="stories the Python reference road also runs on (0: none)")
     args = parser.parse_args(argv)
-    report: dict = {"benchmark": "passages"}
+    # sections not run this time are kept from the last run that had them (--only)
+    report: dict = {**kept_sections(args.out, ("seeds", "msrp", "clough", "reuters"),
+                                    args.only.split(",")), "benchmark": "passages"}
     for name in args.only.split(","):
         if name != "seeds" and not args.data.is_dir():
             print(f"{name}: skipped, no datasets at {args.data} (pass --data)")
