@@ -118,5 +118,9 @@ def test_offices_agencies_and_clauses_are_not_outlets():
     assert not any(k == "outlet" for _, k, _ in credits_in(
         "The latest weekly Hughes Tool Co rig count showed 761 U.S. rigs active."))
     assert credits_in("Press reports said Kaufhof wanted a stake of up to 12.5 pct.") == []
+    assert not any(s == "Saudi Arabia" for s, _, _ in credits_in(
+        "Thatcher denied it in an interview published in Saudi Arabia on Sunday."))
+    assert ("Le Monde", "outlet", "published by") in credits_in(
+        "The letter was first published in Le Monde on Tuesday.")
     assert ("The Associated Press", "outlet", "reported") in credits_in(
         "The Associated Press reported the deal on Monday.")

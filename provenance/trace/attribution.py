@@ -105,7 +105,7 @@ _CUES = [
     ("report by", re.compile(rf"\b(?:reported|report|reporting|reports)\s+by\s+(?P<src>{_NAME})")),
     ("published by", re.compile(
         rf"\b(?:first\s+|originally\s+|previously\s+)?(?:published|broadcast|aired)\s+"
-        rf"(?:by|in|on)\s+(?P<src>{_NAME})")),
+        rf"(?P<prep>by|in|on)\s+(?P<src>{_NAME})")),
     ("program", re.compile(
         rf"(?P<src>{_NAME})[’']s\s+[“\"‘'][^”\"’']{{1,60}}[”\"’']")),
     ("newspaper", re.compile(
@@ -208,6 +208,8 @@ def attributions(doc: Document, sents: Iterable[Sentence] | None = None) -> list
                 kind = source_kind(name)
                 if cue == "newspaper" and m.group("src").startswith("the "):
                     continue  # "told the newspaper the Soviet Union lacked ...": a clause
+                if cue == "published by" and m.group("prep") != "by" and kind != "outlet":
+                    continue  # "an interview published in Saudi Arabia": a place, not an outlet
                 if cue == "newspaper" and _is_company(name):
                     continue  # "the latest weekly Hughes Tool Co rig count": an adjective
                 if cue == "program" and kind != "outlet" and not _PROGRAM.match(
