@@ -150,6 +150,16 @@ def _create(path: Path, meta: dict[str, str]) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _doc_chunks(db: sqlite3.Connection, size: int = 1000) -> Iterator[list[tuple]]:
+    """The stored documents as ``(rowid, id, text, meta, signature)`` rows, ``size`` at a time
+    in rowid order (bounded memory however large the index)."""
+    after = 0
+    while chunk := db.execute("SELECT rowid, id, text, meta, signature FROM docs "
+                              "WHERE rowid > ? ORDER BY rowid LIMIT ?", (after, size)).fetchall():
+        after = chunk[-1][0]
+        yield chunk
+
+
 class SQLiteStore:
     """One SQLite file in WAL mode; every write is one ``BEGIN IMMEDIATE`` transaction.
 
@@ -459,11 +469,7 @@ class SQLiteStore:
                 self._has_counts = True
                 db.execute("DELETE FROM tstats")
                 db.execute("DELETE FROM tdocs")
-                after = 0
-                while chunk := db.execute(
-                        "SELECT rowid, id, text, meta, signature FROM docs WHERE rowid > ? "
-                        "ORDER BY rowid LIMIT 1000", (after,)).fetchall():
-                    after = chunk[-1][0]
+                for chunk in _doc_chunks(db):
                     batch = features_of([unpack(StoredRow(*r[1:])) for r in chunk])
                     self._count_features(db, [(r[0], batch.feature_pairs(d),
                                                batch.feature_texts(d))
@@ -670,14 +676,8 @@ class SQLiteStore:
     # --- checking -----------------------------------------------------------------------------
 
     def rows(self, size: int = 1000) -> Iterator[list[StoredRow]]:
-        after = 0
-        while True:
-            chunk = self._guard(lambda a=after: self.db.execute(
-                "SELECT rowid, id, text, meta, signature FROM docs WHERE rowid > ? "
-                "ORDER BY rowid LIMIT ?", (a, size)).fetchall())
-            if not chunk:
-                return
-            after = chunk[-1][0]
+        chunks = _doc_chunks(self.db, size)
+        while chunk := self._guard(lambda: next(chunks, None)):
             yield [StoredRow(id_, text, meta, sig) for _, id_, text, meta, sig in chunk]
 
     def check_structure(self) -> list[Problem]:
@@ -742,11 +742,7 @@ class SQLiteStore:
                 db.execute("DELETE FROM runs")
                 db.execute("DELETE FROM blocks")
                 db.execute("DELETE FROM dead")
-                after = 0
-                while chunk := db.execute(
-                        "SELECT rowid, id, text, meta, signature FROM docs WHERE rowid > ? "
-                        "ORDER BY rowid LIMIT 1000", (after,)).fetchall():
-                    after = chunk[-1][0]
+                for chunk in _doc_chunks(db):
                     rows = np.array([r[0] for r in chunk], dtype=np.uint32)
                     batch = keys_of([unpack(StoredRow(*r[1:])) for r in chunk])
                     bands = batch.shingles > 0
