@@ -362,23 +362,33 @@ def _unit_hashes(buf, start, end, table, units):
     return count
 
 
-@nb.njit(cache=True, nogil=True)
-def _sign_one(buf, offsets, table, n, a, b, out, counts, d):
-    start, end = offsets[d], offsets[d + 1]
+@nb.njit(cache=True, nogil=True, inline="always")
+def _shingle_hashes(buf, start, end, table, n):
+    """The 64-bit hashes (before the final mix) of the ``n``-word shingles of ``buf[start:end]``:
+    what the signature folds and what exact Jaccard compares."""
     units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
     m = _unit_hashes(buf, start, end, table, units)
     k = min(n, m)
     shingles = m - k + 1 if k > 0 else 0
-    xs = np.empty(shingles, dtype=np.uint32)
+    hs = np.empty(shingles, dtype=np.uint64)
     init = _SEED ^ (_U64(k) * _P1)
     for i in range(shingles):
         h = init
         for j in range(k):
             h ^= units[i + j] * _P2
             h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
-        xs[i] = _U32(_fmix32(_fmix64(h) >> _U64(32)))
+        hs[i] = h
+    return hs
+
+
+@nb.njit(cache=True, nogil=True)
+def _sign_one(buf, offsets, table, n, a, b, out, counts, d):
+    hs = _shingle_hashes(buf, offsets[d], offsets[d + 1], table, n)
+    xs = np.empty(hs.size, dtype=np.uint32)
+    for i in range(hs.size):
+        xs[i] = _U32(_fmix32(_fmix64(hs[i]) >> _U64(32)))
     out[d, :] = _min_rows(xs, a, b)
-    counts[d] = shingles
+    counts[d] = hs.size
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)  # dedup reads the next batch meanwhile
@@ -413,19 +423,9 @@ def _shingle_sets(buf, starts, ends, table, n, out_offsets, out, sizes):
     # Document d's distinct 64-bit shingle hashes, sorted, into out[out_offsets[d]:]: the
     # values _sign_bytes folds into the signature, before the fold (exact Jaccard).
     for d in nb.prange(starts.size):
-        start, end = starts[d], ends[d]
-        units = np.empty((end - start) // 2 + 1, dtype=np.uint64)
-        m = _unit_hashes(buf, start, end, table, units)
-        k = min(n, m)
-        shingles = m - k + 1 if k > 0 else 0
-        hs = np.empty(shingles, dtype=np.uint64)
-        init = _SEED ^ (_U64(k) * _P1)
-        for i in range(shingles):
-            h = init
-            for j in range(k):
-                h ^= units[i + j] * _P2
-                h = ((h << _U64(27)) | (h >> _U64(37))) * _P1 + _P4
-            hs[i] = _fmix64(h)
+        hs = _shingle_hashes(buf, starts[d], ends[d], table, n)
+        for i in range(hs.size):
+            hs[i] = _fmix64(hs[i])
         sizes[d] = _sorted_unique(hs, out, out_offsets[d])
 
 
