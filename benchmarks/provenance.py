@@ -173,6 +173,15 @@ def clough(data: Path) -> dict:
         "answer_pairs_with_copy_edge_list": with_copy,
         "non_derived_answers": len(non),
         "non_derived_in_family_with_source": sum(o[2] != "none" for o in non),
+        # which of them share a passage with the source itself (not reached through another
+        # answer's span), and how long each such passage is
+        "non_derived_in_family_with_source_list": [
+            {"file": o[0], "passages_with_source": [
+                {"kind": p.kind, "score": round(p.score, 4),
+                 "chars": (p.a_end - p.a_start) if p.a == o[0] else (p.b_end - p.b_start)}
+                for p in analysis.passages
+                if {p.a, p.b} == {o[0], info[o[0]]["source_file"].removesuffix(".txt")}]}
+            for o in non if o[2] != "none"],
         "four_way_accuracy_passages_loo": round(acc_p, 4),
         "four_way_accuracy_containment_baseline_loo": round(acc_c, 4),
         "answers": [{"file": o[0], "category": o[1], "direction": o[2]} for o in outcome],
@@ -193,6 +202,9 @@ def clough(data: Path) -> dict:
           f"sharing a passage (only through the source): {len(sibling_pairs)}, with a copy edge: "
           f"{len(with_copy)}; non-derived answers in a family with their source: "
           f"{summary['non_derived_in_family_with_source']}/{len(non)}")
+    for entry in summary["non_derived_in_family_with_source_list"]:
+        print(f"non-derived answer {entry['file']} in a family with its source; its passages "
+              f"with the source itself: {entry['passages_with_source'] or 'none'}")
     print(f"4-way cut/light/heavy/non, leave-one-out accuracy: passages {acc_p:.3f}; word-5-gram "
           f"containment baseline {acc_c:.3f}")
     return summary
