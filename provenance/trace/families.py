@@ -4,13 +4,13 @@ spread tree of who likely took it from whom.
 A family is built from passage occurrences: each side of a passage is an occurrence (document,
 span); occurrences of one document are merged when they are the same text -- they overlap by
 half the shorter one and both partners carry the overlap (or both are pieces of one partner's
-text) -- and occurrences linked by passages form one family (connected components). A
-sentence a document added inside text it took is not the source's text: a third document that
-shares only that sentence does not chain into the source's family. A document that appears twice in a family (two
-occurrences chained through other documents) is one member, spanning its first to its last
+text) -- and occurrences linked by passages form one family (connected components). A sentence a
+document added inside text it took is not the source's text: a third document that shares only
+that sentence does not chain into the source's family. A document that appears twice in a family
+(two occurrences chained through other documents) is one member, spanning its first to its last
 occurrence. Near-duplicate documents (Jaccard >= 0.8) can be collapsed to one representative
-before passages are found (``copies``): the representative's members are expanded to its
-copies afterwards, and each near-duplicate cluster is a family of its own (the whole story).
+before passages are found (``copies``): the representative's members are expanded to its copies
+afterwards, and each near-duplicate cluster is a family of its own (the whole story).
 
 The origin, in order of the evidence:
 
