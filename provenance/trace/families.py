@@ -210,6 +210,9 @@ class _Carried:
         text = self.texts.get(doc)
         return (doc, start, end, text, 0) if text is not None else (doc, start, end, own, start)
 
+    def partner(self, side: int) -> str:
+        return self._where(side ^ 1)[0]
+
     def terms(self, side: int, start: int | None = None, end: int | None = None) -> frozenset[str]:
         whole = start is None
         if whole and side in self._terms:
@@ -234,18 +237,17 @@ class _Carried:
         share = len(whole & partner) / len(whole) if whole else 0.0
         return len(region & partner) / len(region) >= CARRIED * share
 
-    def same_text(self, side: int, others: Sequence[int]) -> bool:
-        """May occurrence ``side`` merge with a node of ``others`` (occurrences of the same
-        document)? The overlap with the one of them it overlaps most must be held by both
-        partners."""
+    def same_text(self, side: int, node: _Node) -> bool:
+        """May occurrence ``side`` merge with ``node`` (occurrences of the same document)? Yes
+        when the node holds an occurrence with the same partner document (two pieces of one
+        partner's text: one reuse of it); else the overlap with the node's occurrence it
+        overlaps most must be held by both partners."""
+        if self.partner(side) in node.partners:
+            return True
         _, start, end, _, _ = self._where(side)
-        partner = self._where(side ^ 1)[0]
         best, most = None, 0
-        for o in others:
-            _, s, e, _, _ = self._where(o)
+        for (s, e), o in node.spans.items():
             overlap = min(e, end) - max(s, start)
-            if overlap > 0 and self._where(o ^ 1)[0] == partner:
-                return True  # two pieces of one partner's text: one reuse of it
             if overlap > most:
                 best, most = o, overlap
         if best is None:
@@ -253,6 +255,25 @@ class _Carried:
         _, s, e, _, _ = self._where(best)
         lo, hi = max(s, start), min(e, end)
         return self.held(side, lo, hi) and self.held(best, lo, hi)
+
+
+SPANS_KEPT = 32
+"""Distinct spans a merged occurrence keeps to compare a new occurrence with (the first ones):
+a document one text of which thousands of passages share stays linear."""
+
+
+@dataclass(slots=True, eq=False)
+class _Node:
+    """Merged occurrences of one document: ``spans`` (distinct ``(start, end)`` -> the first
+    side with it, at most ``SPANS_KEPT``) and the ``partners`` (documents) of all of them."""
+
+    spans: dict[tuple[int, int], int]
+    partners: set[str]
+
+    def add(self, start: int, end: int, side: int, partner: str) -> None:
+        if len(self.spans) < SPANS_KEPT:
+            self.spans.setdefault((start, end), side)
+        self.partners.add(partner)
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -272,7 +293,8 @@ def _components(passages: Sequence[Passage], texts: Mapping[str, str] | None = N
     Occurrences of one document are merged when they are the same text found with different
     partners: they overlap by at least half of the shorter one, and the overlap is text both
     partners carry -- the share of its content words the partner's side holds is at least
-    ``CARRIED`` of the share the whole occurrence's words it holds. Occurrences that merely
+    ``CARRIED`` of the share the whole occurrence's words it holds (or the two have the same
+    partner document: two pieces of one text it took). Occurrences that merely
     touch or overlap by a sentence stay apart, and so does a sentence a document added inside
     text it took (a passage with the source spans it, a passage with a third document is only
     that sentence): the third document shares the addition, not the source's text, so it does
@@ -285,7 +307,7 @@ def _components(passages: Sequence[Passage], texts: Mapping[str, str] | None = N
     carried = _Carried(passages, texts)
     node_of = [0] * (2 * len(passages))
     spans: list[tuple[str, int, int]] = []
-    node_sides: list[list[int]] = []
+    nodes: list[_Node] = []
     for doc in sorted(sides):
         current: list[int] = []  # indices into spans of this document's open occurrences
         for start, end, side in sorted(sides[doc]):
@@ -294,18 +316,18 @@ def _components(passages: Sequence[Passage], texts: Mapping[str, str] | None = N
                 _, s0, e0 = spans[n]
                 overlap = min(e0, end) - start
                 if (overlap > 0 and 2 * overlap >= min(e0 - s0, end - start)
-                        and carried.same_text(side, node_sides[n])):
+                        and carried.same_text(side, nodes[n])):
                     home = n
                     break
             if home is None:
                 spans.append((doc, start, end))
-                node_sides.append([side])
+                nodes.append(_Node({}, set()))
                 home = len(spans) - 1
                 current.append(home)
             else:
                 _, s0, e0 = spans[home]
                 spans[home] = (doc, s0, max(e0, end))
-                node_sides[home].append(side)
+            nodes[home].add(start, end, side, carried.partner(side))
             current = [n for n in current if spans[n][2] > start]
             node_of[side] = home
     parent = list(range(len(spans)))
