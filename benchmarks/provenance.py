@@ -260,7 +260,8 @@ def reuters(data: Path) -> dict:
     # Every story of Reuters-21578 is Reuters' own: with the outlet known, "X told Reuters" is
     # the story's own interview, not a credit to an outside source (as in benchmarks.noise).
     corpus = read(data / "reuters21578" / "reuters21578.jsonl.gz")
-    corpus = replace(corpus, documents=tuple(replace(d, outlet="Reuters") for d in corpus.documents))
+    documents = tuple(replace(d, outlet="Reuters") for d in corpus.documents)
+    corpus = replace(corpus, documents=documents)
     start = time.perf_counter()
     analysis = analyze(corpus, ScanConfig(passages=True))
     total = time.perf_counter() - start
