@@ -304,12 +304,13 @@ class RedisStore:
         texts: dict[int, tuple[str, str | None]] = {}
         args: list = [PREFIX, on_duplicate, len(batch.ids), 0]
         for d, id_ in enumerate(batch.ids):
+            pairs, found = batch.feature_parts(d)
             args += [id_, batch.texts[d], batch.metas[d], signature_bytes(batch.signatures[d]),
                      batch.band_keys(d).astype("<u8").tobytes(),
                      batch.sentence_keys(d).astype("<u8").tobytes(),
                      int(batch.shingles[d]), batch.published[d] or "",
-                     batch.feature_pairs(d).astype("<i8").tobytes()]
-            for key, (text, example) in batch.feature_texts(d).items():
+                     pairs.astype("<i8").tobytes()]
+            for key, (text, example) in found.items():
                 old = texts.get(key)
                 if old is None or (example is not None and (old[1] is None or example < old[1])):
                     texts[key] = (text, example)

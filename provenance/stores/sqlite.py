@@ -259,6 +259,7 @@ class SQLiteStore:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA wal_autocheckpoint=5000")
         db.execute("PRAGMA cache_size=-262144")  # up to 256 MB of pages
+        db.execute("PRAGMA temp_store=MEMORY")  # the batch's template counts (tbatch)
 
     class _Tx:
         def __init__(self, db: sqlite3.Connection, begin: str) -> None:
@@ -339,8 +340,8 @@ class SQLiteStore:
                 self._write_run(db, *sort_entries(keys, docs))
             self._merge(db, everything=False)
             if batch.features and self._counted(db):
-                self._count_features(db, [(int(rows[i]), batch.feature_pairs(i),
-                                           batch.feature_texts(i)) for i in keep])
+                self._count_features(db, [(int(rows[i]), *batch.feature_parts(i))
+                                          for i in keep])
             self._bump(db)
         existing_set = set(existing)
         if on_duplicate == "skip":
@@ -403,40 +404,46 @@ class SQLiteStore:
 
     def _apply_counts(self, db, pairs: np.ndarray, sign: int,
                       texts: dict[int, tuple[str, str | None]]) -> None:
+        """Add (``sign`` 1) or take away (-1) features' counts: the batch's pairs are added up
+        per key first, given to SQLite as one temporary table, and applied by four set
+        statements (one upsert a key, not a Python round trip a row)."""
         if not len(pairs):
             return
         keys, first, n = np.unique(pairs[:, 0], return_index=True, return_counts=True)
         parents = pairs[first, 1]
-        keys_l, parents_l, n_l = keys.tolist(), parents.tolist(), n.tolist()
-        before: dict[int, int] = {}
-        for start in range(0, len(keys_l), 900):
-            chunk = keys_l[start : start + 900]
-            before.update(db.execute(f"SELECT key, docs FROM tstats WHERE key IN "
-                                     f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        inserts, updates, deletes = [], [], []
-        variants: dict[int, int] = {}
-        for key, parent, count in zip(keys_l, parents_l, n_l, strict=True):
-            old = before.get(key, 0)
-            new = old + sign * count
-            if new <= 0:
-                if old:
-                    deletes.append((key,))
-            elif old:
-                example = texts.get(key, (None, None))[1]
-                updates.append((new, example, key))
-            else:
-                text, example = texts.get(key, (None, None))
-                inserts.append((key, new, text, example))
-            if parent and (old <= 0) != (new <= 0):
-                variants[parent] = variants.get(parent, 0) + (1 if new > 0 else -1)
-        db.executemany("DELETE FROM tstats WHERE key = ?", deletes)
-        db.executemany("UPDATE tstats SET docs = ?1, example = CASE WHEN ?2 IS NOT NULL AND "
-                       "(example IS NULL OR ?2 < example) THEN ?2 ELSE example END "
-                       "WHERE key = ?3", updates)
-        db.executemany("INSERT INTO tstats (key, docs, variants, text, example) "
-                       "VALUES (?, ?, 0, ?, ?)", inserts)
-        db.executemany("UPDATE tstats SET variants = max(0, variants + ?) WHERE key = ?",
-                       [(d, k) for k, d in variants.items() if d])
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS tbatch (key INTEGER PRIMARY KEY, "
+                   "parent INTEGER NOT NULL, n INTEGER NOT NULL, text TEXT, example TEXT)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS tvar (parent INTEGER PRIMARY KEY, "
+                   "d INTEGER NOT NULL)")
+        db.execute("DELETE FROM temp.tbatch")
+        db.execute("DELETE FROM temp.tvar")
+        none = (None, None)
+        db.executemany("INSERT INTO temp.tbatch VALUES (?, ?, ?, ?, ?)",
+                       [(k, p, c, *texts.get(k, none)) for k, p, c in
+                        zip(keys.tolist(), parents.tolist(), n.tolist(), strict=True)])
+        if sign > 0:
+            # a variant held by no document before: its parent has one more variant
+            db.execute("INSERT INTO temp.tvar SELECT parent, count(*) FROM temp.tbatch b "
+                       "WHERE parent != 0 AND NOT EXISTS (SELECT 1 FROM tstats t "
+                       "WHERE t.key = b.key) GROUP BY parent")
+            db.execute("INSERT INTO tstats (key, docs, variants, text, example) "
+                       "SELECT key, n, 0, text, example FROM temp.tbatch WHERE true "
+                       "ON CONFLICT(key) DO UPDATE SET docs = docs + excluded.docs, "
+                       "example = CASE WHEN excluded.example IS NOT NULL AND (example IS NULL "
+                       "OR excluded.example < example) THEN excluded.example ELSE example END")
+        else:
+            # a variant no document holds any more: its parent has one variant less
+            db.execute("INSERT INTO temp.tvar SELECT b.parent, -count(*) FROM temp.tbatch b "
+                       "JOIN tstats t ON t.key = b.key WHERE b.parent != 0 AND t.docs <= b.n "
+                       "GROUP BY b.parent")
+            db.execute("DELETE FROM tstats WHERE key IN (SELECT b.key FROM temp.tbatch b "
+                       "JOIN tstats t ON t.key = b.key WHERE t.docs <= b.n)")
+            db.execute("UPDATE tstats SET docs = docs - (SELECT n FROM temp.tbatch b WHERE "
+                       "b.key = tstats.key) WHERE key IN (SELECT key FROM temp.tbatch)")
+        # (written as key IN (...), not UPDATE ... FROM, which scans every row of tstats)
+        db.execute("UPDATE tstats SET variants = max(0, variants + (SELECT d FROM temp.tvar v "
+                   "WHERE v.parent = tstats.key)) WHERE key IN (SELECT parent FROM temp.tvar)")
+        db.execute("DELETE FROM temp.tbatch")
 
     def template_rows(self, min_documents: int):
         def go():
@@ -471,8 +478,7 @@ class SQLiteStore:
                 db.execute("DELETE FROM tdocs")
                 for chunk in _doc_chunks(db):
                     batch = features_of([unpack(StoredRow(*r[1:])) for r in chunk])
-                    self._count_features(db, [(r[0], batch.feature_pairs(d),
-                                               batch.feature_texts(d))
+                    self._count_features(db, [(r[0], *batch.feature_parts(d))
                                               for d, r in enumerate(chunk)])
                     done += len(chunk)
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (TEMPLATES_META,))

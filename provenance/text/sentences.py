@@ -93,8 +93,10 @@ _ABBREVIATIONS = frozenset(
 )
 # "U.S", "D.C", "U.K", "e.g", "i.e": letters joined by periods.
 _DOTTED_RE = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
-# A run of terminal punctuation, closing quotes/brackets after it, then whitespace.
-_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+# A run of terminal punctuation, closing quotes/brackets after it, then whitespace -- but not
+# white space then a lower-case ASCII letter, which never starts a sentence (see _split_line;
+# leaving those out here spares a Python step for every "e.g. this" and "U.S. economy").
+_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)(?!\s+[a-z])")
 # What a new sentence may start with: an upper-case letter, a digit, an opening quote or bracket.
 _STARTER_RE = re.compile(r"\s+([\"'“‘«(\[]*)(\S)")
 _LEADING_BULLET_RE = re.compile(r"[\s•·▪●◦‣*–—-]*")
