@@ -54,10 +54,12 @@ def candidates(ix: Index, query: Document, min_shared: int):
     return near, shared
 
 
-@pytest.fixture
-def tiny_runs(monkeypatch):
+@pytest.fixture(params=[0, 24, 10**9], ids=["blocks", "mixed", "whole"])
+def tiny_runs(monkeypatch, request):
     """Blocks of 4 entries, levels from 8 entries, merges of 2 runs: every code path of the
-    runs (keys across blocks, merges of merges) is taken by a few dozen documents."""
+    runs (keys across blocks, merges of merges) is taken by a few dozen documents. Runs are
+    read by blocks, whole (small runs kept in memory), or each as its size says."""
+    monkeypatch.setattr(S, "SMALL_RUN", request.param)
     monkeypatch.setattr(S, "BLOCK", 4)
     monkeypatch.setattr(S, "BASE", 8)
     monkeypatch.setattr(S, "FANOUT", 2)

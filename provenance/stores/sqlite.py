@@ -53,11 +53,14 @@ from provenance.stores.base import (
     signature_bytes,
 )
 
-__all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore", "file_uri"]
+__all__ = ["BASE", "BLOCK", "FANOUT", "SMALL_RUN", "SQLiteStore", "file_uri"]
 
 BLOCK = 256  # entries per block (> COMMON_KEY: a sentence key filling a block is common)
 FANOUT = 4  # runs of one level merged at once
 BASE = 4096  # entries of the smallest level
+SMALL_RUN = 1 << 18
+"""A run of at most this many entries (3 MB) is read whole by the first query that needs it and
+kept in memory (at most three runs a level, levels 0-2: under 30 MB)."""
 _MAX_DOC = 2**32 - 1  # entries store document rows as uint32
 _BAND, _SENTENCE = np.uint64(1), np.uint64(0)
 _LOW = np.uint64(1)
@@ -173,6 +176,7 @@ class SQLiteStore:
                  read_only: bool = False) -> None:
         self.path = self.location = path
         self._fences: dict[int, np.ndarray] = {}
+        self._small: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._has_counts: bool | None = None
         file = Path(path)
         folder = file.parent
@@ -602,19 +606,42 @@ class SQLiteStore:
         is_sentence = (query & _LOW) == _SENTENCE
         too_many = 2 + COMMON_KEY // BLOCK  # a sentence key spanning more blocks is common
         with self._read() as db:
-            runs = db.execute("SELECT run, first FROM runs").fetchall()
-            current = {run for run, _ in runs}  # forget the fences of runs merged away
+            runs = db.execute("SELECT run, first, blocks, entries FROM runs").fetchall()
+            current = {r[0] for r in runs}  # forget the runs merged away
             self._fences = {r: f for r, f in self._fences.items() if r in current}
-            wanted: list[int] = []
+            self._small = {r: e for r, e in self._small.items() if r in current}
             common = np.zeros(len(query), dtype=bool)
-            for run, first in runs:
+            ranges = []
+            for run, first, _, _ in runs:
                 lo, hi = block_ranges(self._fence(run), query)
-                span = hi - lo + 1
-                common |= is_sentence & (span > too_many)
-                for a, b in zip((lo + first).tolist(), (hi + first).tolist(), strict=True):
-                    wanted.extend(range(a, b + 1))
-            wanted = sorted(set(wanted))
+                common |= is_sentence & (hi - lo + 1 > too_many)
+                ranges.append((lo + first, hi + first))
             look = query[~common]
+            if len(look) == 0:
+                return set(), {}, {}
+            # A small run is read whole once and kept (runs never change): a query costs it
+            # two binary searches, not a block read a key. Of a large run, the blocks of the
+            # keys looked up are read; a common key's blocks are not read at all (every entry
+            # of another key lies in that key's own blocks).
+            wanted_parts, small_keys, small_docs = [], [], []
+            for (run, first, blocks, entries), (lo, hi) in zip(runs, ranges, strict=True):
+                if entries <= SMALL_RUN:
+                    held = self._small.get(run)
+                    if held is None:
+                        held = self._small[run] = self._entries(db, first, blocks)
+                    run_keys, run_docs = held
+                    a = np.searchsorted(run_keys, look, "left")
+                    n = np.searchsorted(run_keys, look, "right") - a
+                    at = np.repeat(a - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+                    small_keys.append(run_keys[at])
+                    small_docs.append(run_docs[at])
+                    continue
+                lo, hi = lo[~common], hi[~common]
+                span = np.maximum(hi - lo + 1, 0)
+                wanted_parts.append(np.repeat(lo - np.cumsum(span) + span, span)
+                                    + np.arange(int(span.sum())))
+            wanted = (np.unique(np.concatenate(wanted_parts)).tolist() if wanted_parts
+                      else [])
             keys, docs = [], []
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
@@ -623,11 +650,12 @@ class SQLiteStore:
                     keys.append(k)
                     docs.append(d)
             hit_keys, hit_docs = self._arrays(keys, docs)
-            if len(look) == 0 or len(hit_keys) == 0:
-                return set(), {}, {}
             at = np.minimum(np.searchsorted(look, hit_keys), len(look) - 1)
             found = look[at] == hit_keys
-            hit_keys, hit_docs = hit_keys[found], hit_docs[found]
+            hit_keys = np.concatenate([hit_keys[found], *small_keys])
+            hit_docs = np.concatenate([hit_docs[found], *small_docs])
+            if len(hit_keys) == 0:
+                return set(), {}, {}
             band = (hit_keys & _LOW) == _BAND
             # sentence keys held by more than COMMON_KEY entries are boilerplate; entries of
             # removed documents still count here until a merge drops them
@@ -763,6 +791,7 @@ class SQLiteStore:
                     done += len(chunk)
                 self._merge(db, everything=True)
             self._fences.clear()
+            self._small.clear()
             return done
         return self._guard(go)
 
