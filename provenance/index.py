@@ -510,13 +510,20 @@ class Index:
 
     def stats(self) -> dict:
         """Location (no password), backend, format, settings, document count and storage
-        figures; always JSON-serializable."""
+        figures; always JSON-serializable. Only reads: on an index written before it kept
+        template counts, the template figures are None and ``template_counts`` says so."""
         return {"location": self.location, "backend": self._store.name, "format": FORMAT,
                 "documents": len(self), "threshold": self.threshold, "num_perm": self.num_perm,
                 "seed": self.seed, "shingle_size": self.shingle_size, "bands": self.bands,
                 "rows": self.rows, **self._template_stats(), **self._store.stats()}
 
     def _template_stats(self) -> dict:
+        if not (self._counts_ready or self._memory_counts is not None
+                or self._store.has_template_counts()):
+            # an index from before the counts: stats only read (the next add or query counts)
+            return {"templates": None, "formulas": None, "clutter_lines": None,
+                    "template_counts": "not built yet: the index was written before it kept "
+                                       "them; the next add or query counts them"}
         learned = self.templates()
         return {"templates": len(learned.shapes), "formulas": len(learned.formulas),
                 "clutter_lines": len(learned.clutter)}
