@@ -22,6 +22,16 @@ stays small however many documents are replaced over the years. Document rows ar
 ``meta.next_doc`` and never reused, so a stale entry can never point at another document.
 :meth:`SQLiteStore.compact` merges every run into one and empties ``dead``.
 
+**Queries** look each of their keys up in every run: in a large run, by reading the block the
+fence names (a sentence key spanning more blocks than :data:`COMMON_KEY` entries fill is common:
+its blocks are not read); a small run (at most :data:`SMALL_RUN` entries, as many adds of a few
+documents leave) is read whole by the first query that needs it and kept in memory, so many small
+runs cost a query little.
+
+**Template counts** (``tstats``, ``tdocs``; see ``stores.base``): an add or remove adds its
+documents' feature pairs up per key in memory, hands them to SQLite as one temporary table, and
+applies them with a few set statements (an upsert a key), in the add's transaction.
+
 **Consistency.** WAL mode; every add, remove and compact is one ``BEGIN IMMEDIATE`` transaction
 (other writers wait up to 60 s); a query reads one snapshot. Runs and blocks are immutable, so
 fences are cached per run id (ids are never reused).
