@@ -384,9 +384,13 @@ def test_boundaries_before_a_lower_case_letter_are_passed_over_as_before():
     def check(pieces, sep):
         text = sep.join(pieces)
         now = sentences(text, "d")
+        assert ([m.span() for m in module._boundaries(text)]
+                == [m.span() for m in module._BOUNDARY_RE.finditer(text)])
         kept = module._BOUNDARY_RE
         module._BOUNDARY_RE = before
         try:
+            assert ([m.span() for m in module._boundaries(text)]
+                    == [m.span() for m in before.finditer(text)])
             assert sentences(text, "d") == now
         finally:
             module._BOUNDARY_RE = kept
