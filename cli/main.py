@@ -619,7 +619,7 @@ def index_query(location, inputs, threshold, k, passages, fmt, output, quiet) ->
                                        "families": None if joined is None else
                                        [j.to_dict() for j in joined]}))
                 continue
-            if joined is not None:
+            if joined is not None and found:  # no matches: said once, below
                 emit(_joined_lines(doc.id, joined))
             emit(f"{doc.id}: {len(found)} matches\n" if found else f"{doc.id}: no matches\n")
             for m in found:

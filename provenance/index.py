@@ -102,6 +102,9 @@ from provenance.text.templates import (
     clutter_features,
     features,
     site_of,
+)
+from provenance.text.templates import (
+    document_features as counted_features,
     templates_from_rows,
 )
 from provenance.trace.joins import Joined, join_families
@@ -221,17 +224,18 @@ class Index:
         chunks = [prepare(d.text) for d in docs]
         sigs, counts = sign_bytes(chunks, self.shingle_size, self.num_perm, self.seed,
                                   self.engine)
-        sentences = sentence_keys(chunks, self.engine)
+        keyed = sentence_keys(chunks, self.engine)
         offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum([len(s) for s in sentences], out=offsets[1:])
+        np.cumsum([len(s) for s in keyed], out=offsets[1:])
         return Batch(
-            features=[document_features(d, self.template_options) for d in docs],
+            features=[counted_features(d.text, site_of(d.outlet, d.url), sentences(d.text, d.id),
+                                       self.template_options) for d in docs],
             ids=[d.id for d in docs], texts=[pack_text(d.text) for d in docs],
             metas=[pack_meta(d) for d in docs], published=[d.published for d in docs],
             shingles=np.asarray(counts, dtype=np.int64),
             signatures=np.ascontiguousarray(sigs, dtype=SIGNATURE_DTYPE),
             bands=band_keys(sigs, self.bands, self.rows),
-            sentences=(np.concatenate(sentences).astype(np.uint64, copy=False) if sentences
+            sentences=(np.concatenate(keyed).astype(np.uint64, copy=False) if keyed
                        else np.empty(0, np.uint64)),
             offsets=offsets)
 
@@ -506,13 +510,20 @@ class Index:
 
     def stats(self) -> dict:
         """Location (no password), backend, format, settings, document count and storage
-        figures; always JSON-serializable."""
+        figures; always JSON-serializable. Only reads: on an index written before it kept
+        template counts, the template figures are None and ``template_counts`` says so."""
         return {"location": self.location, "backend": self._store.name, "format": FORMAT,
                 "documents": len(self), "threshold": self.threshold, "num_perm": self.num_perm,
                 "seed": self.seed, "shingle_size": self.shingle_size, "bands": self.bands,
                 "rows": self.rows, **self._template_stats(), **self._store.stats()}
 
     def _template_stats(self) -> dict:
+        if not (self._counts_ready or self._memory_counts is not None
+                or self._store.has_template_counts()):
+            # an index from before the counts: stats only read (the next add or query counts)
+            return {"templates": None, "formulas": None, "clutter_lines": None,
+                    "template_counts": "not built yet: the index was written before it kept "
+                                       "them; the next add or query counts them"}
         learned = self.templates()
         return {"templates": len(learned.shapes), "formulas": len(learned.formulas),
                 "clutter_lines": len(learned.clutter)}

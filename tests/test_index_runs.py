@@ -54,10 +54,12 @@ def candidates(ix: Index, query: Document, min_shared: int):
     return near, shared
 
 
-@pytest.fixture
-def tiny_runs(monkeypatch):
+@pytest.fixture(params=[0, 24, 10**9], ids=["blocks", "mixed", "whole"])
+def tiny_runs(monkeypatch, request):
     """Blocks of 4 entries, levels from 8 entries, merges of 2 runs: every code path of the
-    runs (keys across blocks, merges of merges) is taken by a few dozen documents."""
+    runs (keys across blocks, merges of merges) is taken by a few dozen documents. Runs are
+    read by blocks, whole (small runs kept in memory), or each as its size says."""
+    monkeypatch.setattr(S, "SMALL_RUN", request.param)
     monkeypatch.setattr(S, "BLOCK", 4)
     monkeypatch.setattr(S, "BASE", 8)
     monkeypatch.setattr(S, "FANOUT", 2)
@@ -169,3 +171,30 @@ def test_replacing_the_same_documents_for_years_keeps_dead_rows_few(tmp_path, ti
         ids = sorted(ix.store.db.execute("SELECT id FROM docs").fetchall())
         tiny_runs.setattr(S, "COMMON_KEY", 10**9)
         assert candidates(ix, q, 1) == reference(ix, [i for (i,) in ids], q, 1, 10**9)
+
+
+def test_redis_candidates_equal_the_plain_reference(redis_server):
+    """The Redis store's one-script candidates against the same reference."""
+    from tests.test_index import redis_url
+
+    rng = random.Random(11)
+    originals = [article(rng, i) for i in range(40)]
+    pool = originals + [edited(rng, originals[i], f"c{i}") for i in range(0, 40, 4)]
+    with Index(redis_url(redis_server)) as ix:
+        for start in range(0, len(pool), 7):
+            ix.add(pool[start : start + 7])
+        ix.remove([d.id for d in pool[:5]])
+        ids = sorted(d.id for d in pool[5:])
+        queries = [edited(rng, originals[i], f"q{i}") for i in range(0, 40, 5)]
+        for common in (3, 10**9):
+            for q in queries:
+                for min_shared in (1, 2):
+                    import provenance.stores.redis as R
+
+                    kept = R.COMMON_KEY
+                    R.COMMON_KEY = common
+                    try:
+                        got = candidates(ix, q, min_shared)
+                    finally:
+                        R.COMMON_KEY = kept
+                    assert got == reference(ix, ids, q, min_shared, common)

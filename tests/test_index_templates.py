@@ -104,6 +104,10 @@ def test_an_index_without_counts_gets_them_from_its_texts(tmp_path):
         assert ix.read_only and ix.templates().formulas
         assert paired and all(ix.query(q, options=LOOSE) == [] for q in paired)
     assert not Index(str(path), read_only=True).store.has_template_counts()  # nothing written
+    with Index(str(path)) as ix:  # stats only read, even where it could write
+        stats = ix.stats()
+        assert stats["templates"] is None and "not built yet" in stats["template_counts"]
+        assert not ix.store.has_template_counts()
     with Index(str(path)) as ix:  # writable: counted once, kept
         assert all(ix.query(q, options=LOOSE) == [] for q in paired)
         assert sorted(r[:3] for r in ix.store.template_rows(2)) == want

@@ -322,3 +322,77 @@ def test_formula_words_are_cut_as_tokenize_cuts_them():
                  "The 8-3/4 pct notes, due 1997, yield 125 basis points.", "O'Brien's 1,000 dlrs",
                  "Zürich’s bank: 5,000 francs"]:
         assert _written_words(text) == [text[t.start:t.end] for t in tokenize(text)]
+
+
+# --- the index's one-pass features, held equal to the plain definitions ---------------------
+
+_PIECES = ["Shr", "loss", "1.48", "dlrs", "vs", "profit", "six", "cts", "prior", "The", "U.S.",
+           "Feb.", "e.g.", "the", "company", "said", "it", "was", "fined", "Arsenal", "beat",
+           "Chelsea", "2-1", "at", "home", "on", "Saturday", "pounds", "penalty", "points",
+           "available", "denominations", "listed", ".", ",", "!", "?", "…", ":", "\n", "\n\n",
+           "   ", "\"", "“", "”", "(", ")", "’s", "don't", "non-callable", "Straße", "İstanbul",
+           "ÉCOLE", "١٢", "Share this article", "(Reporting by Ann Lee; Editing by Tom Hughes)",
+           "By John Smith", "•", "-", "F.", "John", "Ms.", "mln", "12,000", "half", "Ⅻ"]
+
+
+def _index_features_equal(text: str, site: str | None, options: TemplateOptions | None) -> None:
+    from provenance.text.templates import clutter_features, document_features
+
+    sents = sentences(text, "d")
+    want = features(sents, options)
+    want.update(clutter_features(site, text, sents, options))
+    assert document_features(text, site, sents, options) == want
+
+
+@pytest.mark.parametrize("options", [None, TemplateOptions(min_frame=1, formula_min_terms=2,
+                                                            site_max_words=3)])
+def test_the_index_features_equal_features_and_clutter(options):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from([" ", "", "\n", ". "])),
+                    max_size=150), st.sampled_from([None, "wire", "example.com"]))
+    def check(pieces, site):
+        _index_features_equal("".join(p + sep for p, sep in pieces), site, options)
+
+    check()
+    for kind in ("court", "sports", "weather", "market"):
+        for d in _formula_corpus(kind) + _corpus(kind):
+            _index_features_equal(d.text, "wire", options)
+    long = " ".join(["word"] * 85 + ["Arsenal", "12."])  # an unsplit block, short and long
+    _index_features_equal(long, None, options)
+    _index_features_equal(" ".join(["a b"] * 60) + " Leeds 12 pounds.", "wire", options)
+
+
+def test_boundaries_before_a_lower_case_letter_are_passed_over_as_before():
+    """``_BOUNDARY_RE`` leaves out a boundary followed by white space and an ASCII lower-case
+    letter, which ``_split_line`` used to find and then pass over: the same sentences."""
+    import importlib
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    module = importlib.import_module("provenance.text.sentences")
+
+    before = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(_PIECES + ["a", "b.", "x", ". ", ".. ", "...", "!\" "]),
+                    max_size=80), st.sampled_from([" ", "", "\n", " \t "]))
+    def check(pieces, sep):
+        text = sep.join(pieces)
+        now = sentences(text, "d")
+        assert ([m.span() for m in module._boundaries(text)]
+                == [m.span() for m in module._BOUNDARY_RE.finditer(text)])
+        kept = module._BOUNDARY_RE
+        module._BOUNDARY_RE = before
+        try:
+            assert ([m.span() for m in module._boundaries(text)]
+                    == [m.span() for m in before.finditer(text)])
+            assert sentences(text, "d") == now
+        finally:
+            module._BOUNDARY_RE = kept
+
+    check()

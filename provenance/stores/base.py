@@ -64,6 +64,7 @@ __all__ = [
     "damaged",
     "feature_key",
     "feature_pairs",
+    "feature_parts",
     "pack_meta",
     "pack_text",
     "read_settings",
@@ -257,14 +258,17 @@ class Batch:
 
     def feature_pairs(self, d: int) -> np.ndarray:
         """Document d's features as ``(key, parent)`` int64 pairs (:func:`feature_pairs`)."""
-        return feature_pairs(self.features[d]) if self.features else np.empty((0, 2), np.int64)
+        return self.feature_parts(d)[0]
 
     def feature_texts(self, d: int) -> dict[int, tuple[str, str | None]]:
         """``key -> (text, example)`` of document d's features that are not variants."""
+        return self.feature_parts(d)[1]
+
+    def feature_parts(self, d: int) -> tuple[np.ndarray, dict[int, tuple[str, str | None]]]:
+        """Both of the above, each feature hashed once (:func:`feature_parts`)."""
         if not self.features:
-            return {}
-        return {feature_key(k): (k, ex) for k, (parent, ex) in self.features[d].items()
-                if parent is None}
+            return np.empty((0, 2), np.int64), {}
+        return feature_parts(self.features[d])
 
     def band_keys(self, d: int) -> np.ndarray:
         return self.bands[d] if self.shingles[d] else self.bands[d, :0]
@@ -287,6 +291,19 @@ def feature_pairs(found: Mapping[str, tuple[str | None, str | None]]) -> np.ndar
     rows = sorted((feature_key(k), feature_key(p) if p is not None else 0)
                   for k, (p, _) in found.items())
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def feature_parts(found: Mapping[str, tuple[str | None, str | None]]
+                  ) -> tuple[np.ndarray, dict[int, tuple[str, str | None]]]:
+    """``(feature_pairs(found), key -> (text, example) of the features that are not
+    variants)``, hashing each feature once (a variant's parent is among ``found``, as
+    :func:`provenance.text.templates.features` makes them; one that is not is hashed
+    itself)."""
+    hashed = {k: feature_key(k) for k in found}
+    rows = sorted((hashed[k], 0 if p is None else hashed.get(p) or feature_key(p))
+                  for k, (p, _) in found.items())
+    texts = {hashed[k]: (k, ex) for k, (p, ex) in found.items() if p is None}
+    return np.array(rows, dtype=np.int64).reshape(-1, 2), texts
 
 
 @dataclass(frozen=True, slots=True)

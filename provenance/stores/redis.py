@@ -170,6 +170,45 @@ return out
 """
 
 
+# ARGV: prefix, b (band key names that follow), min_shared, common, then b band key names and
+# the sentence key names. Returns {near ids, {id, shared count, ...}, {id, signature, ...}}:
+# the candidates of one query from one snapshot, in one round trip (a pipeline of their
+# SMEMBERS sent every member of every key to the client to count).
+_CANDIDATES = """
+local prefix, nb = ARGV[1], tonumber(ARGV[2])
+local min_shared, common = tonumber(ARGV[3]), tonumber(ARGV[4])
+local near, counts = {}, {}
+for i = 5, 4 + nb do
+  for _, id in ipairs(redis.call("SMEMBERS", ARGV[i])) do near[id] = true end
+end
+for i = 5 + nb, #ARGV do
+  if redis.call("SCARD", ARGV[i]) <= common then
+    for _, id in ipairs(redis.call("SMEMBERS", ARGV[i])) do counts[id] = (counts[id] or 0) + 1 end
+  end
+end
+local near_ids, shared, sigs, wanted = {}, {}, {}, {}
+for id in pairs(near) do
+  near_ids[#near_ids + 1] = id
+  wanted[id] = true
+end
+for id, n in pairs(counts) do
+  if n >= min_shared then
+    shared[#shared + 1] = id
+    shared[#shared + 1] = n
+    wanted[id] = true
+  end
+end
+for id in pairs(wanted) do
+  local sig = redis.call("HGET", prefix .. "doc:" .. id, "sig")
+  if sig then
+    sigs[#sigs + 1] = id
+    sigs[#sigs + 1] = sig
+  end
+end
+return {near_ids, shared, sigs}
+"""
+
+
 def _names(kind: bytes, keys: np.ndarray) -> list[bytes]:
     """Redis key names of band (``b:``) or sentence (``s:``) keys given as 64-bit integers."""
     raw = np.ascontiguousarray(keys).view(np.uint64).astype("<u8", copy=False).tobytes()
@@ -237,6 +276,7 @@ class RedisStore:
             raise StoreError(f"{self.location}: not a usable Redis URL ({exc})") from None
         self._add_script = self.r.register_script(_ADD)
         self._remove_script = self.r.register_script(_REMOVE)
+        self._candidates_script = self.r.register_script(_CANDIDATES)
         meta = PREFIX + "meta"
 
         def setup():
@@ -304,12 +344,13 @@ class RedisStore:
         texts: dict[int, tuple[str, str | None]] = {}
         args: list = [PREFIX, on_duplicate, len(batch.ids), 0]
         for d, id_ in enumerate(batch.ids):
+            pairs, found = batch.feature_parts(d)
             args += [id_, batch.texts[d], batch.metas[d], signature_bytes(batch.signatures[d]),
                      batch.band_keys(d).astype("<u8").tobytes(),
                      batch.sentence_keys(d).astype("<u8").tobytes(),
                      int(batch.shingles[d]), batch.published[d] or "",
-                     batch.feature_pairs(d).astype("<i8").tobytes()]
-            for key, (text, example) in batch.feature_texts(d).items():
+                     pairs.astype("<i8").tobytes()]
+            for key, (text, example) in found.items():
                 old = texts.get(key)
                 if old is None or (example is not None and (old[1] is None or example < old[1])):
                     texts[key] = (text, example)
@@ -335,33 +376,13 @@ class RedisStore:
         return [i for i, g in zip(ids, gone, strict=True) if g]
 
     def candidates(self, bands: np.ndarray, sents: np.ndarray, min_shared: int):
-        def go():
-            band_names, sent_names = _names(b"b:", bands), _names(b"s:", sents)
-            pipe = self.r.pipeline(transaction=False)
-            for name in band_names:
-                pipe.smembers(name)
-            for name in sent_names:
-                pipe.scard(name)
-            found = pipe.execute()
-            near = {x.decode() for members in found[: len(band_names)] for x in members}
-            keep = [name for name, n in zip(sent_names, found[len(band_names):], strict=True)
-                    if n <= COMMON_KEY]
-            pipe = self.r.pipeline(transaction=False)
-            for name in keep:
-                pipe.smembers(name)
-            shared: dict[str, int] = {}
-            for members in pipe.execute():
-                for x in members:
-                    shared[x.decode()] = shared.get(x.decode(), 0) + 1
-            shared = {i: n for i, n in shared.items() if n >= min_shared}
-            ids = sorted(near | set(shared))
-            pipe = self.r.pipeline(transaction=False)
-            for i in ids:
-                pipe.hget(self._doc(i), "sig")
-            sigs = {i: s for i, s in zip(ids, pipe.execute(), strict=True) if s is not None}
-            return near, shared, sigs
-
-        return self._guard(go)
+        band_names, sent_names = _names(b"b:", bands), _names(b"s:", sents)
+        near, shared, sigs = self._guard(
+            self._candidates_script, [],
+            [PREFIX, len(band_names), min_shared, COMMON_KEY, *band_names, *sent_names])
+        return ({x.decode() for x in near},
+                {shared[i].decode(): int(shared[i + 1]) for i in range(0, len(shared), 2)},
+                {sigs[i].decode(): sigs[i + 1] for i in range(0, len(sigs), 2)})
 
     def compact(self) -> None:
         """Nothing to do: removals and replacements unlink their keys at once."""

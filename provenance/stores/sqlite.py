@@ -22,6 +22,16 @@ stays small however many documents are replaced over the years. Document rows ar
 ``meta.next_doc`` and never reused, so a stale entry can never point at another document.
 :meth:`SQLiteStore.compact` merges every run into one and empties ``dead``.
 
+**Queries** look each of their keys up in every run: in a large run, by reading the block the
+fence names (a sentence key spanning more blocks than :data:`COMMON_KEY` entries fill is common:
+its blocks are not read); a small run (at most :data:`SMALL_RUN` entries, as many adds of a few
+documents leave) is read whole by the first query that needs it and kept in memory, so many small
+runs cost a query little.
+
+**Template counts** (``tstats``, ``tdocs``; see ``stores.base``): an add or remove adds its
+documents' feature pairs up per key in memory, hands them to SQLite as one temporary table, and
+applies them with a few set statements (an upsert a key), in the add's transaction.
+
 **Consistency.** WAL mode; every add, remove and compact is one ``BEGIN IMMEDIATE`` transaction
 (other writers wait up to 60 s); a query reads one snapshot. Runs and blocks are immutable, so
 fences are cached per run id (ids are never reused).
@@ -53,11 +63,14 @@ from provenance.stores.base import (
     signature_bytes,
 )
 
-__all__ = ["BASE", "BLOCK", "FANOUT", "SQLiteStore", "file_uri"]
+__all__ = ["BASE", "BLOCK", "FANOUT", "SMALL_RUN", "SQLiteStore", "file_uri"]
 
 BLOCK = 256  # entries per block (> COMMON_KEY: a sentence key filling a block is common)
 FANOUT = 4  # runs of one level merged at once
 BASE = 4096  # entries of the smallest level
+SMALL_RUN = 1 << 18
+"""A run of at most this many entries (3 MB) is read whole by the first query that needs it and
+kept in memory (at most three runs a level, levels 0-2: under 30 MB)."""
 _MAX_DOC = 2**32 - 1  # entries store document rows as uint32
 _BAND, _SENTENCE = np.uint64(1), np.uint64(0)
 _LOW = np.uint64(1)
@@ -173,6 +186,7 @@ class SQLiteStore:
                  read_only: bool = False) -> None:
         self.path = self.location = path
         self._fences: dict[int, np.ndarray] = {}
+        self._small: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._has_counts: bool | None = None
         file = Path(path)
         folder = file.parent
@@ -259,6 +273,7 @@ class SQLiteStore:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA wal_autocheckpoint=5000")
         db.execute("PRAGMA cache_size=-262144")  # up to 256 MB of pages
+        db.execute("PRAGMA temp_store=MEMORY")  # the batch's template counts (tbatch)
 
     class _Tx:
         def __init__(self, db: sqlite3.Connection, begin: str) -> None:
@@ -339,8 +354,8 @@ class SQLiteStore:
                 self._write_run(db, *sort_entries(keys, docs))
             self._merge(db, everything=False)
             if batch.features and self._counted(db):
-                self._count_features(db, [(int(rows[i]), batch.feature_pairs(i),
-                                           batch.feature_texts(i)) for i in keep])
+                self._count_features(db, [(int(rows[i]), *batch.feature_parts(i))
+                                          for i in keep])
             self._bump(db)
         existing_set = set(existing)
         if on_duplicate == "skip":
@@ -403,40 +418,46 @@ class SQLiteStore:
 
     def _apply_counts(self, db, pairs: np.ndarray, sign: int,
                       texts: dict[int, tuple[str, str | None]]) -> None:
+        """Add (``sign`` 1) or take away (-1) features' counts: the batch's pairs are added up
+        per key first, given to SQLite as one temporary table, and applied by four set
+        statements (one upsert a key, not a Python round trip a row)."""
         if not len(pairs):
             return
         keys, first, n = np.unique(pairs[:, 0], return_index=True, return_counts=True)
         parents = pairs[first, 1]
-        keys_l, parents_l, n_l = keys.tolist(), parents.tolist(), n.tolist()
-        before: dict[int, int] = {}
-        for start in range(0, len(keys_l), 900):
-            chunk = keys_l[start : start + 900]
-            before.update(db.execute(f"SELECT key, docs FROM tstats WHERE key IN "
-                                     f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        inserts, updates, deletes = [], [], []
-        variants: dict[int, int] = {}
-        for key, parent, count in zip(keys_l, parents_l, n_l, strict=True):
-            old = before.get(key, 0)
-            new = old + sign * count
-            if new <= 0:
-                if old:
-                    deletes.append((key,))
-            elif old:
-                example = texts.get(key, (None, None))[1]
-                updates.append((new, example, key))
-            else:
-                text, example = texts.get(key, (None, None))
-                inserts.append((key, new, text, example))
-            if parent and (old <= 0) != (new <= 0):
-                variants[parent] = variants.get(parent, 0) + (1 if new > 0 else -1)
-        db.executemany("DELETE FROM tstats WHERE key = ?", deletes)
-        db.executemany("UPDATE tstats SET docs = ?1, example = CASE WHEN ?2 IS NOT NULL AND "
-                       "(example IS NULL OR ?2 < example) THEN ?2 ELSE example END "
-                       "WHERE key = ?3", updates)
-        db.executemany("INSERT INTO tstats (key, docs, variants, text, example) "
-                       "VALUES (?, ?, 0, ?, ?)", inserts)
-        db.executemany("UPDATE tstats SET variants = max(0, variants + ?) WHERE key = ?",
-                       [(d, k) for k, d in variants.items() if d])
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS tbatch (key INTEGER PRIMARY KEY, "
+                   "parent INTEGER NOT NULL, n INTEGER NOT NULL, text TEXT, example TEXT)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS tvar (parent INTEGER PRIMARY KEY, "
+                   "d INTEGER NOT NULL)")
+        db.execute("DELETE FROM temp.tbatch")
+        db.execute("DELETE FROM temp.tvar")
+        none = (None, None)
+        db.executemany("INSERT INTO temp.tbatch VALUES (?, ?, ?, ?, ?)",
+                       [(k, p, c, *texts.get(k, none)) for k, p, c in
+                        zip(keys.tolist(), parents.tolist(), n.tolist(), strict=True)])
+        if sign > 0:
+            # a variant held by no document before: its parent has one more variant
+            db.execute("INSERT INTO temp.tvar SELECT parent, count(*) FROM temp.tbatch b "
+                       "WHERE parent != 0 AND NOT EXISTS (SELECT 1 FROM tstats t "
+                       "WHERE t.key = b.key) GROUP BY parent")
+            db.execute("INSERT INTO tstats (key, docs, variants, text, example) "
+                       "SELECT key, n, 0, text, example FROM temp.tbatch WHERE true "
+                       "ON CONFLICT(key) DO UPDATE SET docs = docs + excluded.docs, "
+                       "example = CASE WHEN excluded.example IS NOT NULL AND (example IS NULL "
+                       "OR excluded.example < example) THEN excluded.example ELSE example END")
+        else:
+            # a variant no document holds any more: its parent has one variant less
+            db.execute("INSERT INTO temp.tvar SELECT b.parent, -count(*) FROM temp.tbatch b "
+                       "JOIN tstats t ON t.key = b.key WHERE b.parent != 0 AND t.docs <= b.n "
+                       "GROUP BY b.parent")
+            db.execute("DELETE FROM tstats WHERE key IN (SELECT b.key FROM temp.tbatch b "
+                       "JOIN tstats t ON t.key = b.key WHERE t.docs <= b.n)")
+            db.execute("UPDATE tstats SET docs = docs - (SELECT n FROM temp.tbatch b WHERE "
+                       "b.key = tstats.key) WHERE key IN (SELECT key FROM temp.tbatch)")
+        # (written as key IN (...), not UPDATE ... FROM, which scans every row of tstats)
+        db.execute("UPDATE tstats SET variants = max(0, variants + (SELECT d FROM temp.tvar v "
+                   "WHERE v.parent = tstats.key)) WHERE key IN (SELECT parent FROM temp.tvar)")
+        db.execute("DELETE FROM temp.tbatch")
 
     def template_rows(self, min_documents: int):
         def go():
@@ -471,8 +492,7 @@ class SQLiteStore:
                 db.execute("DELETE FROM tdocs")
                 for chunk in _doc_chunks(db):
                     batch = features_of([unpack(StoredRow(*r[1:])) for r in chunk])
-                    self._count_features(db, [(r[0], batch.feature_pairs(d),
-                                               batch.feature_texts(d))
+                    self._count_features(db, [(r[0], *batch.feature_parts(d))
                                               for d, r in enumerate(chunk)])
                     done += len(chunk)
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (TEMPLATES_META,))
@@ -596,19 +616,42 @@ class SQLiteStore:
         is_sentence = (query & _LOW) == _SENTENCE
         too_many = 2 + COMMON_KEY // BLOCK  # a sentence key spanning more blocks is common
         with self._read() as db:
-            runs = db.execute("SELECT run, first FROM runs").fetchall()
-            current = {run for run, _ in runs}  # forget the fences of runs merged away
+            runs = db.execute("SELECT run, first, blocks, entries FROM runs").fetchall()
+            current = {r[0] for r in runs}  # forget the runs merged away
             self._fences = {r: f for r, f in self._fences.items() if r in current}
-            wanted: list[int] = []
+            self._small = {r: e for r, e in self._small.items() if r in current}
             common = np.zeros(len(query), dtype=bool)
-            for run, first in runs:
+            ranges = []
+            for run, first, _, _ in runs:
                 lo, hi = block_ranges(self._fence(run), query)
-                span = hi - lo + 1
-                common |= is_sentence & (span > too_many)
-                for a, b in zip((lo + first).tolist(), (hi + first).tolist(), strict=True):
-                    wanted.extend(range(a, b + 1))
-            wanted = sorted(set(wanted))
+                common |= is_sentence & (hi - lo + 1 > too_many)
+                ranges.append((lo + first, hi + first))
             look = query[~common]
+            if len(look) == 0:
+                return set(), {}, {}
+            # A small run is read whole once and kept (runs never change): a query costs it
+            # two binary searches, not a block read a key. Of a large run, the blocks of the
+            # keys looked up are read; a common key's blocks are not read at all (every entry
+            # of another key lies in that key's own blocks).
+            wanted_parts, small_keys, small_docs = [], [], []
+            for (run, first, blocks, entries), (lo, hi) in zip(runs, ranges, strict=True):
+                if entries <= SMALL_RUN:
+                    held = self._small.get(run)
+                    if held is None:
+                        held = self._small[run] = self._entries(db, first, blocks)
+                    run_keys, run_docs = held
+                    a = np.searchsorted(run_keys, look, "left")
+                    n = np.searchsorted(run_keys, look, "right") - a
+                    at = np.repeat(a - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+                    small_keys.append(run_keys[at])
+                    small_docs.append(run_docs[at])
+                    continue
+                lo, hi = lo[~common], hi[~common]
+                span = np.maximum(hi - lo + 1, 0)
+                wanted_parts.append(np.repeat(lo - np.cumsum(span) + span, span)
+                                    + np.arange(int(span.sum())))
+            wanted = (np.unique(np.concatenate(wanted_parts)).tolist() if wanted_parts
+                      else [])
             keys, docs = [], []
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
@@ -617,11 +660,12 @@ class SQLiteStore:
                     keys.append(k)
                     docs.append(d)
             hit_keys, hit_docs = self._arrays(keys, docs)
-            if len(look) == 0 or len(hit_keys) == 0:
-                return set(), {}, {}
             at = np.minimum(np.searchsorted(look, hit_keys), len(look) - 1)
             found = look[at] == hit_keys
-            hit_keys, hit_docs = hit_keys[found], hit_docs[found]
+            hit_keys = np.concatenate([hit_keys[found], *small_keys])
+            hit_docs = np.concatenate([hit_docs[found], *small_docs])
+            if len(hit_keys) == 0:
+                return set(), {}, {}
             band = (hit_keys & _LOW) == _BAND
             # sentence keys held by more than COMMON_KEY entries are boilerplate; entries of
             # removed documents still count here until a merge drops them
@@ -757,6 +801,7 @@ class SQLiteStore:
                     done += len(chunk)
                 self._merge(db, everything=True)
             self._fences.clear()
+            self._small.clear()
             return done
         return self._guard(go)
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from urllib.parse import urlsplit
 
 import xxhash
@@ -40,6 +41,7 @@ __all__ = [
     "TemplateOptions",
     "Templates",
     "clutter_features",
+    "document_features",
     "features",
     "formula_keys",
     "learn_templates",
@@ -503,3 +505,137 @@ def _own_line(text: str, s: Sentence) -> bool:
     end = text.find("\n", s.end)
     end = len(text) if end < 0 else end
     return not any(c.isalnum() for c in text[begin:s.start] + text[s.end:end])
+
+
+# --- the index's path: the same features, fewer Python steps -------------------------------------
+
+_BY_HASH = tuple(itemgetter(i, FORMULA_KEYS) for i in range(FORMULA_KEYS))
+"""Sort keys of :func:`_ranks` tuples: hash ``i`` of a term, then the term (as
+:func:`formula_keys` sorts them)."""
+
+
+_SHAPE_WORDS: dict[str, tuple[int, str]] = {}
+"""A word's part in :func:`shape`: ``(0, "")`` a figure, ``(1, lower)`` capitalized (a name,
+but for a single first word), ``(2, lower)`` a frame word."""
+_FORMULA_WORDS: dict[str, tuple[int, str]] = {}
+"""A word's part in :func:`formula_keys`: ``(0, low)`` a figure, ``(1, low)`` capitalized
+(filling after the first word), ``(2, stem)`` a frame term, ``(3, "")`` neither."""
+_WORDS_KEPT = 400_000
+
+
+def _shape_word(tok: str) -> tuple[int, str]:
+    low = tok.lower()
+    if _DIGIT.search(tok) or low in NUMBER_WORDS:
+        part = (0, "")
+    else:
+        part = (1, low) if tok[0].isupper() else (2, low)
+    if len(_SHAPE_WORDS) >= _WORDS_KEPT:
+        _SHAPE_WORDS.clear()
+    _SHAPE_WORDS[tok] = part
+    return part
+
+
+def _formula_word(word: str) -> tuple[int, str]:
+    low = normalize_token(word)
+    if _DIGIT.search(low) or low in NUMBER_WORDS:
+        part = (0, low)
+    elif word[0].isupper():
+        part = (1, low)
+    elif low not in STOPWORDS and len(low) > 2:
+        part = (2, stem(low))
+    else:
+        part = (3, "")
+    if len(_FORMULA_WORDS) >= _WORDS_KEPT:
+        _FORMULA_WORDS.clear()
+    _FORMULA_WORDS[word] = part
+    return part
+
+
+def _quick_shape(text: str) -> tuple[str, int]:
+    """:func:`shape`, each word's part looked up (:data:`_SHAPE_WORDS`)."""
+    tokens = _WORD.findall(text)
+    get = _SHAPE_WORDS.get
+    out: list[str] = []
+    frame = 0
+    for i, tok in enumerate(tokens):
+        kind, low = get(tok) or _shape_word(tok)
+        if kind == 2 or (kind == 1 and i == 0 and (len(tokens) < 2 or not tokens[1][0].isupper())):
+            out.append(low)
+            frame += 1
+            continue
+        slot = "#" if kind == 0 else "N"
+        if not out or out[-1] != slot:
+            out.append(slot)
+    return " ".join(out), frame
+
+
+def _quick_formula_keys(text: str, min_terms: int) -> tuple[list[str], str | None]:
+    """:func:`formula_keys` (``min_terms`` its ``formula_min_terms``), each word's part looked
+    up (:data:`_FORMULA_WORDS`) and each hash's two first terms found by one sort with a C key
+    function."""
+    raw = _written_words(text)
+    if len(raw) > FORMULA_MAX_WORDS:
+        return [], None
+    get = _FORMULA_WORDS.get
+    frame: set[str] = set()
+    filling: set[str] = set()
+    for i, word in enumerate(raw):
+        kind, value = get(word) or _formula_word(word)
+        if kind == 2:
+            frame.add(value)
+        elif kind == 0 or (kind == 1 and i):  # a capitalized first word may be no name
+            filling.add(value)
+    if len(frame) < min_terms or not filling:
+        return [], None
+    ranked = [_ranks(t) for t in frame]
+    keys = []
+    for i, by in enumerate(_BY_HASH):
+        first = sorted(ranked, key=by)
+        keys.append(f"{i}:{first[0][-1]}:{first[1][-1]}")
+    return keys, " ".join(sorted(filling))
+
+
+def document_features(text: str, site: str | None, sents: Sequence[Sentence],
+                      options: TemplateOptions | None = None) -> dict[str, Feature]:
+    """What one document adds to an index's template counts: ``features(sents, options)``
+    updated with ``clutter_features(site, text, sents, options)`` -- the same dict (held equal
+    to them by ``tests/test_templates.py``), made in one pass with fewer Python steps (an index
+    computes it for every document it adds)."""
+    options = options or TemplateOptions()
+    out: dict[str, Feature] = {}
+    min_frame, max_tokens = options.min_frame, options.max_line_tokens
+    slot_share, min_terms = options.min_slot_share, options.formula_min_terms
+    site_words = options.site_max_words if site is not None else 0
+    for s in sents:
+        if s.boilerplate:
+            continue
+        words = s.text.split(None, FORMULA_MAX_WORDS + 1)  # all, or enough to count
+        n = len(words)
+        if site_words and 0 < n <= site_words and _own_line(text, s):
+            out[f"c|{site}{_SITE_END}{' '.join(s.text.lower().split())}"] = (None, None)
+        if s.end - s.start > 12 * FORMULA_MAX_WORDS and n > FORMULA_MAX_WORDS:
+            continue  # an unsplit block: no shape or formula recurs in it
+        flat = " ".join(words if n <= FORMULA_MAX_WORDS + 1 else s.text.split())
+        key, frame = _quick_shape(s.text)
+        tokens = key.split()
+        if frame >= min_frame and len(tokens) != frame:
+            if len(tokens) <= max_tokens and len(tokens) - frame >= slot_share * len(tokens):
+                for g in _trigrams(tokens):
+                    out.setdefault("g|" + " ".join(g), (None, None))
+            _put(out, "s|" + key, flat)
+            out[f"v|s|{key}|{flat.lower()}"] = ("s|" + key, None)
+            named = _name_first(key, s.text)
+            if named is not None and frame - 1 >= min_frame:
+                _put(out, "n|" + named, flat)
+                out[f"v|n|{named}|{s.text.split(None, 1)[0].lower()}"] = ("n|" + named, None)
+        keys, filling = _quick_formula_keys(s.text, min_terms)
+        for k in keys:
+            _put(out, "x|" + k, flat)
+            out[f"v|x|{k}|{filling}"] = ("x|" + k, None)
+    return out
+
+
+def _put(out: dict[str, Feature], key: str, example: str) -> None:
+    old = out.get(key)
+    if old is None or old[1] is None or example < old[1]:
+        out[key] = (None, example)
