@@ -64,7 +64,6 @@ from provenance.options import DedupOptions
 from provenance.progress import Progress, no_progress
 from provenance.read.dates import parse_date
 from provenance.signatures import EMPTY, prepare, set_jaccard, shingle_sets, sign_packed
-from provenance.signatures.text_bytes import pack
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
 
 __all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult",
@@ -277,16 +276,25 @@ _BATCH_BYTES = 32 << 20  # a batch also ends at this many prepared bytes (bounds
 @dataclass(slots=True)
 class _Batch:
     """Documents read and prepared for signing: their ids, paths, ISO dates ("" when unknown),
-    prepared bytes packed (``buf[offsets[d]:offsets[d+1]]``); the inputs skipped and the
-    documents decoded from a legacy encoding (text left out) since the batch before."""
+    prepared bytes (``chunks``, one per document, or packed: ``buf[offsets[d]:offsets[d+1]]``);
+    the inputs skipped and the documents decoded from a legacy encoding (text left out) since
+    the batch before."""
 
-    ids: list[str]
-    paths: list[str | None]
-    published: list[str]
-    buf: np.ndarray
-    offsets: np.ndarray
-    skipped: list[Skipped]
-    legacy: list[Document]
+    ids: list[str] = field(default_factory=list)
+    paths: list[str | None] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    offsets: np.ndarray | None = None
+    buf: np.ndarray | None = None
+    skipped: list[Skipped] = field(default_factory=list)
+    legacy: list[Document] = field(default_factory=list)
+
+    def packed(self) -> np.ndarray:
+        """The prepared bytes in one buffer (joined once)."""
+        if self.buf is None:
+            self.buf = np.frombuffer(b"".join(self.chunks), dtype=np.uint8)
+            self.chunks = []
+        return self.buf
 
 
 def _batches(items: Iterable[Document | Skipped], options: DedupOptions) -> Iterator[_Batch]:
@@ -294,8 +302,7 @@ def _batches(items: Iterable[Document | Skipped], options: DedupOptions) -> Iter
     :data:`_BATCH_BYTES` of prepared bytes, whichever comes first); a last batch without
     documents carries what was skipped after the last document."""
     dates: dict[str, str] = {}
-    batch = _Batch([], [], [], None, None, [], [])  # type: ignore[arg-type]
-    pending: list[bytes] = []
+    batch = _Batch()
     size = 0
     limit = options.batch
     for item in items:
@@ -317,16 +324,19 @@ def _batches(items: Iterable[Document | Skipped], options: DedupOptions) -> Iter
         else:
             batch.published.append("")
         data = prepare(item.text)
-        pending.append(data)
+        batch.chunks.append(data)
         size += len(data)
-        if len(pending) >= limit or size >= _BATCH_BYTES:
-            batch.buf, batch.offsets = pack(pending)
-            yield batch
-            batch = _Batch([], [], [], None, None, [], [])  # type: ignore[arg-type]
-            pending, size = [], 0
-    batch.buf, batch.offsets = pack(pending)
-    if pending or batch.skipped:
-        yield batch
+        if len(batch.chunks) >= limit or size >= _BATCH_BYTES:
+            yield _with_offsets(batch)
+            batch, size = _Batch(), 0
+    if batch.chunks or batch.skipped:
+        yield _with_offsets(batch)
+
+
+def _with_offsets(batch: _Batch) -> _Batch:
+    batch.offsets = np.zeros(len(batch.chunks) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in batch.chunks], out=batch.offsets[1:])
+    return batch
 
 
 def dedup(
@@ -404,7 +414,7 @@ class _Child:
                 code = 1
                 if not isinstance(exc, KeyboardInterrupt | BrokenPipeError):
                     try:
-                        _send_message(there, ("error", _portable(exc)), None)
+                        _send_message(there, ("error", _portable(exc)), [])
                     except BaseException:  # noqa: BLE001,S110 -- the parent is gone
                         pass
             finally:
@@ -490,18 +500,27 @@ class _Child:
 
 def _send(sock: socket.socket, batches: Iterator[_Batch]) -> None:
     for batch in batches:
-        buf = batch.buf
-        batch.buf = None  # type: ignore[assignment]
-        _send_message(sock, ("batch", batch), buf)
-    _send_message(sock, ("end", None), None)
+        chunks, batch.chunks = batch.chunks, []
+        _send_message(sock, ("batch", batch), chunks)
+    _send_message(sock, ("end", None), [])
 
 
-def _send_message(sock: socket.socket, message, buf: np.ndarray | None) -> None:
+def _send_message(sock: socket.socket, message, chunks: list[bytes]) -> None:
+    """The pickled ``message`` and then ``chunks`` as one run of bytes, gathered by the kernel
+    (``sendmsg``) rather than joined here first."""
     meta = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    size = 0 if buf is None else len(buf)
-    sock.sendall(_HEAD.pack(len(meta), size) + meta)
-    if size:
-        sock.sendall(buf)
+    views = [memoryview(c) for c in chunks if len(c)]
+    sock.sendall(_HEAD.pack(len(meta), sum(len(v) for v in views)) + meta)
+    at = 0
+    while at < len(views):
+        sent = sock.sendmsg(views[at : at + 512])
+        while sent:
+            if sent >= len(views[at]):
+                sent -= len(views[at])
+                at += 1
+            else:
+                views[at] = views[at][sent:]
+                sent = 0
 
 
 def _receive_exactly(sock: socket.socket, size: int, into: np.ndarray | None = None):
@@ -567,10 +586,11 @@ def dedup_prepared(batches: Iterable[_Batch], options: DedupOptions | None = Non
             ids.extend(batch.ids)
             paths.extend(batch.paths)
             published.extend(batch.published)
+            buf = batch.packed()
             collect()
-            running.append(signing.submit(sign, batch.buf, batch.offsets))
+            running.append(signing.submit(sign, buf, batch.offsets))
             if spill is not None:
-                spill.write(batch.buf, batch.offsets)
+                spill.write(buf, batch.offsets)
         collect()
         timings["read+sign"] = time.perf_counter() - start
         signatures = store.array()
