@@ -16,7 +16,9 @@ a tenth of them copies of another with 6 words changed) written as one JSONL fil
 exact checks, decisions), against datasketch signing the same documents read the same way:
 ``MinHash.update`` once per shingle on a subset and ``MinHash.bulk`` with an xxhash hashfunc;
 all in one run, ratios of documents/s. Also ``provenance dedup FILE -o /dev/null`` in a new
-process (start-up and writing the decisions included).
+process (start-up and writing the decisions included), best of two runs as the library road, with
+the peak RSS of its largest process and the peak PSS of its processes together (it reads in a
+second process), both sampled from ``/proc``.
 """
 
 from __future__ import annotations

@@ -37,6 +37,13 @@ not look at the input order, so neither do the decisions.
 
 A document without words (only punctuation, say) has no shingles and the empty signature: it
 is kept, in a cluster of its own, and compared with nothing (``shingles`` is 0).
+
+**Reading apart.** Reading, JSON parsing and preparing the bytes are Python and hold the GIL;
+the kernels do not. :class:`PreparedBatches` with ``separate_process=True`` does that part in a
+forked child process that sends the prepared batches over a socket, so it runs beside the
+signing (and, in ``provenance dedup``, beside loading numba and the kernels) instead of taking
+turns with it; :func:`dedup_prepared` then signs and decides as :func:`dedup` does, with the
+same decisions. ``DedupOptions(threads=N)`` sets the kernels' threads.
 """
 from __future__ import annotations
 
