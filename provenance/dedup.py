@@ -478,8 +478,8 @@ class _Child:
                        else f"exit code {self.status}")
                 raise ProvenanceError(
                     f"the process reading the inputs for dedup stopped before the end ({how}"
-                    f"{'; ' + str(payload) if payload else ''}); run again, with --threads 1 "
-                    "to read in the one process")
+                    f"{'; ' + str(payload) if payload else ''}); run it again, or read in the one "
+                    "process (--threads 1; PreparedBatches(separate_process=False))")
 
     def _reap(self, wait: bool) -> None:
         if self.status is not None:
