@@ -366,7 +366,9 @@ class PreparedBatches:
     the compiled kernels). The child exists only on Linux and when no other Python thread runs
     (a fork copies one thread); else, and with ``separate_process=False``, ``items`` are read
     in this process as they are needed. Use it as a context manager: leaving it stops and
-    reaps the child. The batches and their order are the same either way."""
+    reaps the child. The batches and their order are the same either way; apart, this process
+    holds at most :data:`_QUEUED` batches received ahead of the signing (a batch is at most
+    8,192 documents and 32 MB of prepared bytes)."""
 
     def __init__(self, items: Iterable[Document | Skipped], options: DedupOptions,
                  separate_process: bool = False) -> None:
@@ -401,7 +403,8 @@ def _can_fork() -> bool:
 
 
 _HEAD = struct.Struct("<QQ")  # the lengths of a message's pickled part and of its bytes
-_QUEUED = 4  # batches received ahead of the signing
+_QUEUED = 6  # batches received ahead of the signing (at most 192 MB): the first ones wait
+# for numba and the kernels to load
 
 
 class _Child:
