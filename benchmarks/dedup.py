@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from benchmarks._results import RESULTS, write
+from benchmarks._results import RESULTS, kept_sections, write
 
 ROOT = Path(__file__).resolve().parent.parent
 N, NUM_PERM, THRESHOLD = 5, 128, 0.8
@@ -292,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "dedup.json")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
-    report: dict = {"benchmark": "dedup", "threshold": THRESHOLD, "num_perm": NUM_PERM,
+    sections = {"reuters": "reuters", "e2e": "end_to_end"}
+    report: dict = {**kept_sections(args.out, sections.values(),
+                                    [sections.get(p, p) for p in parts]),
+                    "benchmark": "dedup", "threshold": THRESHOLD, "num_perm": NUM_PERM,
                     "shingle": f"word:{N}", "load_before": os.getloadavg()}
     if "reuters" in parts:
         report["reuters"] = reuters(args.data)
