@@ -37,15 +37,30 @@ not look at the input order, so neither do the decisions.
 
 A document without words (only punctuation, say) has no shingles and the empty signature: it
 is kept, in a cluster of its own, and compared with nothing (``shingles`` is 0).
+
+**Reading apart.** Reading, JSON parsing and preparing the bytes are Python and hold the GIL;
+the kernels do not. :class:`PreparedBatches` with ``separate_process=True`` does that part in a
+forked child process that sends the prepared batches over a socket, so it runs beside the
+signing (and, in ``provenance dedup``, beside loading numba and the kernels) instead of taking
+turns with it; :func:`dedup_prepared` then signs and decides as :func:`dedup` does, with the
+same decisions. ``DedupOptions(threads=N)`` sets the kernels' threads.
 """
 from __future__ import annotations
 
 import bisect
 import os
+import pickle
+import queue
+import signal
+import socket
+import struct
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,11 +71,11 @@ from provenance.options import DedupOptions
 from provenance.progress import Progress, no_progress
 from provenance.read.dates import parse_date
 from provenance.signatures import EMPTY, prepare, set_jaccard, shingle_sets, sign_packed
-from provenance.signatures.text_bytes import pack
 from provenance.similarity.candidates import band_keys, colliding_pairs, lsh_params
 
-__all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult", "Verifier",
-           "decide", "dedup", "exact_pairs", "exact_verifier", "lsh_bands", "near_duplicates"]
+__all__ = ["SPILL_MEMORY", "VERIFY_BYTES", "Decision", "DedupOptions", "DedupResult",
+           "PreparedBatches", "Verifier", "decide", "dedup", "dedup_prepared", "exact_pairs",
+           "exact_verifier", "lsh_bands", "near_duplicates"]
 
 _STAR_ABOVE = 32  # a band key shared by more documents pairs them with its first (see below)
 STAR_ABOVE = _STAR_ABOVE  # the same rule on Spark (provenance.spark)
@@ -105,6 +120,8 @@ class DedupResult:
     candidates: int = 0
     pairs: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    legacy: tuple[Document, ...] = ()
+    """The documents decoded from a legacy encoding (not UTF-8), without their text."""
 
     @property
     def kept(self) -> int:
@@ -260,6 +277,75 @@ def exact_verifier(spill_read: Callable[[np.ndarray, np.ndarray], np.ndarray],
     return verify
 
 
+_BATCH_BYTES = 32 << 20  # a batch also ends at this many prepared bytes (bounds its memory)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Documents read and prepared for signing: their ids, paths, ISO dates ("" when unknown),
+    prepared bytes (``chunks``, one per document, or packed: ``buf[offsets[d]:offsets[d+1]]``);
+    the inputs skipped and the documents decoded from a legacy encoding (text left out) since
+    the batch before."""
+
+    ids: list[str] = field(default_factory=list)
+    paths: list[str | None] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    offsets: np.ndarray | None = None
+    buf: np.ndarray | None = None
+    skipped: list[Skipped] = field(default_factory=list)
+    legacy: list[Document] = field(default_factory=list)
+
+    def packed(self) -> np.ndarray:
+        """The prepared bytes in one buffer (joined once)."""
+        if self.buf is None:
+            self.buf = np.frombuffer(b"".join(self.chunks), dtype=np.uint8)
+            self.chunks = []
+        return self.buf
+
+
+def _batches(items: Iterable[Document | Skipped], options: DedupOptions) -> Iterator[_Batch]:
+    """``items`` read, dated and prepared, a batch at a time (``options.batch`` documents or
+    :data:`_BATCH_BYTES` of prepared bytes, whichever comes first); a last batch without
+    documents carries what was skipped after the last document."""
+    dates: dict[str, str] = {}
+    batch = _Batch()
+    size = 0
+    limit = options.batch
+    for item in items:
+        if isinstance(item, Skipped):
+            batch.skipped.append(item)
+            continue
+        batch.ids.append(item.id)
+        batch.paths.append(item.path)
+        if item.encoding not in (None, "utf-8", "utf-8-sig"):
+            batch.legacy.append(Document(item.id, "", path=item.path, encoding=item.encoding))
+        if item.published:
+            when = dates.get(item.published)
+            if when is None:
+                parsed = parse_date(item.published)[0]
+                when = dates[item.published] = parsed.isoformat() if parsed else ""
+                if len(dates) > 100_000:
+                    dates.clear()
+            batch.published.append(when)
+        else:
+            batch.published.append("")
+        data = prepare(item.text)
+        batch.chunks.append(data)
+        size += len(data)
+        if len(batch.chunks) >= limit or size >= _BATCH_BYTES:
+            yield _with_offsets(batch)
+            batch, size = _Batch(), 0
+    if batch.chunks or batch.skipped:
+        yield _with_offsets(batch)
+
+
+def _with_offsets(batch: _Batch) -> _Batch:
+    batch.offsets = np.zeros(len(batch.chunks) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in batch.chunks], out=batch.offsets[1:])
+    return batch
+
+
 def dedup(
     items: Iterable[Document | Skipped],
     options: DedupOptions | None = None,
@@ -268,6 +354,212 @@ def dedup(
     """Sign the documents of ``items`` (as from ``read.iter_read``) a batch at a time and
     decide which to keep (see the module's docstring)."""
     options = options or DedupOptions()
+    with PreparedBatches(items, options) as batches:
+        return dedup_prepared(batches, options, progress)
+
+
+class PreparedBatches:
+    """The documents of ``items`` read, dated and prepared for signing, a batch at a time, for
+    :func:`dedup_prepared`: in this process, or with ``separate_process`` in a child process
+    forked now, so that reading and JSON parsing (which hold the GIL) run beside the signing
+    and the decisions instead of before them (``provenance dedup`` starts it before it loads
+    the compiled kernels). The child exists only on Linux and when no other Python thread runs
+    (a fork copies one thread); else, and with ``separate_process=False``, ``items`` are read
+    in this process as they are needed. Use it as a context manager: leaving it stops and
+    reaps the child. The batches and their order are the same either way; apart, this process
+    holds at most :data:`_QUEUED` batches received ahead of the signing (a batch is at most
+    8,192 documents and 32 MB of prepared bytes)."""
+
+    def __init__(self, items: Iterable[Document | Skipped], options: DedupOptions,
+                 separate_process: bool = False) -> None:
+        self._child: _Child | None = None
+        if separate_process and _can_fork():
+            self._child = _Child(_batches(items, options))
+            self._batches: Iterator[_Batch] = self._child.batches()
+        else:
+            self._batches = _batches(items, options)
+
+    @property
+    def separate(self) -> bool:
+        """Whether a child process reads the items."""
+        return self._child is not None
+
+    def __iter__(self) -> Iterator[_Batch]:
+        return self._batches
+
+    def __enter__(self) -> PreparedBatches:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._child is not None:
+            self._child.close()
+
+
+def _can_fork() -> bool:
+    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+
+
+_HEAD = struct.Struct("<QQ")  # the lengths of a message's pickled part and of its bytes
+_QUEUED = 6  # batches received ahead of the signing (at most 192 MB): the first ones wait
+# for numba and the kernels to load
+
+
+class _Child:
+    """A forked process sending the batches of ``batches`` over a socket; a thread of this
+    process receives them ahead (at most :data:`_QUEUED`), each whole in one call that waits
+    without the GIL (``MSG_WAITALL``), so the receiving keeps pace while this process is busy."""
+
+    def __init__(self, batches: Iterator[_Batch]) -> None:
+        here, there = socket.socketpair()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: read, prepare and send everything, then leave
+            code = 0
+            try:
+                here.close()
+                _send(there, batches)
+            except BaseException as exc:  # noqa: BLE001 -- all of it goes to the parent
+                code = 1
+                if not isinstance(exc, KeyboardInterrupt | BrokenPipeError):
+                    try:
+                        _send_message(there, ("error", _portable(exc)), [])
+                    except BaseException:  # noqa: BLE001,S110 -- the parent is gone
+                        pass
+            finally:
+                os._exit(code)
+        there.close()
+        self.sock = here
+        self.queue: queue.Queue = queue.Queue(_QUEUED)
+        self.stop = threading.Event()
+        self.status: int | None = None
+        self.thread = threading.Thread(target=self._receive, name="dedup-reader", daemon=True)
+        self.thread.start()
+
+    def _put(self, message) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(message, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _receive(self) -> None:
+        try:
+            while not self.stop.is_set():
+                head = _receive_exactly(self.sock, _HEAD.size)
+                if head is None:
+                    self._put(("eof", None))
+                    return
+                meta_size, buf_size = _HEAD.unpack(head)
+                kind, payload = pickle.loads(_receive_exactly(self.sock, meta_size) or b"")
+                if kind == "batch":
+                    buf = np.empty(buf_size, dtype=np.uint8)
+                    if buf_size and _receive_exactly(self.sock, buf_size, buf) is None:
+                        self._put(("eof", None))
+                        return
+                    payload.buf = buf
+                self._put((kind, payload))
+                if kind != "batch":
+                    return
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            self._put(("eof", exc))
+
+    def batches(self) -> Iterator[_Batch]:
+        while True:
+            kind, payload = self.queue.get()
+            if kind == "batch":
+                yield payload
+            elif kind == "end":
+                return
+            elif kind == "error":
+                raise payload
+            else:
+                self._reap(wait=True)
+                how = (f"killed by signal {-self.status}" if self.status and self.status < 0
+                       else f"exit code {self.status}")
+                raise ProvenanceError(
+                    f"the process reading the inputs for dedup stopped before the end ({how}"
+                    f"{'; ' + str(payload) if payload else ''}); run it again, or read in the one "
+                    "process (--threads 1; PreparedBatches(separate_process=False))")
+
+    def _reap(self, wait: bool) -> None:
+        if self.status is not None:
+            return
+        pid, status = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
+        if pid:
+            self.status = os.waitstatus_to_exitcode(status)
+
+    def close(self) -> None:
+        self.stop.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join()
+        self.sock.close()
+        self._reap(wait=False)
+        if self.status is None:  # stopped early (an error here): the child need not finish
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self._reap(wait=True)
+
+
+def _send(sock: socket.socket, batches: Iterator[_Batch]) -> None:
+    for batch in batches:
+        chunks, batch.chunks = batch.chunks, []
+        _send_message(sock, ("batch", batch), chunks)
+    _send_message(sock, ("end", None), [])
+
+
+def _send_message(sock: socket.socket, message, chunks: list[bytes]) -> None:
+    """The pickled ``message`` and then ``chunks`` as one run of bytes, gathered by the kernel
+    (``sendmsg``) rather than joined here first."""
+    meta = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    views = [memoryview(c) for c in chunks if len(c)]
+    sock.sendall(_HEAD.pack(len(meta), sum(len(v) for v in views)) + meta)
+    at = 0
+    while at < len(views):
+        sent = sock.sendmsg(views[at : at + 512])
+        while sent:
+            if sent >= len(views[at]):
+                sent -= len(views[at])
+                at += 1
+            else:
+                views[at] = views[at][sent:]
+                sent = 0
+
+
+def _receive_exactly(sock: socket.socket, size: int, into: np.ndarray | None = None):
+    """``size`` bytes from ``sock`` (into ``into`` when given), or None at the end."""
+    out = into if into is not None else bytearray(size)
+    view = memoryview(out).cast("B")
+    while len(view):
+        got = sock.recv_into(view, len(view), socket.MSG_WAITALL)
+        if got == 0:
+            return None
+        view = view[got:]
+    return out
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a ProvenanceError saying what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return ProvenanceError(f"reading failed: {type(exc).__name__}: {exc}")
+
+
+def dedup_prepared(batches: Iterable[_Batch], options: DedupOptions | None = None,
+                   progress: Progress | None = None) -> DedupResult:
+    """:func:`dedup` of documents read and prepared a batch at a time (:class:`PreparedBatches`):
+    each batch is signed on a second thread (by the kernel, without the GIL) while the next one
+    is read."""
+    options = options or DedupOptions()
     report = progress or no_progress
     timings: dict[str, float] = {}
     ids: list[str] = []
@@ -275,13 +567,17 @@ def dedup(
     published: list[str] = []
     counts: list[np.ndarray] = []
     skipped: list[Skipped] = []
+    legacy: list[Document] = []
     store = _Signatures(options.num_perm)
-    pending: list[bytes] = []
     spill = _Spill(SPILL_MEMORY) if options.exact else None
-    dates: dict[str, str] = {}
 
     signing = ThreadPoolExecutor(max_workers=1)  # signs one batch while the next is read
     running: list[Future] = []
+
+    def sign(buf: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with _kernel_threads(options.threads, options.engine):
+            return sign_packed(buf, offsets, options.shingle_size, options.num_perm,
+                               options.seed, options.engine)
 
     def collect() -> None:
         if running:
@@ -290,38 +586,21 @@ def dedup(
             counts.append(n)
             report("sign", store.size, 0)
 
-    def flush() -> None:
-        if pending:
-            buf, offsets = pack(pending)
-            pending.clear()
-            collect()
-            running.append(signing.submit(sign_packed, buf, offsets, options.shingle_size,
-                                          options.num_perm, options.seed, options.engine))
-            if spill is not None:
-                spill.write(buf, offsets)
-
     try:
         start = time.perf_counter()
-        for item in items:
-            if isinstance(item, Skipped):
-                skipped.append(item)
+        for batch in batches:
+            skipped.extend(batch.skipped)
+            legacy.extend(batch.legacy)
+            if not batch.ids:
                 continue
-            ids.append(item.id)
-            paths.append(item.path)
-            if item.published:
-                when = dates.get(item.published)
-                if when is None:
-                    parsed = parse_date(item.published)[0]
-                    when = dates[item.published] = parsed.isoformat() if parsed else ""
-                    if len(dates) > 100_000:
-                        dates.clear()
-                published.append(when)
-            else:
-                published.append("")
-            pending.append(prepare(item.text))
-            if len(pending) >= options.batch:
-                flush()
-        flush()
+            ids.extend(batch.ids)
+            paths.extend(batch.paths)
+            published.extend(batch.published)
+            buf = batch.packed()
+            collect()
+            running.append(signing.submit(sign, buf, batch.offsets))
+            if spill is not None:
+                spill.write(buf, batch.offsets)
         collect()
         timings["read+sign"] = time.perf_counter() - start
         signatures = store.array()
@@ -331,14 +610,34 @@ def dedup(
             starts, ends = spill.bounds()
             verify = exact_verifier(spill.read, starts, ends, shingles, options.shingle_size,
                                     options.engine)
-        decisions, candidates, pairs = decide(ids, signatures, shingles, published, options,
-                                              paths=paths, timings=timings, progress=report,
-                                              verify=verify)
+        with _kernel_threads(options.threads, options.engine):
+            decisions, candidates, pairs = decide(ids, signatures, shingles, published,
+                                                  options, paths=paths, timings=timings,
+                                                  progress=report, verify=verify)
     finally:
         signing.shutdown(wait=True, cancel_futures=True)
         if spill is not None:
             spill.close()
-    return DedupResult(tuple(decisions), tuple(skipped), candidates, pairs, timings)
+    return DedupResult(tuple(decisions), tuple(skipped), candidates, pairs, timings,
+                       tuple(legacy))
+
+
+@contextmanager
+def _kernel_threads(threads: int | None, engine: str) -> Iterator[None]:
+    """The calling thread's compiled kernels run on ``threads`` threads within the block
+    (numba's setting is per thread); nothing changes when ``threads`` is None or the engine is
+    the numpy reference."""
+    if threads is None or engine == "numpy":
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def lsh_bands(threshold: float, num_perm: int, exact: bool) -> tuple[int, int]:

@@ -219,12 +219,14 @@ class DedupOptions:
     are near-duplicates; ``minhash`` how they are signed (word shingles only: dedup signs
     bytes); ``batch`` documents are signed at a time; ``exact``: decide on the exact Jaccard of
     the candidates' shingle sets (the default), or on the MinHash estimate alone (``False``:
-    no spill file, one pass)."""
+    no spill file, one pass); ``threads``: how many threads the compiled kernels use (None:
+    numba's default, every core)."""
 
     threshold: float = 0.8
     minhash: MinHashOptions = field(default_factory=MinHashOptions)
     batch: int = 8192
     exact: bool = True
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         _share("threshold", self.threshold, 0.8)
@@ -232,6 +234,8 @@ class DedupOptions:
             raise ConfigError(f"shingle {self.minhash.shingle!r}: dedup signs word shingles; "
                               "use 'word:N'")
         _whole("batch", self.batch, 1, None, 8192)
+        if self.threads is not None:
+            _whole("threads", self.threads, 1, None, 2)
 
     shingle_size = property(lambda self: self.minhash.shingle_size)
     num_perm = property(lambda self: self.minhash.num_perm)

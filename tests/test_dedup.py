@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
+import signal
+import sys
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 
 from provenance import Document
 from provenance.dedup import Decision, DedupOptions, decide, dedup
+from provenance.errors import InputError, ProvenanceError
 from provenance.options import MinHashOptions
 from provenance.similarity.candidates import colliding_pairs
 from provenance_cli.main import cli
@@ -241,3 +245,114 @@ def test_decisions_jsonl_equals_one_json_line_per_decision(decisions):
 
     expected = "".join(render_json.line(d.to_dict(), sort_keys=False) for d in decisions)
     assert render_json.decisions_jsonl(decisions) == expected
+
+
+# --- reading in a second process -------------------------------------------------------------
+
+fork_only = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux",
+                               reason="the reading process is forked (Linux)")
+
+
+def _mixed():
+    """Documents with skipped inputs among them and after them, and a legacy encoding."""
+    from provenance.documents import Skipped
+
+    docs = corpus()
+    items = [Skipped("first.txt", "bad"), *docs[:7],
+             Document("legacy", docs[8].text, path="old.txt", encoding="cp1252"),
+             Skipped("middle.txt", "bad"), *docs[9:], Skipped("last.txt", "bad")]
+    return items
+
+
+def _run(items, options, separate):
+    import threading
+
+    from provenance.dedup import PreparedBatches, dedup_prepared
+
+    if separate and threading.active_count() > 1:
+        pytest.skip("another thread runs in this process: dedup reads here, not apart")
+    with PreparedBatches(iter(items), options, separate_process=separate) as batches:
+        assert batches.separate == separate
+        return dedup_prepared(batches, options)
+
+
+@fork_only
+@pytest.mark.parametrize("batch", [1, 5, 8192])
+def test_a_reading_process_gives_the_same_decisions(batch):
+    options = DedupOptions(batch=batch)
+    here, apart = _run(_mixed(), options, False), _run(_mixed(), options, True)
+    assert [d.to_dict() for d in apart.decisions] == [d.to_dict() for d in here.decisions]
+    assert apart.skipped == here.skipped and len(apart.skipped) == 3
+    assert apart.legacy == here.legacy == (Document("legacy", "", path="old.txt",
+                                                    encoding="cp1252"),)
+    assert [d.to_dict() for d in here.decisions] == [d.to_dict() for d in
+                                                     dedup(_mixed(), options).decisions]
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("no")
+
+
+@fork_only
+@pytest.mark.parametrize("error, expected", [
+    (InputError("feed.jsonl: no such file or folder; check the path"), InputError),
+    (_Unpicklable("odd"), ProvenanceError)])
+def test_an_error_while_reading_apart_is_raised_here(error, expected):
+    def items():
+        yield from corpus()[:4]
+        raise error
+
+    with pytest.raises(expected) as info:
+        _run(items(), DedupOptions(batch=2), True)
+    assert ("feed.jsonl" in str(info.value)) if expected is InputError else \
+        "_Unpicklable: odd" in str(info.value)
+
+
+@fork_only
+def test_a_reading_process_that_dies_is_one_clear_error():
+    def items():
+        yield from corpus()[:4]
+        os.kill(os.getpid(), signal.SIGKILL)  # runs in the reading process
+
+    with pytest.raises(ProvenanceError, match="killed by signal 9.*--threads 1"):
+        _run(items(), DedupOptions(batch=2), True)
+
+
+@fork_only
+def test_leaving_early_stops_and_reaps_the_reading_process():
+    from provenance.dedup import PreparedBatches
+
+    def endless():
+        while True:
+            yield from corpus()
+
+    with PreparedBatches(endless(), DedupOptions(batch=3), separate_process=True) as batches:
+        first = next(iter(batches))
+        assert len(first.ids) == 3
+        child = batches._child
+    assert child.status is not None  # reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)
+
+
+def test_threads_must_be_a_whole_number():
+    from provenance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="threads 0 must be a whole number"):
+        DedupOptions(threads=0)
+    result = dedup(corpus(), DedupOptions(threads=1))
+    assert [d.to_dict() for d in result.decisions] == [d.to_dict() for d in
+                                                       dedup(corpus()).decisions]
+
+
+def test_dedup_cli_threads(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in corpus()))
+    runs = [CliRunner().invoke(cli, ["dedup", str(path), "-q", *extra])
+            for extra in ([], ["--threads", "1"], ["--threads", "2"])]
+    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert len(runs[0].stdout.splitlines()) == 26
+    bad = CliRunner().invoke(cli, ["dedup", str(path), "--threads", "0"])
+    assert bad.exit_code == 2 and "--threads" in bad.output
