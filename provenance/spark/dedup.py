@@ -112,7 +112,9 @@ def _lists(values: np.ndarray, lengths: np.ndarray, arrow_type):
 
 def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: int,
                     exact: bool, schema) -> Iterator:
-    """Each batch's documents signed, ranked and keyed, as whole Arrow columns."""
+    """Each batch's documents signed, ranked and keyed, as whole Arrow columns. With exact
+    verification the signatures are not kept (the shingle sets of the candidate documents
+    alone are built later, by :func:`_set_partition`); else they are, for the estimate."""
     import pyarrow as pa
 
     from provenance.read.dates import parse_date
@@ -139,15 +141,28 @@ def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: 
             "content": pa.array([f"{x:016x}" for x in _content(sigs).tolist()]),
             "keys": _lists(keys[live].ravel(), np.where(live, bands, 0), pa.int64()),
         }
-        if exact:
-            sets = shingle_sets(chunks, options.shingle_size)
-            flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-            cols["set"] = _lists(flat.view(np.int64),
-                                 np.array([len(x) for x in sets], dtype=np.int64), pa.int64())
-        else:
+        if not exact:
             cols["sig"] = _lists(sigs.view(np.int32).ravel(),
                                  np.full(n, sigs.shape[1], dtype=np.int64), pa.int32())
         yield pa.RecordBatch.from_arrays([cols[f.name] for f in target], schema=target)
+
+
+def _set_partition(batches: Iterator, shingle_size: int, schema) -> Iterator:
+    """Each batch's documents' sorted unique shingle hashes (:func:`shingle_sets`) as an Arrow
+    list column beside their ids: run on the candidate documents only."""
+    import pyarrow as pa
+
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
+    for batch in batches:
+        sets = shingle_sets([prepare(t) for t in batch.column("text").to_pylist()],
+                            shingle_size)
+        flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+        column = _lists(flat.view(np.int64), np.array([len(x) for x in sets], dtype=np.int64),
+                        pa.int64())
+        yield pa.RecordBatch.from_arrays([batch.column("id").cast(pa.string()), column],
+                                         schema=target)
 
 
 def holder_pairs(keys: np.ndarray, ids: list[str]) -> tuple[list[str], list[str]]:
@@ -287,7 +302,8 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
               T.StructField("content", T.StringType()),
               T.StructField("keys", T.ArrayType(T.LongType()))]
     side = "set" if exact else "sig"
-    fields.append(T.StructField(side, T.ArrayType(T.LongType() if exact else T.IntegerType())))
+    if not exact:
+        fields.append(T.StructField("sig", T.ArrayType(T.IntegerType())))
     schema = T.StructType(fields)
     signed = docs.select("id", "text", "published", "path", "order").mapInArrow(
         lambda it: _sign_partition(it, options, bands, rows, exact, schema), schema)
@@ -307,13 +323,25 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         lambda it: _pair_partition(it, pair_schema), pair_schema).dropDuplicates(["a", "b"])
 
     # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs;
-    # up to driver_edges candidate documents are broadcast, so only their sets are shuffled
+    # up to driver_edges candidate documents are broadcast, so only theirs move. Exact: the
+    # shingle sets are built here, from the texts of the candidate documents alone
     pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
-    values = signed.select("id", side, "rank")
     nodes = pairs.select(F.col("a").alias("id")).unionByName(
         pairs.select(F.col("b").alias("id"))).distinct()
-    if nodes.count() <= driver_edges:
-        values = values.join(F.broadcast(nodes), "id", "left_semi")
+    few = nodes.count() <= driver_edges
+    candidates = F.broadcast(nodes) if few else nodes
+    if exact:
+        set_schema = T.StructType([T.StructField("id", T.StringType()),
+                                   T.StructField("set", T.ArrayType(T.LongType()))])
+        size = options.shingle_size
+        values = (docs.select("id", "text").join(candidates, "id", "left_semi")
+                  .mapInArrow(lambda it: _set_partition(it, size, set_schema), set_schema)
+                  .join(signed.select("id", "rank"), "id"))
+    else:
+        values = signed.select("id", side, "rank")
+        if few:
+            values = values.join(candidates, "id", "left_semi")
+    values = values.persist(StorageLevel.MEMORY_AND_DISK)
     joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
                                        F.col("rank").alias("a_rank")), "a")
               .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),

@@ -150,10 +150,16 @@ def _numbered_lines(spark, paths: list[str]):
         frames.append(spark.read.text(path).select(
             F.lit(src).alias("src"), F.col("_metadata.file_path").alias("file"),
             F.col("_metadata.file_block_start").alias("block"),
-            F.monotonically_increasing_id().alias("mono"), "value"))
+            F.monotonically_increasing_id().alias("mono"),
+            (F.spark_partition_id().cast("long") * (1 << 33)).alias("first"), "value"))
     lines = frames[0]
     for frame in frames[1:]:
         lines = lines.unionByName(frame)
+    if all(len(f.inputFiles()) == 1 for f in frames) and \
+            lines.rdd.getNumPartitions() == len(frames):
+        # each input one file read whole by one task (a .gz, or a file under one block): a
+        # line's number is its row in that task (no job to count the lines of the blocks)
+        return lines.select("src", (F.col("mono") - F.col("first") + 1).alias("line"), "value")
     blocks = (lines.groupBy("src", "file", "block")
               .agg(F.min("mono").alias("low"), F.count("*").alias("n")).collect())
     before: dict[int, int] = {}
