@@ -148,8 +148,8 @@ def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: 
 
 
 def _set_partition(batches: Iterator, shingle_size: int, schema) -> Iterator:
-    """Each batch's documents' sorted unique shingle hashes (:func:`shingle_sets`) as an Arrow
-    list column beside their ids: run on the candidate documents only."""
+    """Each batch's documents' sorted unique shingle hashes (:func:`shingle_sets`), as the
+    bytes of their uint64 values, beside their ids: run on the candidate documents only."""
     import pyarrow as pa
 
     from provenance.spark.arrow import arrow_schema
@@ -158,11 +158,31 @@ def _set_partition(batches: Iterator, shingle_size: int, schema) -> Iterator:
     for batch in batches:
         sets = shingle_sets([prepare(t) for t in batch.column("text").to_pylist()],
                             shingle_size)
-        flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-        column = _lists(flat.view(np.int64), np.array([len(x) for x in sets], dtype=np.int64),
-                        pa.int64())
-        yield pa.RecordBatch.from_arrays([batch.column("id").cast(pa.string()), column],
-                                         schema=target)
+        yield pa.RecordBatch.from_arrays(
+            [batch.column("id").cast(pa.string()),
+             pa.array([x.tobytes() for x in sets], pa.binary())], schema=target)
+
+
+def _verify_partition(batches: Iterator, threshold: float, schema) -> Iterator:
+    """The candidate pairs (with both sides' sets ``x``, ``y``) whose exact Jaccard
+    (:func:`verify_exact`) reaches ``threshold``, with it as ``similarity``."""
+    import pyarrow as pa
+
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
+    keep_names = [f.name for f in target if f.name != "similarity"]
+    for batch in batches:
+        sims = np.array([verify_exact(x, y) for x, y in zip(
+            batch.column("x").to_pylist(), batch.column("y").to_pylist(), strict=True)],
+            dtype=np.float64)
+        mask = sims >= threshold
+        if not mask.any():
+            continue
+        kept = batch.select(keep_names).filter(pa.array(mask))
+        yield pa.RecordBatch.from_arrays(
+            [kept.column(name).cast(target.field(name).type) for name in keep_names]
+            + [pa.array(sims[mask], pa.float64())], schema=target)
 
 
 def holder_pairs(keys: np.ndarray, ids: list[str]) -> tuple[list[str], list[str]]:
@@ -332,7 +352,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
     candidates = F.broadcast(nodes) if few else nodes
     if exact:
         set_schema = T.StructType([T.StructField("id", T.StringType()),
-                                   T.StructField("set", T.ArrayType(T.LongType()))])
+                                   T.StructField("set", T.BinaryType())])
         size = options.shingle_size
         values = (docs.select("id", "text").join(candidates, "id", "left_semi")
                   .mapInArrow(lambda it: _set_partition(it, size, set_schema), set_schema)
@@ -346,17 +366,23 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
                                        F.col("rank").alias("a_rank")), "a")
               .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),
                                   F.col("rank").alias("b_rank")), "b"))
-    if exact:  # |x & y| / |x | y|, as verify_exact
-        inter = F.size(F.array_intersect("x", "y")).cast("double")
-        union = F.size("x") + F.size("y") - inter
-        similarity = F.when(union > 0, inter / union).otherwise(F.lit(0.0))
-    else:  # the share of equal slots, as verify_estimate
+    if exact:  # |x & y| / |x | y| of the sets' bytes, in Python (verify_exact)
+        rank_type = signed.schema["rank"].dataType
+        edge_schema = T.StructType([T.StructField("a", T.StringType()),
+                                    T.StructField("b", T.StringType()),
+                                    T.StructField("a_rank", rank_type),
+                                    T.StructField("b_rank", rank_type),
+                                    T.StructField("similarity", T.DoubleType())])
+        threshold = options.threshold
+        edges = joined.select("a", "b", "a_rank", "b_rank", "x", "y").mapInArrow(
+            lambda it: _verify_partition(it, threshold, edge_schema), edge_schema)
+    else:  # the share of equal slots, as verify_estimate, in the JVM
         equal = F.aggregate(F.zip_with("x", "y", lambda p, q: F.when(p == q, 1).otherwise(0)),
                             F.lit(0), lambda acc, v: acc + v)
         similarity = equal.cast("double") / F.size("x").cast("double")
-    edges = (joined.select("a", "b", "a_rank", "b_rank", similarity.alias("similarity"))
-             .where(F.col("similarity") >= options.threshold)
-             .persist(StorageLevel.MEMORY_AND_DISK))
+        edges = (joined.select("a", "b", "a_rank", "b_rank", similarity.alias("similarity"))
+                 .where(F.col("similarity") >= options.threshold))
+    edges = edges.persist(StorageLevel.MEMORY_AND_DISK)
 
     # 4. the claim walk: in the driver up to driver_edges edges, else one task per component
     count = edges.count()
