@@ -356,7 +356,8 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         size = options.shingle_size
         values = (docs.select("id", "text").join(candidates, "id", "left_semi")
                   .mapInArrow(lambda it: _set_partition(it, size, set_schema), set_schema)
-                  .join(signed.select("id", "rank"), "id"))
+                  .join(signed.select("id", "rank").join(candidates, "id", "left_semi"),
+                        "id"))
     else:
         values = signed.select("id", side, "rank")
         if few:

@@ -57,19 +57,37 @@ def _document_schema():
 
 def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None,
                  max_bytes: int) -> Iterator:
+    from provenance.documents import Skipped
+
     schema = _document_schema()
+    fields = schema.fieldNames()
+    kept = ("id", "text", *METADATA_FIELDS, "path")
+    bases = [os.path.basename(str(name).rstrip("/")) for name in names]
+    prefixes = [id_stem(base) + ":" for base in bases]
     for batch in batches:
-        c = columns(batch)
-        out = []
-        for src, number, line in zip(c["src"], c["line"], c["value"], strict=True):
-            name = names[src]
-            base = os.path.basename(name.rstrip("/"))
+        out: dict[str, list] = {f: [] for f in fields}
+        srcs = batch.column("src").to_pylist()
+        numbers = batch.column("line").to_pylist()
+        for src, number, line in zip(srcs, numbers, batch.column("value").to_pylist(),
+                                     strict=True):
             item = parse_jsonl_line((line or "").encode("utf-8", "surrogatepass") + b"\n",
-                                    name, number, id_prefix=id_stem(base) + ":",
+                                    names[src], number, id_prefix=prefixes[src],
                                     text_field=text_field, max_bytes=max_bytes)
-            if item is not None:
-                out.append(_row(item, (src << _LINE_BITS) | number, f"{base}:{number}"))
-        yield from batches_of(out, schema)
+            if item is None:
+                continue
+            out["order"].append((src << _LINE_BITS) | number)
+            if isinstance(item, Skipped):
+                for f in kept:
+                    out[f].append(None)
+                out["path"][-1] = item.path
+                out["reason"].append(item.reason)
+                out["where"].append(None)
+            else:
+                for f in kept:
+                    out[f].append(getattr(item, f))
+                out["reason"].append(None)
+                out["where"].append(f"{bases[src]}:{number}")
+        yield from arrow_batches(out, schema)
 
 
 def _parse_rows(batches: Iterator, names: Sequence[str], text_field: str | None,
