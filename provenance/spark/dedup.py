@@ -11,9 +11,11 @@ The plan, one named step per shuffle:
    holders pair up as ``dedup.near_duplicates`` pairs them (all pairs, or a star on the
    best-ranked holder above 32 holders); pairs are made unique.
 3. **verify** (shuffles 2-3: the pairs joined with both sides' signatures, or shingle sets):
-   by Spark's own array functions, in the JVM (no Python worker): the share of equal signature
-   slots (the local rule, :func:`verify_estimate` is its plain reference) or the exact Jaccard
-   of the shingle-hash sets (:func:`verify_exact`); pairs at or above the threshold stay.
+   the estimate by Spark's own array functions, in the JVM (no Python worker): the share of
+   equal signature slots (the local rule, :func:`verify_estimate` is its plain reference);
+   exactly, as locally: the shingle sets of the candidate documents alone are built from their
+   texts (:func:`_set_partition`, as the bytes of their sorted uint64 hashes), joined to the
+   pairs and compared in Python (:func:`verify_exact`); pairs at or above the threshold stay.
 4. **claim**: each component's ranked documents are walked as ``dedup.decide`` walks them (a
    document not yet claimed becomes a representative and claims its near-duplicates);
    ``near_clusters`` from the edges across clusters. Up to ``driver_edges`` near-duplicate
@@ -23,7 +25,7 @@ The plan, one named step per shuffle:
 5. **decisions**: every document, in input order; those in no pair keep themselves.
 
 The corpus never reaches the driver. What grows with the corpus: the band-key shuffle (bands x
-documents keys), the signatures (or shingle sets) joined to the candidates, and the
+documents keys), the signatures (or the candidates' shingle sets) joined to the pairs, and the
 near-duplicate edges (in the driver below ``driver_edges``; above, one component's edges are
 held by one task).
 """

@@ -11,10 +11,11 @@ columns. The JVM decodes lines as UTF-8 (an invalid byte becomes U+FFFD, where t
 reader would try a legacy encoding).
 
 Read order is ``(input number, line number)``; ``order`` carries it, so outputs keep the input
-order. A JSONL file's lines are read and numbered in the JVM (Spark's text reader; one small
-job counts each block's lines), so the ids and the skipped rows name the same lines as the local
-reader. A folder of JSONL parts is read as one input named after the folder; its lines are
-numbered across its parts in path order.
+order. A JSONL file's lines are read and numbered in the JVM (Spark's text reader; an input
+that is one file read by one task -- a ``.gz``, a small file -- is numbered as it is read, else
+one small job counts each block's lines), so the ids and the skipped rows name the same lines
+as the local reader. A folder of JSONL parts is read as one input named after the folder; its
+lines are numbered across its parts in path order.
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ def _numbered_lines(spark, paths: list[str]):
     A line's number is its place in its block of the file (``monotonically_increasing_id``
     counts the rows of a task in order, and a block's rows are read together) plus the lines
     of the blocks and files before it: one small job counts the lines of each block (a
-    ``.gz`` file is one block), and the driver adds them up in (file path, block) order."""
+    ``.gz`` file is one block), and the driver adds them up in (file path, block) order. When
+    every input is one file read whole by one task, no lines come before and no job runs."""
     from pyspark.sql import functions as F
 
     frames = []
