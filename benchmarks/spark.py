@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from benchmarks._results import RESULTS, write
+from benchmarks._results import RESULTS, kept_sections, write
 
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLD = 0.8
@@ -346,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"benchmark": "spark", "threshold": THRESHOLD, "datasets": {}}
     if args.passages_only and args.out.is_file():  # keep the dedup runs already measured
         report["datasets"] = json.loads(args.out.read_text()).get("datasets", {})
+    if args.no_passages:  # keep the passages run already measured
+        report.update(kept_sections(args.out, ["passages"], []))
     work = Path(tempfile.mkdtemp(prefix="bench-spark-", dir=args.work))
     try:
         if reuters.is_file() and not args.no_reuters:

@@ -247,6 +247,31 @@ def test_bad_rows_are_skipped_as_the_local_reader_skips_them(spark, tmp_path):
     assert ours == _local_decisions(local_dedup(iter_read(path, max_bytes=10_000)))
 
 
+def test_lines_are_numbered_within_each_input(spark, tmp_path):
+    """Lines are numbered from 1 within each input, in file order: inputs that are one file
+    read by one task (numbered as read, gzipped or not) and a folder of parts (numbered by a
+    job counting each block's lines), side by side in one read."""
+    import gzip
+
+    from provenance.spark.inputs import _numbered_lines
+
+    plain = tmp_path / "a.jsonl"
+    plain.write_text("".join(f"a{k}\n" for k in range(1, 6)))
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt") as f:
+        f.write("".join(f"b{k}\n" for k in range(1, 8)))
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for n, (lo, hi) in enumerate(((1, 4), (4, 10)), start=1):
+        (parts / f"part-{n}.jsonl").write_text("".join(f"c{k}\n" for k in range(lo, hi)))
+    paths = [str(plain), str(tmp_path / "b.jsonl.gz")]
+    for inputs in (paths, [*paths, str(parts)]):
+        got = sorted((r["src"], r["line"], r["value"])
+                     for r in _numbered_lines(spark, inputs).collect())
+        want = sorted((src, k, f"{'abc'[src]}{k}") for src, n in ((0, 5), (1, 7), (2, 9))
+                      for k in range(1, n + 1) if src < len(inputs))
+        assert got == want
+
+
 def test_run_dedup_writes_decisions_and_skipped(spark, tmp_path):
     from provenance.spark.commands import run_dedup
 

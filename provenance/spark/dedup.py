@@ -11,9 +11,11 @@ The plan, one named step per shuffle:
    holders pair up as ``dedup.near_duplicates`` pairs them (all pairs, or a star on the
    best-ranked holder above 32 holders); pairs are made unique.
 3. **verify** (shuffles 2-3: the pairs joined with both sides' signatures, or shingle sets):
-   by Spark's own array functions, in the JVM (no Python worker): the share of equal signature
-   slots (the local rule, :func:`verify_estimate` is its plain reference) or the exact Jaccard
-   of the shingle-hash sets (:func:`verify_exact`); pairs at or above the threshold stay.
+   the estimate by Spark's own array functions, in the JVM (no Python worker): the share of
+   equal signature slots (the local rule, :func:`verify_estimate` is its plain reference);
+   exactly, as locally: the shingle sets of the candidate documents alone are built from their
+   texts (:func:`_set_partition`, as the bytes of their sorted uint64 hashes), joined to the
+   pairs and compared in Python (:func:`verify_exact`); pairs at or above the threshold stay.
 4. **claim**: each component's ranked documents are walked as ``dedup.decide`` walks them (a
    document not yet claimed becomes a representative and claims its near-duplicates);
    ``near_clusters`` from the edges across clusters. Up to ``driver_edges`` near-duplicate
@@ -23,7 +25,7 @@ The plan, one named step per shuffle:
 5. **decisions**: every document, in input order; those in no pair keep themselves.
 
 The corpus never reaches the driver. What grows with the corpus: the band-key shuffle (bands x
-documents keys), the signatures (or shingle sets) joined to the candidates, and the
+documents keys), the signatures (or the candidates' shingle sets) joined to the pairs, and the
 near-duplicate edges (in the driver below ``driver_edges``; above, one component's edges are
 held by one task).
 """
@@ -112,7 +114,9 @@ def _lists(values: np.ndarray, lengths: np.ndarray, arrow_type):
 
 def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: int,
                     exact: bool, schema) -> Iterator:
-    """Each batch's documents signed, ranked and keyed, as whole Arrow columns."""
+    """Each batch's documents signed, ranked and keyed, as whole Arrow columns. With exact
+    verification the signatures are not kept (the shingle sets of the candidate documents
+    alone are built later, by :func:`_set_partition`); else they are, for the estimate."""
     import pyarrow as pa
 
     from provenance.read.dates import parse_date
@@ -139,15 +143,48 @@ def _sign_partition(batches: Iterator, options: DedupOptions, bands: int, rows: 
             "content": pa.array([f"{x:016x}" for x in _content(sigs).tolist()]),
             "keys": _lists(keys[live].ravel(), np.where(live, bands, 0), pa.int64()),
         }
-        if exact:
-            sets = shingle_sets(chunks, options.shingle_size)
-            flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-            cols["set"] = _lists(flat.view(np.int64),
-                                 np.array([len(x) for x in sets], dtype=np.int64), pa.int64())
-        else:
+        if not exact:
             cols["sig"] = _lists(sigs.view(np.int32).ravel(),
                                  np.full(n, sigs.shape[1], dtype=np.int64), pa.int32())
         yield pa.RecordBatch.from_arrays([cols[f.name] for f in target], schema=target)
+
+
+def _set_partition(batches: Iterator, shingle_size: int, schema) -> Iterator:
+    """Each batch's documents' sorted unique shingle hashes (:func:`shingle_sets`), as the
+    bytes of their uint64 values, beside their ids: run on the candidate documents only."""
+    import pyarrow as pa
+
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
+    for batch in batches:
+        sets = shingle_sets([prepare(t) for t in batch.column("text").to_pylist()],
+                            shingle_size)
+        yield pa.RecordBatch.from_arrays(
+            [batch.column("id").cast(pa.string()),
+             pa.array([x.tobytes() for x in sets], pa.binary())], schema=target)
+
+
+def _verify_partition(batches: Iterator, threshold: float, schema) -> Iterator:
+    """The candidate pairs (with both sides' sets ``x``, ``y``) whose exact Jaccard
+    (:func:`verify_exact`) reaches ``threshold``, with it as ``similarity``."""
+    import pyarrow as pa
+
+    from provenance.spark.arrow import arrow_schema
+
+    target = arrow_schema(schema)
+    keep_names = [f.name for f in target if f.name != "similarity"]
+    for batch in batches:
+        sims = np.array([verify_exact(x, y) for x, y in zip(
+            batch.column("x").to_pylist(), batch.column("y").to_pylist(), strict=True)],
+            dtype=np.float64)
+        mask = sims >= threshold
+        if not mask.any():
+            continue
+        kept = batch.select(keep_names).filter(pa.array(mask))
+        yield pa.RecordBatch.from_arrays(
+            [kept.column(name).cast(target.field(name).type) for name in keep_names]
+            + [pa.array(sims[mask], pa.float64())], schema=target)
 
 
 def holder_pairs(keys: np.ndarray, ids: list[str]) -> tuple[list[str], list[str]]:
@@ -287,7 +324,8 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
               T.StructField("content", T.StringType()),
               T.StructField("keys", T.ArrayType(T.LongType()))]
     side = "set" if exact else "sig"
-    fields.append(T.StructField(side, T.ArrayType(T.LongType() if exact else T.IntegerType())))
+    if not exact:
+        fields.append(T.StructField("sig", T.ArrayType(T.IntegerType())))
     schema = T.StructType(fields)
     signed = docs.select("id", "text", "published", "path", "order").mapInArrow(
         lambda it: _sign_partition(it, options, bands, rows, exact, schema), schema)
@@ -307,28 +345,47 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         lambda it: _pair_partition(it, pair_schema), pair_schema).dropDuplicates(["a", "b"])
 
     # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs;
-    # up to driver_edges candidate documents are broadcast, so only their sets are shuffled
+    # up to driver_edges candidate documents are broadcast, so only theirs move. Exact: the
+    # shingle sets are built here, from the texts of the candidate documents alone
     pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
-    values = signed.select("id", side, "rank")
     nodes = pairs.select(F.col("a").alias("id")).unionByName(
         pairs.select(F.col("b").alias("id"))).distinct()
-    if nodes.count() <= driver_edges:
-        values = values.join(F.broadcast(nodes), "id", "left_semi")
+    few = nodes.count() <= driver_edges
+    candidates = F.broadcast(nodes) if few else nodes
+    if exact:
+        set_schema = T.StructType([T.StructField("id", T.StringType()),
+                                   T.StructField("set", T.BinaryType())])
+        size = options.shingle_size
+        values = (docs.select("id", "text").join(candidates, "id", "left_semi")
+                  .mapInArrow(lambda it: _set_partition(it, size, set_schema), set_schema)
+                  .join(signed.select("id", "rank").join(candidates, "id", "left_semi"),
+                        "id"))
+    else:
+        values = signed.select("id", side, "rank")
+        if few:
+            values = values.join(candidates, "id", "left_semi")
+    values = values.persist(StorageLevel.MEMORY_AND_DISK)
     joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
                                        F.col("rank").alias("a_rank")), "a")
               .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),
                                   F.col("rank").alias("b_rank")), "b"))
-    if exact:  # |x & y| / |x | y|, as verify_exact
-        inter = F.size(F.array_intersect("x", "y")).cast("double")
-        union = F.size("x") + F.size("y") - inter
-        similarity = F.when(union > 0, inter / union).otherwise(F.lit(0.0))
-    else:  # the share of equal slots, as verify_estimate
+    if exact:  # |x & y| / |x | y| of the sets' bytes, in Python (verify_exact)
+        rank_type = signed.schema["rank"].dataType
+        edge_schema = T.StructType([T.StructField("a", T.StringType()),
+                                    T.StructField("b", T.StringType()),
+                                    T.StructField("a_rank", rank_type),
+                                    T.StructField("b_rank", rank_type),
+                                    T.StructField("similarity", T.DoubleType())])
+        threshold = options.threshold
+        edges = joined.select("a", "b", "a_rank", "b_rank", "x", "y").mapInArrow(
+            lambda it: _verify_partition(it, threshold, edge_schema), edge_schema)
+    else:  # the share of equal slots, as verify_estimate, in the JVM
         equal = F.aggregate(F.zip_with("x", "y", lambda p, q: F.when(p == q, 1).otherwise(0)),
                             F.lit(0), lambda acc, v: acc + v)
         similarity = equal.cast("double") / F.size("x").cast("double")
-    edges = (joined.select("a", "b", "a_rank", "b_rank", similarity.alias("similarity"))
-             .where(F.col("similarity") >= options.threshold)
-             .persist(StorageLevel.MEMORY_AND_DISK))
+        edges = (joined.select("a", "b", "a_rank", "b_rank", similarity.alias("similarity"))
+                 .where(F.col("similarity") >= options.threshold))
+    edges = edges.persist(StorageLevel.MEMORY_AND_DISK)
 
     # 4. the claim walk: in the driver up to driver_edges edges, else one task per component
     count = edges.count()

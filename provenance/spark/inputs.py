@@ -11,10 +11,11 @@ columns. The JVM decodes lines as UTF-8 (an invalid byte becomes U+FFFD, where t
 reader would try a legacy encoding).
 
 Read order is ``(input number, line number)``; ``order`` carries it, so outputs keep the input
-order. A JSONL file's lines are read and numbered in the JVM (Spark's text reader; one small
-job counts each block's lines), so the ids and the skipped rows name the same lines as the local
-reader. A folder of JSONL parts is read as one input named after the folder; its lines are
-numbered across its parts in path order.
+order. A JSONL file's lines are read and numbered in the JVM (Spark's text reader; an input
+that is one file read by one task -- a ``.gz``, a small file -- is numbered as it is read, else
+one small job counts each block's lines), so the ids and the skipped rows name the same lines
+as the local reader. A folder of JSONL parts is read as one input named after the folder; its
+lines are numbered across its parts in path order.
 """
 
 from __future__ import annotations
@@ -57,19 +58,37 @@ def _document_schema():
 
 def _parse_lines(batches: Iterator, names: Sequence[str], text_field: str | None,
                  max_bytes: int) -> Iterator:
+    from provenance.documents import Skipped
+
     schema = _document_schema()
+    fields = schema.fieldNames()
+    kept = ("id", "text", *METADATA_FIELDS, "path")
+    bases = [os.path.basename(str(name).rstrip("/")) for name in names]
+    prefixes = [id_stem(base) + ":" for base in bases]
     for batch in batches:
-        c = columns(batch)
-        out = []
-        for src, number, line in zip(c["src"], c["line"], c["value"], strict=True):
-            name = names[src]
-            base = os.path.basename(name.rstrip("/"))
+        out: dict[str, list] = {f: [] for f in fields}
+        srcs = batch.column("src").to_pylist()
+        numbers = batch.column("line").to_pylist()
+        for src, number, line in zip(srcs, numbers, batch.column("value").to_pylist(),
+                                     strict=True):
             item = parse_jsonl_line((line or "").encode("utf-8", "surrogatepass") + b"\n",
-                                    name, number, id_prefix=id_stem(base) + ":",
+                                    names[src], number, id_prefix=prefixes[src],
                                     text_field=text_field, max_bytes=max_bytes)
-            if item is not None:
-                out.append(_row(item, (src << _LINE_BITS) | number, f"{base}:{number}"))
-        yield from batches_of(out, schema)
+            if item is None:
+                continue
+            out["order"].append((src << _LINE_BITS) | number)
+            if isinstance(item, Skipped):
+                for f in kept:
+                    out[f].append(None)
+                out["path"][-1] = item.path
+                out["reason"].append(item.reason)
+                out["where"].append(None)
+            else:
+                for f in kept:
+                    out[f].append(getattr(item, f))
+                out["reason"].append(None)
+                out["where"].append(f"{bases[src]}:{number}")
+        yield from arrow_batches(out, schema)
 
 
 def _parse_rows(batches: Iterator, names: Sequence[str], text_field: str | None,
@@ -142,7 +161,8 @@ def _numbered_lines(spark, paths: list[str]):
     A line's number is its place in its block of the file (``monotonically_increasing_id``
     counts the rows of a task in order, and a block's rows are read together) plus the lines
     of the blocks and files before it: one small job counts the lines of each block (a
-    ``.gz`` file is one block), and the driver adds them up in (file path, block) order."""
+    ``.gz`` file is one block), and the driver adds them up in (file path, block) order. When
+    every input is one file read whole by one task, no lines come before and no job runs."""
     from pyspark.sql import functions as F
 
     frames = []
@@ -150,10 +170,16 @@ def _numbered_lines(spark, paths: list[str]):
         frames.append(spark.read.text(path).select(
             F.lit(src).alias("src"), F.col("_metadata.file_path").alias("file"),
             F.col("_metadata.file_block_start").alias("block"),
-            F.monotonically_increasing_id().alias("mono"), "value"))
+            F.monotonically_increasing_id().alias("mono"),
+            (F.spark_partition_id().cast("long") * (1 << 33)).alias("first"), "value"))
     lines = frames[0]
     for frame in frames[1:]:
         lines = lines.unionByName(frame)
+    if all(len(f.inputFiles()) == 1 for f in frames) and \
+            lines.rdd.getNumPartitions() == len(frames):
+        # each input one file read whole by one task (a .gz, or a file under one block): a
+        # line's number is its row in that task (no job to count the lines of the blocks)
+        return lines.select("src", (F.col("mono") - F.col("first") + 1).alias("line"), "value")
     blocks = (lines.groupBy("src", "file", "block")
               .agg(F.min("mono").alias("low"), F.count("*").alias("n")).collect())
     before: dict[int, int] = {}

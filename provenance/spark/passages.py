@@ -45,7 +45,6 @@ from provenance.passages.finder import (
     verify_units,
     weigh_units,
 )
-from provenance.scan import STAR_ABOVE
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 
@@ -162,6 +161,8 @@ def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = Non
     from provenance.similarity.candidates import lsh_params
 
     config = config or ScanOptions()
+    from provenance.scan import STAR_ABOVE  # here: scan's imports are not for the workers
+
     inputs = _inputs(df, text_field)
     bands, rows = lsh_params(config.threshold, config.num_perm)
     schema = T.StructType([T.StructField("id", T.StringType()),

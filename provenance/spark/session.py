@@ -43,7 +43,8 @@ def session(master: str | None = None, app: str = "provenance", *,
 
     Local masters get few shuffle partitions (Spark's default of 200 costs seconds on small
     data) and a 4 GB heap (the JVM decodes a line whole: a 100 MB JSONL line needs about 1 GB
-    to reach the reader, which then skips it with its reason); the executors run this Python
+    to reach the reader, which then skips it with its reason) and no web UI (``conf`` may set
+    ``spark.ui.enabled`` back); the executors run this Python
     (``PYSPARK_PYTHON``) unless it is set already.
     """
     why = missing()
@@ -66,6 +67,8 @@ def session(master: str | None = None, app: str = "provenance", *,
             conf or {}):
         builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     builder = builder.config("spark.ui.showConsoleProgress", "false")
+    if local:  # no web UI to start (and no port to search for) on one machine
+        builder = builder.config("spark.ui.enabled", "false")
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
