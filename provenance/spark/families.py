@@ -238,7 +238,8 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
                            out_schema))
 
     # 5. ids: the local order, ranked by a distributed sort
-    keyed = built.orderBy(*_KEYS, "comp", "k").withColumn("pid", F.spark_partition_id()).localCheckpoint()
+    keyed = (built.orderBy(*_KEYS, "comp", "k").withColumn("pid", F.spark_partition_id())
+             .localCheckpoint())
     counts = sorted((r["pid"], r["count"]) for r in keyed.groupBy("pid").count().collect())
     offsets, total = [], 0
     for pid, n in counts:
