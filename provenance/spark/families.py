@@ -174,11 +174,18 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
     from pyspark.sql import types as T
 
     from provenance.spark.components import components
-    from provenance.spark.passages import PASSAGE_COLUMNS, _inputs
+    from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
+    from provenance.spark.passages import PASSAGE_COLUMNS
     from provenance.spark.passages import passages as find
 
     config = options or ScanOptions()
-    inputs = _inputs(df, text_field)
+    if isinstance(df, Inputs):
+        inputs = df
+    elif set(DOCUMENT_COLUMNS) <= set(df.columns):  # read already (``read_input``'s rows)
+        inputs = Inputs(df.select(*DOCUMENT_COLUMNS), df.sparkSession.createDataFrame(
+            [], "path string, reason string, order long"))
+    else:
+        inputs = documents(df, text_field=text_field)
     if passages is None:
         passages = find(inputs, config.passages or PassageOptions()).passages
     found = passages.select(*PASSAGE_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
