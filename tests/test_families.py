@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
@@ -257,6 +258,70 @@ def test_overlapping_spans_of_one_document_are_merged():
     a = next(m for m in family.members if m.doc == "a")
     assert (a.start, a.end) == (0, len(x))
     assert family.size == 3
+
+
+# --- chaining: a family is one piece of text ------------------------------------------------
+
+TAKEN = [" ".join(WIRE[:3]), " ".join(WIRE[3:6])]  # two paragraphs of the source
+ADDED = ("Local farmer Dag Pellow told neighbours he had never seen the river so swollen in "
+         "forty years.")  # the copier's own one-sentence paragraph, between the two
+
+
+def test_a_third_document_sharing_only_an_added_paragraph_is_not_in_the_source_family():
+    """D copies two paragraphs of S with a paragraph of its own between them (D's passage with
+    S spans all three); I shares only D's paragraph. I carries none of S's text, so it is not
+    in S's family -- it shares a family with D alone. (With occurrences merged on overlap
+    alone, I chained into S's family through D's span.)"""
+    docs = [Document("S", "\n\n".join([*TAKEN, " ".join(WIRE[6:])]),
+                     published="2024-04-08T06:00:00+00:00"),
+            Document("D", "\n\n".join([TAKEN[0], ADDED, TAKEN[1]]),
+                     published="2024-04-08T09:00:00+00:00"),
+            Document("I", "\n\n".join([OWN[3], ADDED, OWN[5]]),
+                     published="2024-04-08T12:00:00+00:00")]
+    analysis = analyze(docs)
+    spans = {(p.a, p.b): (p.a_start, p.a_end) for p in analysis.passages}
+    d_with_s, d_with_i = spans[("D", "S")], spans[("D", "I")]
+    assert d_with_s[0] <= d_with_i[0] and d_with_i[1] <= d_with_s[1]  # the chaining setup
+    source = next(f for f in analysis.families if "S" in {m.doc for m in f.members})
+    assert source.origin.doc == "S"
+    assert {m.doc for m in source.members} == {"S", "D"}
+    assert not any({"S", "I"} <= {m.doc for m in f.members} for f in analysis.families)
+    [added] = [f for f in analysis.families if "I" in {m.doc for m in f.members}]
+    assert {m.doc: m.parent for m in added.members} == {"D": None, "I": "D"}
+    d = next(m for m in added.members if m.doc == "D")
+    assert ADDED in docs[1].text[d.start:d.end]
+
+
+def test_a_rewrite_of_a_rewrite_stays_in_the_source_family():
+    """The true chain: R1 rewrites S and adds a sentence, R2 rewrites R1 (that sentence too).
+    The text is one piece, so S, R1 and R2 are one family, R2 below R1 below S."""
+    rng = random.Random(3)
+    first = _rewrite(WIRE, rng, OWN[0])
+    second = _rewrite(re.split(r"(?<=\.) ", first), rng, OWN[1])
+    docs = [Document("S", " ".join(WIRE), published="2024-04-08T06:00:00+00:00"),
+            Document("R1", first, published="2024-04-08T09:00:00+00:00"),
+            Document("R2", second, published="2024-04-08T12:00:00+00:00")]
+    analysis = analyze(docs)
+    [family] = [f for f in analysis.families if "R2" in {m.doc for m in f.members}]
+    assert {m.doc: m.parent for m in family.members} == {"S": None, "R1": "S", "R2": "R1"}
+
+
+def test_two_pieces_of_one_partner_that_overlap_in_a_document_stay_one_family():
+    """A document that took two pieces of one source in its own order (its passages with the
+    source overlap, each holding a different piece) holds one reuse of that source: one
+    family, not one per piece."""
+    s_text = " ".join(WIRE)
+    first, second = " ".join(WIRE[4:6]), " ".join(WIRE[:2])
+    d_text = first + " " + second
+    late = s_text.index(first)
+    docs = _docs({"S": s_text, "D": d_text})
+    ps = [Passage("D", "S", 0, len(d_text), late, late + len(first), d_text, first, 0.6,
+                  "rewritten", False, None),  # a passage run on past the first piece
+          Passage("D", "S", len(first) + 1, len(d_text), 0, len(second), second, second, 1.0,
+                  "verbatim", False, None)]
+    [family] = build_families(docs, ps, [], {})
+    spans = {m.doc: (m.start, m.end) for m in family.members}
+    assert spans == {"D": (0, len(d_text)), "S": (0, late + len(first))}
 
 
 def test_many_near_duplicates_are_one_family_expanded_from_a_representative():

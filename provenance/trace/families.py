@@ -2,12 +2,15 @@
 spread tree of who likely took it from whom.
 
 A family is built from passage occurrences: each side of a passage is an occurrence (document,
-span); overlapping occurrences of one document are merged, and occurrences linked by passages
-form one family (connected components). A document that appears twice in a family (two
-occurrences chained through other documents) is one member, spanning its first to its last
+span); occurrences of one document are merged when they are the same text -- they overlap by
+half the shorter one and both partners carry the overlap (or both are pieces of one partner's
+text) -- and occurrences linked by passages form one family (connected components). A sentence a
+document added inside text it took is not the source's text: a third document that shares only
+that sentence does not chain into the source's family. A document that appears twice in a family
+(two occurrences chained through other documents) is one member, spanning its first to its last
 occurrence. Near-duplicate documents (Jaccard >= 0.8) can be collapsed to one representative
-before passages are found (``copies``): the representative's members are expanded to its
-copies afterwards, and each near-duplicate cluster is a family of its own (the whole story).
+before passages are found (``copies``): the representative's members are expanded to its copies
+afterwards, and each near-duplicate cluster is a family of its own (the whole story).
 
 The origin, in order of the evidence:
 
@@ -183,6 +186,96 @@ class Churn:
 # Grouping occurrences into families
 
 
+CARRIED = 0.5
+"""Share, relative to the whole occurrence, of an overlap's content words a partner must hold
+for two occurrences of one document to be one family's text (see ``_components``)."""
+
+
+class _Carried:
+    """Whether the overlap of two occurrences of one document is text both their partners
+    carry. Sides are numbered as in ``_components``: ``2k`` is passage ``k``'s side ``a``,
+    ``2k + 1`` its side ``b``; a side's partner is ``side ^ 1``. Content words per side are
+    computed once, and only for occurrences that overlap."""
+
+    def __init__(self, passages: Sequence[Passage], texts: Mapping[str, str] | None) -> None:
+        self.passages, self.texts = passages, texts or {}
+        self._terms: dict[int, frozenset[str]] = {}
+
+    def _where(self, side: int) -> tuple[str, int, int, str, int]:
+        """``(doc, start, end, text, offset)``: the side's span and a text holding it, where
+        ``offset`` is the text's position in the document."""
+        p = self.passages[side >> 1]
+        doc, start, end, own = ((p.a, p.a_start, p.a_end, p.a_text) if side % 2 == 0
+                                else (p.b, p.b_start, p.b_end, p.b_text))
+        text = self.texts.get(doc)
+        return (doc, start, end, text, 0) if text is not None else (doc, start, end, own, start)
+
+    def partner(self, side: int) -> str:
+        return self._where(side ^ 1)[0]
+
+    def terms(self, side: int, start: int | None = None, end: int | None = None) -> frozenset[str]:
+        whole = start is None
+        if whole and side in self._terms:
+            return self._terms[side]
+        _, s0, e0, text, offset = self._where(side)
+        start, end = (s0, e0) if whole else (max(start, s0), min(end, e0))
+        out = _terms(text, start - offset, end - offset) if end > start else frozenset()
+        if whole:
+            self._terms[side] = out
+        return out
+
+    def held(self, side: int, start: int, end: int) -> bool:
+        """Does ``side``'s partner hold the words of ``[start, end)`` of ``side``'s document
+        about as well as it holds the whole occurrence's (at least ``CARRIED`` of that)?"""
+        _, s0, e0, _, _ = self._where(side)
+        if start <= s0 and end >= e0:
+            return True  # the whole occurrence: held as well as itself
+        region = self.terms(side, start, end)
+        if not region:
+            return True  # no content words: the overlap test alone decides
+        whole, partner = self.terms(side), self.terms(side ^ 1)
+        share = len(whole & partner) / len(whole) if whole else 0.0
+        return len(region & partner) / len(region) >= CARRIED * share
+
+    def same_text(self, side: int, node: _Node) -> bool:
+        """May occurrence ``side`` merge with ``node`` (occurrences of the same document)? Yes
+        when the node holds an occurrence with the same partner document (two pieces of one
+        partner's text: one reuse of it); else the overlap with the node's occurrence it
+        overlaps most must be held by both partners."""
+        if self.partner(side) in node.partners:
+            return True
+        _, start, end, _, _ = self._where(side)
+        best, most = None, 0
+        for (s, e), o in node.spans.items():
+            overlap = min(e, end) - max(s, start)
+            if overlap > most:
+                best, most = o, overlap
+        if best is None:
+            return False
+        _, s, e, _, _ = self._where(best)
+        lo, hi = max(s, start), min(e, end)
+        return self.held(side, lo, hi) and self.held(best, lo, hi)
+
+
+SPANS_KEPT = 32
+"""Distinct spans a merged occurrence keeps to compare a new occurrence with (the first ones):
+a document one text of which thousands of passages share stays linear."""
+
+
+@dataclass(slots=True, eq=False)
+class _Node:
+    """Merged occurrences of one document: ``spans`` (distinct ``(start, end)`` -> the first
+    side with it, at most ``SPANS_KEPT``) and the ``partners`` (documents) of all of them."""
+
+    spans: dict[tuple[int, int], int]
+    partners: set[str]
+
+    def add(self, start: int, end: int, side: int, partner: str) -> None:
+        if len(self.spans) < SPANS_KEPT:
+            self.spans.setdefault((start, end), side)
+        self.partners.add(partner)
+
+
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[list[int]] = []
     for start, end in sorted(spans):
@@ -193,18 +286,28 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def _components(passages: Sequence[Passage]) -> list[tuple[dict[str, tuple[int, int]], list[int]]]:
+def _components(passages: Sequence[Passage], texts: Mapping[str, str] | None = None,
+                ) -> list[tuple[dict[str, tuple[int, int]], list[int]]]:
     """Families as ``({doc: (start, end)}, [passage indices])``.
 
-    Occurrences of one document are merged when they overlap by at least half of the shorter
-    one (the same text, found with different partners); occurrences that merely touch or
-    overlap by a sentence stay apart, so unrelated texts do not chain into one family."""
+    Occurrences of one document are merged when they are the same text found with different
+    partners: they overlap by at least half of the shorter one, and the overlap is text both
+    partners carry -- the share of its content words the partner's side holds is at least
+    ``CARRIED`` of the share the whole occurrence's words it holds (or the two have the same
+    partner document: two pieces of one text it took). Occurrences that merely
+    touch or overlap by a sentence stay apart, and so does a sentence a document added inside
+    text it took (a passage with the source spans it, a passage with a third document is only
+    that sentence): the third document shares the addition, not the source's text, so it does
+    not chain into the source's family. ``texts`` (doc id -> text) gives the words; without it
+    a passage's own ``a_text``/``b_text`` are used."""
     sides: dict[str, list[tuple[int, int, int]]] = {}
     for k, p in enumerate(passages):
         sides.setdefault(p.a, []).append((p.a_start, p.a_end, 2 * k))
         sides.setdefault(p.b, []).append((p.b_start, p.b_end, 2 * k + 1))
+    carried = _Carried(passages, texts)
     node_of = [0] * (2 * len(passages))
     spans: list[tuple[str, int, int]] = []
+    nodes: list[_Node] = []
     for doc in sorted(sides):
         current: list[int] = []  # indices into spans of this document's open occurrences
         for start, end, side in sorted(sides[doc]):
@@ -212,16 +315,19 @@ def _components(passages: Sequence[Passage]) -> list[tuple[dict[str, tuple[int, 
             for n in current:
                 _, s0, e0 = spans[n]
                 overlap = min(e0, end) - start
-                if overlap > 0 and 2 * overlap >= min(e0 - s0, end - start):
+                if (overlap > 0 and 2 * overlap >= min(e0 - s0, end - start)
+                        and carried.same_text(side, nodes[n])):
                     home = n
                     break
             if home is None:
                 spans.append((doc, start, end))
+                nodes.append(_Node({}, set()))
                 home = len(spans) - 1
                 current.append(home)
             else:
                 _, s0, e0 = spans[home]
                 spans[home] = (doc, s0, max(e0, end))
+            nodes[home].add(start, end, side, carried.partner(side))
             current = [n for n in current if spans[n][2] > start]
             node_of[side] = home
     parent = list(range(len(spans)))
@@ -568,7 +674,7 @@ def build_families(
     by_doc: dict[str, list[Attribution]] = {}
     for att in attributions:
         by_doc.setdefault(att.doc, []).append(att)
-    groups = _components(passages)
+    groups = _components(passages, {d: docs[d].text for d in docs})
     for rep, dups in sorted(copies.items()):
         if dups:
             whole = {rep: (0, len(docs[rep].text))}

@@ -1,15 +1,15 @@
 """Which stored family a new article joins: the families of a query and the documents it
 repeats, built by :func:`provenance.trace.families.build_families` on that small corpus.
 
-An index query (:meth:`provenance.index.Index.query`) says which stored documents a new
-article repeats, pair by pair, with the passages. :func:`join_families` takes those passages
-(the query on side ``a``) and the documents they point into, and builds the families exactly as
-a scan does -- occurrences of the query that overlap merge, so the stored documents whose
-passages overlap one span of the query are one family; the origin comes from the same rules
-(an outside source credited, a quotation's speaker, the earliest-dated member, without dates
-the member whose version explains the others) and so does the query's parent. Only the
-families the query is a member of are kept: two stored documents sharing text the query does
-not carry are not its business.
+An index query (:meth:`provenance.index.Index.query`) says which stored documents a new article
+repeats, pair by pair, with the passages. :func:`join_families` takes those passages (the query
+on side ``a``) and the documents they point into, and builds the families exactly as a scan does
+-- occurrences of the query that overlap and carry the same text merge, so the stored documents
+whose passages hold one span of the query are one family; the origin comes from the same rules
+(an outside source credited, a quotation's speaker, the earliest-dated member, without dates the
+member whose version explains the others) and so does the query's parent. Only the families the
+query is a member of are kept: two stored documents sharing text the query does not carry are
+not its business.
 
 The members are what the query matched (at most ``k`` documents), so a family here is the
 part of a stored family the query reaches, not the whole of it: a stored document that the
