@@ -2,7 +2,8 @@
 
 A family is a connected piece of the graph of passage occurrences (document, span): each
 passage links its two sides, and overlapping occurrences of one document merge
-(``build_families``' own rule: by at least half of the shorter one). The plan:
+(``build_families``' own rule: by at least half of the shorter one, and text both partners
+carry). The plan:
 
 1. *occurrences* (shuffle 1, by document): both sides of every passage; in each document the
    sides are swept in start order and a side that starts before the running end of the ones
