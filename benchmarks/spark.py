@@ -3,6 +3,7 @@
     python -m benchmarks.spark [--data ../shared/datasets] [--synthetic 1000000]
                                [--no-passages] [--master local[2]]
                                [--mllib-timeout SECONDS] [--work DIR]
+    python -m benchmarks.spark --families-only [--data ../shared/datasets]
 
 1. **dedup vs MLlib** on all of Reuters-21578 and on ``--synthetic`` synthetic 600-word
    documents (``benchmarks.scale``'s generator: a tenth of them copies of another with 6 words
@@ -21,6 +22,11 @@
 2. **passages vs local** on all of Reuters: ``provenance.spark.passages`` on ``local[1]`` and
    ``local[2]`` (each its own process, from process start) against ``find_passages`` in this
    process; the passages must be identical, value for value.
+3. **families vs local** on all of Reuters (``--families-only``; ``--no-families`` leaves it
+   out): ``provenance.spark.families`` on ``--master`` in its own process -- the passages found
+   and written first, then the families built from them and written, each step timed -- against
+   ``build_families`` over ``find_passages``' passages in this process; the families (count
+   and content, value for value) and the outlet flows must be identical.
 
 Peak memory is the largest resident set of the whole process tree at once (driver JVM, which in
 local mode is the executor, plus its Python workers), sampled every 0.2 s from /proc.
@@ -163,6 +169,22 @@ def child_passages(source: str, out: str, master: str) -> dict:
     frames = passages(read_input(spark, source))
     frames.passages.write.mode("overwrite").parquet(f"{out}/passages")
     return {"units": frames.units, "candidates": frames.candidates}
+
+
+def child_families(source: str, out: str, master: str) -> dict:
+    from provenance.spark import families, passages, read_input, session
+
+    spark = session(master, "bench families")
+    inputs = read_input(spark, source)
+    start = time.perf_counter()
+    passages(inputs).passages.write.mode("overwrite").parquet(f"{out}/passages")
+    passages_s = time.perf_counter() - start
+    start = time.perf_counter()
+    frames = families(inputs, passages=spark.read.parquet(f"{out}/passages"))
+    frames.families.write.mode("overwrite").parquet(f"{out}/families")
+    frames.outlet_flows.write.mode("overwrite").parquet(f"{out}/outlet_flows")
+    return {"passages_seconds": round(passages_s, 2),
+            "families_seconds": round(time.perf_counter() - start, 2)}
 
 
 # --- truth and scores --------------------------------------------------------------------------
@@ -310,6 +332,61 @@ def passages_vs_local(source: str, work: Path) -> dict:
             "spark": runs, "identical": identical}
 
 
+def local_families(source: str) -> tuple[list[dict], list[dict], float, float]:
+    """``build_families`` over ``find_passages``' passages, each document's attributions and
+    date (what ``provenance.spark.families`` equals): families, flows, seconds of the passages
+    and of the families step (evidence and ``build_families``), reading excluded."""
+    from provenance.documents import Document
+    from provenance.passages.finder import find_passages
+    from provenance.read.files import iter_read
+    from provenance.text.sentences import sentences
+    from provenance.trace.attribution import attributions
+    from provenance.trace.dates import date_info
+    from provenance.trace.families import build_families, outlet_flows
+
+    docs = sorted((d for d in iter_read(source) if isinstance(d, Document)), key=lambda d: d.id)
+    t = time.perf_counter()
+    found = find_passages(docs)
+    passages_s = time.perf_counter() - t
+    t = time.perf_counter()
+    involved = {x for p in found for x in (p.a, p.b)}
+    atts, dates = [], {}
+    for d in docs:
+        if d.id in involved:  # only members need evidence (as on Spark)
+            sents = sentences(d.text, d.id)
+            atts += attributions(d, sents)
+            dates[d.id] = date_info(d.published, list(sents))
+    fams = build_families(docs, found, atts, dates)
+    flows = outlet_flows(fams)
+    families_s = time.perf_counter() - t
+    return ([f.to_dict() for f in fams], [f.to_dict() for f in flows], passages_s, families_s)
+
+
+def families_vs_local(source: str, work: Path, master: str) -> dict:
+    import pyarrow.parquet as pq
+
+    out = work / "families"
+    before = _load()
+    run = run_child(["families", source, str(out), master])
+    run.update(load_before=before, load_after=_load())
+    print(f"  Spark on {master}: {run['seconds']} s from process start (passages "
+          f"{run['passages_seconds']} s, then families {run['families_seconds']} s), peak "
+          f"{run['peak_rss_mib']} MiB", flush=True)
+    before = _load()
+    families, flows, passages_s, families_s = local_families(source)
+    print(f"  local: passages {passages_s:.1f} s, families {families_s:.1f} s (this process, "
+          f"reading excluded; load {before} -> {_load()})", flush=True)
+    ours = sorted(pq.read_table(out / "families").to_pylist(), key=lambda f: int(f["id"][1:]))
+    ours_flows = pq.read_table(out / "outlet_flows").to_pylist()
+    return {"data": "reuters21578", "families": len(families), "outlet_flows": len(flows),
+            "members": sum(f["size"] for f in families),
+            "largest": max((f["size"] for f in families), default=0),
+            "local_passages_seconds": round(passages_s, 2),
+            "local_families_seconds": round(families_s, 2), "spark": {master: run},
+            "identical": {"families": ours == families, "count": len(ours) == len(families),
+                          "outlet_flows": ours_flows == flows}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
@@ -322,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages-only", action="store_true",
                         help="only the passages on Reuters; keeps the dedup results already "
                              "in --out")
+    parser.add_argument("--families-only", action="store_true",
+                        help="only the families on Reuters; keeps the other results already "
+                             "in --out")
+    parser.add_argument("--no-families", action="store_true")
     parser.add_argument("--mllib-timeout", type=float, default=None,
                         help="stop MLlib after this many seconds and report a lower bound")
     parser.add_argument("--work", type=Path, default=None,
@@ -333,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, rest = args.child[0], args.child[1:]
         result = {"ours": lambda: child_ours(*rest),
                   "mllib": lambda: child_mllib(*rest[:3], int(rest[3])),
-                  "passages": lambda: child_passages(*rest)}[kind]()
+                  "passages": lambda: child_passages(*rest),
+                  "families": lambda: child_families(*rest)}[kind]()
         print(json.dumps(result))
         return 0
     from provenance.spark.session import missing
@@ -344,25 +426,34 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     reuters = args.data / "reuters21578" / "reuters21578.jsonl.gz"
     report: dict = {"benchmark": "spark", "threshold": THRESHOLD, "datasets": {}}
-    if args.passages_only and args.out.is_file():  # keep the dedup runs already measured
+    partial = args.passages_only or args.families_only
+    if partial and args.out.is_file():  # keep the dedup runs already measured
         report["datasets"] = json.loads(args.out.read_text()).get("datasets", {})
-    if args.no_passages:  # keep the passages run already measured
-        report.update(kept_sections(args.out, ["passages"], []))
+    # keep the sections this run does not redo
+    redone = [s for s, skip in (("passages", args.no_passages or args.families_only),
+                                ("families", args.no_families or args.passages_only))
+              if not skip]
+    report.update(kept_sections(args.out, ["passages", "families"], redone))
     work = Path(tempfile.mkdtemp(prefix="bench-spark-", dir=args.work))
     try:
         if reuters.is_file() and not args.no_reuters:
-            if not args.passages_only:
+            if not partial:
                 report["datasets"]["reuters21578"] = dedup_vs_mllib(
                     "reuters21578", str(reuters), work / "reuters", args.master,
                     args.hash_tables, args.mllib_timeout)
                 write(report, args.out)  # each part as it ends: a long run keeps what it has
-            if not args.no_passages:
+            if not args.no_passages and not args.families_only:
                 print("\nreuters21578: passages, Spark vs local ...", flush=True)
                 report["passages"] = passages_vs_local(str(reuters), work / "reuters")
                 write(report, args.out)
+            if not args.no_families and not args.passages_only:
+                print("\nreuters21578: families, Spark vs local ...", flush=True)
+                report["families"] = families_vs_local(str(reuters), work / "reuters",
+                                                       args.master)
+                write(report, args.out)
         elif not args.no_reuters:
             print(f"skipped Reuters: {reuters} not found (give --data)")
-        if args.synthetic and not args.passages_only:
+        if args.synthetic and not partial:
             name = f"synthetic_{args.synthetic}"
             path = work / f"{name}.jsonl.gz"
             t = time.perf_counter()
@@ -387,6 +478,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\npassages on Reuters: {p['passages']:,}; local {p['local_seconds']} s; "
               + "; ".join(f"{m} {r['seconds']} s, {r['peak_rss_mib']} MiB, identical "
                           f"{p['identical'][m]}" for m, r in p["spark"].items()))
+    if "families" in report:
+        f = report["families"]
+        print(f"\nfamilies on Reuters: {f['families']:,} ({f['members']:,} members, largest "
+              f"{f['largest']:,}); local {f['local_families_seconds']} s; "
+              + "; ".join(f"{m} families {r['families_seconds']} s (passages "
+                          f"{r['passages_seconds']} s), identical {f['identical']}"
+                          for m, r in f["spark"].items()))
     write(report, args.out)
     return 0
 

@@ -102,10 +102,10 @@ from provenance.text.templates import (
     clutter_features,
     features,
     site_of,
+    templates_from_rows,
 )
 from provenance.text.templates import (
     document_features as counted_features,
-    templates_from_rows,
 )
 from provenance.trace.joins import Joined, join_families
 

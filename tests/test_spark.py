@@ -337,3 +337,138 @@ def test_holder_pairs_equal_a_plain_walk_across_batch_boundaries():
                for pair in zip(batch.column("a").to_pylist(), batch.column("b").to_pylist(),
                                strict=True)]
         assert got == want
+
+
+# --- reuse families ------------------------------------------------------------------------
+
+
+def cascade_corpus() -> list[dict]:
+    """A wire story (Reuters) and the outlets that ran it: two copy it (one from the other, with
+    what that one added), one credits Reuters for a rewritten sentence, an undated one copies
+    the lead, two quote the finance minister, and two of the outlets' own lines repeat."""
+    w = ["The central bank raised its main interest rate by half a percentage point on Friday, "
+         "the largest increase in eleven years.",
+         "Governor Maria Lindqvist said inflation in the Nordic economy had climbed to seven "
+         "percent in February, far above the target of two percent.",
+         "Economists polled last week had expected a smaller move of a quarter point, and the "
+         "krona jumped against the euro after the decision.",
+         "The bank also cut its forecast for economic growth this year to 1.1 percent from 1.8 "
+         "percent, citing weaker exports to Germany.",
+         "Mortgage holders in Stockholm and Gothenburg face monthly payments about fifteen "
+         "percent higher than a year ago, the bank estimated.",
+         "Finance Minister Erik Dahl said: \u201cWe will not raise taxes on working families "
+         "this year under any circumstances.\u201d"]
+    added = ("Analysts at Nordbank called the move a clear signal that further hikes would "
+             "follow in the spring.")
+    quote = ("\u201cWe will not raise taxes on working families this year under any "
+             "circumstances.\u201d")
+
+    def own(tag: str) -> list[str]:
+        return [f"{tag} reporters spoke with shop owners near the harbour about rising costs of "
+                "coffee and bread.",
+                f"The {tag} editorial board will publish a longer analysis of the housing market "
+                "next week."]
+
+    rows = [
+        ("wire", "Reuters", "2024-03-01T08:00:00Z", w),
+        ("post", "Daily Post", "2024-03-01T10:00:00Z", w[:3] + [added] + own("Post")),
+        ("star", "Evening Star", "2024-03-01T12:00:00Z", own("Star")[:1] + w[:3] + [added]),
+        ("city", "City News", "2024-03-02T09:00:00Z",
+         own("City") + ["According to Reuters, the bank also lowered its forecast for economic "
+                        "growth this year to 1.1 percent from 1.8 percent, citing weaker "
+                        "exports to Germany."] + w[4:5]),
+        ("metro", "Metro Herald", None, w[:2] + own("Metro")),
+        ("radio", "Radio North", "2024-03-01T09:30:00Z",
+         [f"Speaking to parliament, Finance Minister Erik Dahl said: {quote}"] + own("Radio")),
+        ("blog", None, "2024-03-03T09:30:00Z",
+         own("Blog") + [f"Erik Dahl, the finance minister, told lawmakers: {quote}"]),
+    ]
+    return [{"id": i, "text": " ".join(s), "outlet": o, "published": p} for i, o, p, s in rows]
+
+
+def _local_families(docs, found=None):
+    """The local engine's families and outlet flows: ``build_families`` over
+    ``find_passages``' passages, each document's attributions and date."""
+    from provenance.text.sentences import sentences
+    from provenance.trace.attribution import attributions
+    from provenance.trace.dates import date_info
+    from provenance.trace.families import build_families, outlet_flows
+
+    docs = sorted(docs, key=lambda d: d.id)
+    atts, dates = [], {}
+    for d in docs:
+        sents = sentences(d.text, d.id)
+        atts += attributions(d, sents)
+        dates[d.id] = date_info(d.published, list(sents))
+    fams = build_families(docs, find_passages(docs) if found is None else found, atts, dates)
+    return [f.to_dict() for f in fams], [f.to_dict() for f in outlet_flows(fams)]
+
+
+def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, tmp_path):
+    from provenance.spark.commands import run_trace
+
+    path = tmp_path / "feed.jsonl"
+    seeds = [{"id": d.id, "text": d.text} for d in read(ROOT / "seeds").documents]
+    path.write_text("".join(json.dumps(r) + "\n" for r in seeds + cascade_corpus()),
+                    encoding="utf-8")
+    summary = run_trace(str(path), str(tmp_path / "out"), master="local[2]")
+    lines = {part: [json.loads(line) for f in sorted((tmp_path / "out" / part).glob("*.json"))
+                    for line in f.read_text(encoding="utf-8").splitlines()]
+             for part in ("families", "outlet_flows")}
+    families, flows = _local_families(read(path).documents)
+    assert lines["families"] == families  # value for value, in id order f1, f2, ...
+    assert lines["outlet_flows"] == flows
+    assert summary["families"] == len(families) and summary["outlet_flows"] == len(flows)
+    by_origin = {f["origin"]["kind"] for f in families}
+    assert {"document", "speaker", "source"} <= by_origin  # cascade and seeds both traced
+    relations = {(m["doc"], m["relation"], m["parent"]) for f in families
+                 for m in f["members"]}
+    assert ("feed:star", "copied", "feed:post") in relations  # the copy of a copy
+    assert ("feed:city", "credited", "feed:wire") in relations
+
+
+def test_families_with_2000_members_and_pieces_that_are_not_one_family(spark):
+    """2,000 copies of a wire sentence (a family above TREE_LIMIT, one task), and occurrences of
+    one document that overlap too little to merge (one group on Spark, two families): as
+    ``build_families`` gives them from the same passages."""
+    from provenance.documents import Document
+    from provenance.passages.finder import Passage
+    from provenance.spark.families import families
+    from provenance.spark.passages import PASSAGE_COLUMNS
+
+    lead = ("The mining company said on Tuesday it would close three pits in the north and cut "
+            "nine hundred jobs by the end of the year.")
+    rows = [{"id": "a-wire", "text": lead, "outlet": "Wire", "published": "2023-05-02T06:00Z"}]
+    found = []
+    for k in range(2000):
+        intro = f"Edition {k} of the regional digest."
+        rows.append({"id": f"c{k:04d}", "text": f"{intro} {lead} More at eleven.",
+                     "outlet": f"Outlet {k % 40}",
+                     "published": None if k % 7 == 0 else f"2023-05-{2 + k % 20:02d}T12:00Z"})
+        s = len(intro) + 1
+        found.append(Passage("a-wire", f"c{k:04d}", 0, len(lead), s, s + len(lead), lead, lead,
+                             1.0, "verbatim", False, None))
+    x = " ".join(f"word{i}" for i in range(60))  # 60 words of 5-6 characters
+    rows += [{"id": "x", "text": x, "outlet": None, "published": None},
+             {"id": "y", "text": x[:100], "outlet": None, "published": "2023-01-01T00:00Z"},
+             {"id": "z", "text": x[90:200], "outlet": None, "published": "2023-01-02T00:00Z"},
+             {"id": "zz", "text": x[200:300], "outlet": None, "published": None}]
+    found += [Passage("x", "y", 0, 100, 0, 100, x[:100], x[:100], 1.0, "verbatim", False, None),
+              Passage("x", "z", 90, 200, 0, 110, x[90:200], x[90:200], 1.0, "verbatim", False,
+                      None),  # overlaps x's first occurrence by 10 characters: apart
+              Passage("x", "zz", 200, 300, 0, 100, x[200:300], x[200:300], 1.0, "verbatim",
+                      False, None)]  # touches the one before: apart
+    docs = [Document(**r) for r in rows]
+    frame = spark.createDataFrame([tuple(r.values()) for r in rows],
+                                  "id string, text string, outlet string, published string")
+    passages = spark.createDataFrame([tuple(p.to_dict()[c] for c in PASSAGE_COLUMNS)
+                                      for p in found],
+                                     "a string, b string, a_start long, a_end long, "
+                                     "b_start long, b_end long, a_text string, b_text string, "
+                                     "score double, kind string, quoted boolean, quote string")
+    got = families(frame, passages=passages.repartition(4))
+    local, flows = _local_families(docs, found)
+    ours = [r.asDict(recursive=True) for r in got.families.collect()]
+    assert [f["size"] for f in local] == [2001, 2, 2, 2]
+    assert ours == local
+    assert [r.asDict() for r in got.outlet_flows.collect()] == flows

@@ -7,9 +7,11 @@ shuffles; nothing collects the corpus to the driver. No JVM package is fetched a
 """
 
 from provenance.spark.dedup import VERIFY, DedupFrames, dedup
+from provenance.spark.families import FamilyFrames, families
 from provenance.spark.inputs import Inputs, documents, read_input
 from provenance.spark.passages import PassageFrames, pairs, passages
 from provenance.spark.session import SparkUnavailable, missing, session
 
-__all__ = ["VERIFY", "DedupFrames", "Inputs", "PassageFrames", "SparkUnavailable", "dedup",
-           "documents", "missing", "pairs", "passages", "read_input", "session"]
+__all__ = ["VERIFY", "DedupFrames", "FamilyFrames", "Inputs", "PassageFrames",
+           "SparkUnavailable", "dedup", "documents", "families", "missing", "pairs", "passages",
+           "read_input", "session"]

@@ -7,7 +7,10 @@ Spark writes them) or Parquet under ``output``:
 - ``dedup``: ``decisions/`` (``Decision.to_dict()``'s fields, in input order) and ``skipped/``;
 - ``passages``: ``passages/`` (``Passage.to_dict()``), sorted by (a, b, a_start, b_start),
   and ``skipped/``;
-- ``trace``: ``passages/``, ``pairs/`` (``Pair.to_dict()``), and ``skipped/``.
+- ``trace``: ``passages/``, ``pairs/`` (``Pair.to_dict()``), ``families/``
+  (``Family.to_dict()``, by id: ``f1, f2, ...`` as the local engine numbers them),
+  ``outlet_flows/`` (``OutletFlow.to_dict()``, as ``outlet_flows`` sorts them) and
+  ``skipped/``.
 
 and returns a small summary (counts, seconds) computed by Spark. Floats are rounded as the
 local JSON rounds them (Python's ``round``).
@@ -86,7 +89,8 @@ def run_dedup(inputs: str | Sequence[str], output: str, *, master: str | None = 
     return summary
 
 
-def _write_passages(frames, output: str, output_format: str) -> int:
+def _write_passages(frames, output: str, output_format: str, keep: bool = False) -> int:
+    """Write the passages; ``keep``: leave them cached for a step that follows."""
     from provenance.spark.passages import PASSAGE_COLUMNS
 
     found = frames.passages.persist()
@@ -94,7 +98,8 @@ def _write_passages(frames, output: str, output_format: str) -> int:
         *[_rounded(c, 6) if c == "score" else c for c in PASSAGE_COLUMNS]),
         f"{output}/passages", output_format)
     n = found.count()
-    found.unpersist()
+    if not keep:
+        found.unpersist()
     return n
 
 
@@ -121,8 +126,10 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
               config: ScanOptions | None = None, input_format: str = "jsonl",
               output_format: str = "jsonl", text_field: str | None = None,
               max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
-    """The evidence ``trace`` builds on, on Spark: passages and document pairs of ``inputs``
-    into ``output``/passages, ``output``/pairs and ``output``/skipped."""
+    """``trace`` on Spark: the passages, document pairs, reuse families and outlet flows of
+    ``inputs`` into ``output``/passages, ``output``/pairs, ``output``/families,
+    ``output``/outlet_flows and ``output``/skipped."""
+    from provenance.spark.families import families
     from provenance.spark.passages import PAIR_COLUMNS, pairs, passages
 
     config = config or ScanOptions()
@@ -130,7 +137,10 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
     spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
                          "provenance trace")
     frames = passages(read, config.passages or PassageOptions())
-    n = _write_passages(frames, output, output_format)
+    n = _write_passages(frames, output, output_format, keep=True)
+    traced = families(read, config, passages=frames.passages)
+    _write(traced.families, f"{output}/families", output_format)
+    _write(traced.outlet_flows, f"{output}/outlet_flows", output_format)
     found, _ = pairs(read, config)
     found = found.persist()
     _write(found.orderBy("a", "b").select(*[_rounded(c, 6) if c not in ("a", "b") else c
@@ -138,7 +148,9 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
            f"{output}/pairs", output_format)
     _write(read.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
            output_format)
-    summary = {"passages": n, "pairs": found.count(), "skipped": read.skipped.count(),
+    summary = {"passages": n, "pairs": found.count(), "families": traced.families.count(),
+               "outlet_flows": traced.outlet_flows.count(), "skipped": read.skipped.count(),
                "seconds": time.perf_counter() - start, "output": output}
     found.unpersist()
+    frames.passages.unpersist()
     return summary
