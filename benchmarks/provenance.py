@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from tabulate import tabulate
@@ -256,7 +257,10 @@ def _show(f, width: int = 110) -> dict:
 
 
 def reuters(data: Path) -> dict:
+    # Every story of Reuters-21578 is Reuters' own: with the outlet known, "X told Reuters" is
+    # the story's own interview, not a credit to an outside source (as in benchmarks.noise).
     corpus = read(data / "reuters21578" / "reuters21578.jsonl.gz")
+    corpus = replace(corpus, documents=tuple(replace(d, outlet="Reuters") for d in corpus.documents))
     start = time.perf_counter()
     analysis = analyze(corpus, ScanConfig(passages=True))
     total = time.perf_counter() - start
