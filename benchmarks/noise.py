@@ -2,6 +2,7 @@
 
     python -m benchmarks.noise [--data ../shared/datasets]
                                [--only reuters,index,credits,clough,webis,msrp]
+                               [--lone-decision 0.6]
 
 - reuters: ``analyze`` of the first 2,000 Reuters-21578 stories with text (outlet "Reuters",
   the corpus's one outlet). Passages, passages set aside as templates, the templates learned;
@@ -25,6 +26,9 @@
 - msrp: MSRP test F1 of the sentence-paraphrase score (``decision=0``; threshold chosen on the
   train split), beside the passage operating point's F1 on the same pairs.
 
+``--lone-decision X`` runs every section with ``PassageOptions(lone_decision=X)`` (a lone
+rewritten sentence needs score X; off by default).
+
 Writes benchmarks/results/noise.json with machine and versions.
 """
 
@@ -44,13 +48,14 @@ from tabulate import tabulate
 
 from benchmarks._clough import answers_with_sources
 from benchmarks._results import RESULTS, kept_sections, write
-from provenance import Document, PassageOptions, align, analyze, read
+from provenance import Document, PassageOptions, ScanOptions, align, analyze, read
 from provenance.index import Index
 from provenance.read.files import iter_read
 from provenance.trace.attribution import CREDIT_KINDS, attributions
 from provenance.trace.graph import NEAR_DUPLICATE, build_edges
 
 ROOT = Path(__file__).resolve().parent.parent
+PASSAGES = PassageOptions()  # the operating point every section uses (--lone-decision)
 AUDIT = re.compile(
     r"^(?:(?:oper(?:ating)?|net|shr|shrs|revs?|revenues?|sales|avg|qtly|qtrly|quarterly|mthly|"
     r"monthly|semi|annual|div|dividend|year|qtr|quarter|\d+(?:st|nd|rd|th)|nine|six|three|"
@@ -74,7 +79,7 @@ def _reuters(data: Path, n: int = 2000) -> list[Document]:
 def reuters(data: Path) -> dict:
     docs = _reuters(data)
     start = time.perf_counter()
-    analysis = analyze(docs)
+    analysis = analyze(docs, ScanOptions(passages=PASSAGES))
     seconds = time.perf_counter() - start
     near = {frozenset((p.a, p.b)) for p in analysis.pairs if p.jaccard >= NEAR_DUPLICATE}
     outside = [p for p in analysis.passages if frozenset((p.a, p.b)) not in near]
@@ -120,7 +125,7 @@ def index(data: Path, split: int = 1533) -> dict:
             known = idx.stats()
             start = time.perf_counter()
             for d in later:
-                matches = idx.query(d)
+                matches = idx.query(d, options=PASSAGES)
                 if matches:
                     flagged.append((d, matches))
             seconds = time.perf_counter() - start
@@ -183,7 +188,7 @@ def credits(data: Path) -> dict:
 def clough(data: Path) -> dict:
     rows = []
     for row, answer, source in answers_with_sources(data):
-        found = align(answer, source)
+        found = align(answer, source, PASSAGES)
         rows.append((row["file"], row["category"], len(found),
                      max((p.score for p in found), default=0.0)))
     derived = [r for r in rows if r[1] != "non"]
@@ -211,7 +216,8 @@ def webis(data: Path) -> dict:
         out = " ".join(s["text"] for s in r["paraphrase"])
         accepted = r["is_paraphrased"] == "Yes"
         counts[accepted][1] += 1
-        counts[accepted][0] += bool(align(Document("derived", out), Document("source", src)))
+        counts[accepted][0] += bool(align(Document("derived", out), Document("source", src),
+                                                  PASSAGES))
     acc, rej = counts[True], counts[False]
     print(f"\nWebis-CPC-11 sample at the operating point: accepted paraphrases sharing a passage "
           f"{acc[0]} of {acc[1]} ({acc[0] / max(1, acc[1]):.1%}); rejected ones "
@@ -254,7 +260,7 @@ def msrp(data: Path) -> dict:
     test_labels = [y for y, _, _ in test]
     test_scores = [score(a, b) for _, a, b in test]
     sentence_f1 = _f1(test_labels, [s >= best_t for s in test_scores])
-    passage_f1 = _f1(test_labels, [bool(align(Document("a", a), Document("b", b)))
+    passage_f1 = _f1(test_labels, [bool(align(Document("a", a), Document("b", b), PASSAGES))
                                    for _, a, b in test])
     print(f"\nMSRP test ({len(test)} pairs): sentence-paraphrase score at {best_t:.3f} (chosen "
           f"on train) F1 {sentence_f1:.4f} (goal >= 0.82); the passage operating point "
@@ -264,9 +270,11 @@ def msrp(data: Path) -> dict:
 
 
 def _point() -> str:
-    o = PassageOptions()
+    o = PASSAGES
     return (f"(score >= {o.decision}, or a shared quotation, two same figures, or >= "
-            f"{o.long_words} words; sentences match at {o.threshold})")
+            f"{o.long_words} words; sentences match at {o.threshold}"
+            + (f"; a lone rewritten sentence at {o.lone_decision}" if o.lone_decision else "")
+            + ")")
 
 
 SECTIONS = {"reuters": reuters, "index": index, "credits": credits, "clough": clough,
@@ -278,14 +286,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--out", type=Path, default=RESULTS / "noise.json")
+    parser.add_argument("--lone-decision", type=float, default=None,
+                        help="PassageOptions.lone_decision for every section (default: off)")
     args = parser.parse_args(argv)
+    global PASSAGES
+    PASSAGES = PassageOptions(lone_decision=args.lone_decision)
     if not args.data.is_dir():
         print(f"skipped: no datasets at {args.data} (pass --data)")
         return 0
     # sections not run this time are kept from the last run that had them (--only)
     kept = kept_sections(args.out, SECTIONS, args.only.split(","))
     report: dict = {**kept, "benchmark": "noise", "operating_point": {
-        "decision": PassageOptions().decision, "long_words": PassageOptions().long_words,
+        "decision": PASSAGES.decision, "long_words": PASSAGES.long_words,
+        "lone_decision": PASSAGES.lone_decision,
         "sentence_threshold": PassageOptions().threshold}}
     for name in args.only.split(","):
         report[name] = SECTIONS[name](args.data)

@@ -127,7 +127,13 @@ class PassageOptions:
     both sides give the same figures (two or more numbers), or both sides run to at least
     ``long_words`` words. A shorter, looser match is what texts written independently on one
     topic share by chance (Clough A/B; see the README). ``decision=0`` reports every sentence
-    match at ``threshold``: the sentence-paraphrase score (MSRP)."""
+    match at ``threshold``: the sentence-paraphrase score (MSRP).
+
+    ``lone_decision``: the score a *lone rewritten sentence* needs -- a pair of documents whose
+    only passage is one sentence on each side, ``rewritten``, not quoted, without two same
+    figures and shorter than ``long_words``; that is what two texts on one topic share by
+    chance. ``None`` holds it to ``decision`` like any passage; it applies only when
+    ``decision`` is above 0 (not to whole copies nor to the sentence score)."""
 
     threshold: float = 0.37
     min_shared: float = 1.5
@@ -138,8 +144,11 @@ class PassageOptions:
     windows: bool = True
     decision: float = 0.52
     long_words: int = 60
+    lone_decision: float | None = None
 
     def __post_init__(self) -> None:
+        if self.lone_decision is not None:
+            _share("lone_decision", self.lone_decision, 0.52)
         _share("passage threshold", self.threshold, 0.37)
         _share("passage decision", self.decision, 0.52, zero=True)
         _whole("long_words", self.long_words, 1, None, 60)

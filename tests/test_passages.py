@@ -13,6 +13,7 @@ from provenance import (
     find_passages,
     read,
 )
+from provenance.passages.finder import Aligner
 from provenance.text.lexicon import TermWeights, content_terms
 from provenance.text.quotes import quote_spans
 
@@ -251,3 +252,70 @@ def test_a_whole_copy_needs_no_decision():
     copy = align(a, b, strict, whole_copy=True)
     assert len(copy) == 1 and copy[0].score < 0.99
     assert find_passages([a, b], strict, whole_copies=[("a", "b")]) == copy
+
+
+# Two texts on one topic (Clough A/B's PageRank answers): each rewrites one topic sentence
+# of the other among sentences of its own.
+_TOPIC_A = "A number between 0-10 is assigned to each webpage depending on their PageRank."
+_TOPIC_B = "Google assigns a numeric weighting from 0-10 for each webpage on the internet."
+_SECOND_A = "Many banks cut their lending rates after the central bank meeting on Thursday."
+_SECOND_B = "After the central bank met on Thursday, many banks cut the rates at which they lend."
+_LONE = PassageOptions(lone_decision=1.0)  # a lone rewritten sentence is never reported
+
+
+def _topic_pair(a_middle: str, b_middle: str) -> tuple[Document, Document]:
+    return (Document("a", f"Search engines rank pages by links. {a_middle} The crawler "
+                          "revisits popular sites every week."),
+            Document("b", "Larry Page and Sergey Brin wrote the first version at Stanford. "
+                          f"{b_middle} Spam pages try to game the algorithm."))
+
+
+@pytest.mark.parametrize("engine", ["numba", "python"])
+def test_a_lone_rewritten_topic_sentence_is_no_passage(engine):
+    a, b = _topic_pair(_TOPIC_A, _TOPIC_B)
+    [p] = find_passages([a, b], PassageOptions(lone_decision=None), engine=engine)
+    assert p.kind == "rewritten" and 0.52 <= p.score < 1.0 and p.a_text == _TOPIC_A
+    assert find_passages([a, b], _LONE, engine=engine) == []
+    assert align(a, b, _LONE) == [] and Aligner(a, _LONE, engine=engine)(b) == []
+    # a higher bar, not a ban: the sentence passes at a score it reaches
+    at = PassageOptions(lone_decision=p.score)
+    above = PassageOptions(lone_decision=p.score + 0.01)
+    assert find_passages([a, b], at, engine=engine) == [p]
+    assert find_passages([a, b], above, engine=engine) == []
+
+
+@pytest.mark.parametrize("engine", ["numba", "python"])
+def test_a_second_shared_sentence_makes_the_topic_sentence_a_passage(engine):
+    a, b = _topic_pair(f"{_TOPIC_A} {_SECOND_A}", f"{_TOPIC_B} {_SECOND_B}")
+    [p] = find_passages([a, b], _LONE, engine=engine)
+    assert align(a, b, _LONE) == [p]
+    assert p.a_text == f"{_TOPIC_A} {_SECOND_A}" and p.kind == "rewritten"
+    assert find_passages([a, b], _LONE, engine=engine) == [p]
+
+
+def test_a_lone_verbatim_or_whole_text_sentence_is_still_a_passage():
+    a, b = _topic_pair(_TOPIC_A, _TOPIC_A)
+    [p] = align(a, b, _LONE)
+    assert p.kind == "verbatim"
+    # a text that is only the sentence was rewritten whole: not a topic sentence among others
+    whole = Document("b", _TOPIC_B)
+    assert align(Document("a", _TOPIC_A), whole, _LONE)
+    assert not align(_topic_pair(_TOPIC_A, _TOPIC_B)[0], Document("b", f"Intro. {_TOPIC_B}"),
+                     _LONE)
+
+
+def test_the_lone_rule_leaves_the_sentence_score_and_whole_copies_alone():
+    a, b = _topic_pair(_TOPIC_A, _TOPIC_B)
+    sentence_level = PassageOptions(decision=0, lone_decision=1.0)  # MSRP's score
+    assert len(align(a, b, sentence_level)) == 1
+    assert len(align(a, b, _LONE, whole_copy=True)) == 1
+    assert find_passages([a, b], _LONE, whole_copies=[("a", "b")]) == align(a, b, _LONE,
+                                                                             whole_copy=True)
+
+
+def test_lone_decision_must_be_a_share():
+    from provenance.errors import ConfigError
+
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ConfigError, match="lone_decision"):
+            PassageOptions(lone_decision=bad)

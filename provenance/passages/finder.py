@@ -714,8 +714,37 @@ def _passages(pa: _Prepared, pb: _Prepared, matches: list[tuple], options) -> li
                 runs[-1].append(m)
                 continue
         runs.append([m])
-    found = (_passage(pa, pb, run, options) for run in runs)
-    return [p for p in found if p is not None]
+    found = [(run, p) for run in runs if (p := _passage(pa, pb, run, options)) is not None]
+    if len(found) == 1 and _lone(pa, pb, *found[0], options):
+        return []
+    return [p for _, p in found]
+
+
+def _lone(pa: _Prepared, pb: _Prepared, run: list[tuple], p: Passage, options) -> bool:
+    """Whether ``p``, the pair's only passage, is a lone rewritten sentence below
+    ``options.lone_decision``: one sentence on each side (no window), ``rewritten``, not
+    quoted, reported on its score alone (no two same figures, not ``long_words`` long)."""
+    if (options.lone_decision is None or options.decision <= 0 or len(run) != 1
+            or p.kind != "rewritten" or p.quoted or p.score >= options.lone_decision):
+        return False
+    _, _, ua, ub = run[0]
+    if ua.first != ua.last or ub.first != ub.last:
+        return False
+    if len(_figures(pa.doc.text, p.a_start, p.a_end)
+           & _figures(pb.doc.text, p.b_start, p.b_end)) >= 2:
+        return False
+    a_words, b_words = words(pa.doc.text, p.a_start, p.a_end), words(pb.doc.text, p.b_start,
+                                                                        p.b_end)
+    if min(len(a_words), len(b_words)) >= options.long_words:
+        return False
+    # a text that is only this sentence was rewritten whole: that is no chance overlap
+    return _more_than(pa.doc.text, p.a_start, p.a_end) and _more_than(pb.doc.text, p.b_start,
+                                                                       p.b_end)
+
+
+def _more_than(text: str, start: int, end: int) -> bool:
+    """Whether ``text`` has words outside ``[start, end)``."""
+    return bool(words(text, 0, start)) or bool(words(text, end, len(text)))
 
 
 def _passage(pa: _Prepared, pb: _Prepared, run: list[tuple], options) -> Passage | None:
