@@ -2,7 +2,7 @@
 
     python -m benchmarks.noise [--data ../shared/datasets]
                                [--only reuters,index,credits,clough,webis,msrp]
-                               [--lone-decision 0.6]
+                               [--lone-decision 0.6|off]
 
 - reuters: ``analyze`` of the first 2,000 Reuters-21578 stories with text (outlet "Reuters",
   the corpus's one outlet). Passages, passages set aside as templates, the templates learned;
@@ -27,7 +27,8 @@
   train split), beside the passage operating point's F1 on the same pairs.
 
 ``--lone-decision X`` runs every section with ``PassageOptions(lone_decision=X)`` (a lone
-rewritten sentence needs score X; off by default).
+rewritten sentence needs score X; ``off`` holds it to the passage decision; default: the
+library's, 0.6).
 
 Writes benchmarks/results/noise.json with machine and versions.
 """
@@ -281,13 +282,19 @@ SECTIONS = {"reuters": reuters, "index": index, "credits": credits, "clough": cl
             "webis": webis, "msrp": msrp}
 
 
+def _lone(value: str) -> float | None:
+    """``--lone-decision``: a score, or ``off``."""
+    return None if value.strip().lower() in ("off", "none") else float(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--out", type=Path, default=RESULTS / "noise.json")
-    parser.add_argument("--lone-decision", type=float, default=None,
-                        help="PassageOptions.lone_decision for every section (default: off)")
+    parser.add_argument("--lone-decision", type=_lone, default=PassageOptions().lone_decision,
+                        help="PassageOptions.lone_decision for every section, or 'off' "
+                             "(default: the library's)")
     args = parser.parse_args(argv)
     global PASSAGES
     PASSAGES = PassageOptions(lone_decision=args.lone_decision)

@@ -132,8 +132,9 @@ class PassageOptions:
     ``lone_decision``: the score a *lone rewritten sentence* needs -- a pair of documents whose
     only passage is one sentence on each side, ``rewritten``, not quoted, without two same
     figures and shorter than ``long_words``; that is what two texts on one topic share by
-    chance. ``None`` holds it to ``decision`` like any passage; it applies only when
-    ``decision`` is above 0 (not to whole copies nor to the sentence score)."""
+    chance (0.6: see the README for what it costs). ``None`` holds it to ``decision`` like any
+    passage; it applies only when ``decision`` is above 0 (not to whole copies nor to the
+    sentence score)."""
 
     threshold: float = 0.37
     min_shared: float = 1.5
@@ -144,7 +145,7 @@ class PassageOptions:
     windows: bool = True
     decision: float = 0.52
     long_words: int = 60
-    lone_decision: float | None = None
+    lone_decision: float | None = 0.6
 
     def __post_init__(self) -> None:
         if self.lone_decision is not None:

@@ -33,8 +33,14 @@ def counts_line(analysis: Analysis) -> str:
     """The counts as one sentence, the same in every command's output."""
     c = counts(analysis)
     extra = c["pairs_with_passages_below_min_score"]
-    pairs = f"{c['pairs']:,} pairs at Jaccard or containment >= {c['min_score']:g}"
+    pairs = f"{_n(c['pairs'], 'pair')} at Jaccard or containment >= {c['min_score']:g}"
     if extra:
-        pairs += f" (and {extra:,} more pairs that share only a passage)"
-    return (f"Counts: {c['documents']:,} documents, {pairs}, {c['passages']:,} passages, "
-            f"{c['families']:,} families, {c['edges']:,} edges.")
+        pairs += (f" (and {extra:,} more {'pair that shares' if extra == 1 else 'pairs that share'}"
+                  " only a passage)")
+    return (f"Counts: {_n(c['documents'], 'document')}, {pairs}, {_n(c['passages'], 'passage')}, "
+            f"{_n(c['families'], 'family', 'families')}, {_n(c['edges'], 'edge')}.")
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    """``count`` and ``word``, in the plural unless ``count`` is 1."""
+    return f"{count:,} {word if count == 1 else plural or word + 's'}"

@@ -73,7 +73,8 @@ const RULE_TEXT = { edits: "edits marked (struck: dropped or replaced; green: pu
 (function summary() {
   const c = DATA.counts;
   let pairs = num(c.pairs) + " pairs at Jaccard or containment ≥ " + c.min_score;
-  if (c.pairs_with_passages_below_min_score) pairs += " (and " + num(c.pairs_with_passages_below_min_score) + " more pairs that share only a passage)";
+  const extra = c.pairs_with_passages_below_min_score;
+  if (extra) pairs += " (and " + num(extra) + (extra === 1 ? " more pair that shares" : " more pairs that share") + " only a passage)";
   const parts = [num(c.documents) + " documents", pairs];
   parts.push(num(c.passages) + " passages", num(c.families) + " families", num(c.edges) + " provenance edges");
   if (c.skipped) parts.push(num(c.skipped) + " inputs skipped");
