@@ -13,7 +13,8 @@ story run 3,000 times.
   from the passages beside word-5-gram containment thresholds, by leave-one-out.
 - reuters: every story with text. The scan's time with the families phase against the same
   scan's old pairwise provenance (``build_edges``) timed in the same process; families and
-  their size distribution; near-duplicate pairs (Jaccard >= 0.8) with different timestamps:
+  their size distribution; near-duplicate pairs (exact Jaccard >= 0.8 of the word 5-grams of
+  the text as filed, as ``provenance dedup`` decides) with different timestamps:
   in one family, ordered by time, the later one below the earlier one in the tree; the same
   with the dates withheld; the pairs in no family listed; 20 families printed for a check by
   hand. Then through the index: every story but the later one of each re-issue pair indexed,
@@ -35,6 +36,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from tabulate import tabulate
 
@@ -273,8 +275,8 @@ def reuters(data: Path) -> dict:
     phases = dict(analysis.timings)
     before = total - phases.get("families", 0.0) + old_edges
     dated = {d.id: analysis.dates[d.id].published for d in analysis.documents}
-    close = [p for p in analysis.pairs if p.jaccard >= 0.8
-             and dated.get(p.a) and dated.get(p.b) and dated[p.a] != dated[p.b]]
+    close = [p for p in reissue_pairs(analysis.documents)
+             if dated.get(p.a) and dated.get(p.b) and dated[p.a] != dated[p.b]]
     with_dates = _reissues(families, close, dated)
     t0 = time.perf_counter()
     undated = build_families(analysis.documents, analysis.passages, analysis.attributions, {})
@@ -310,6 +312,31 @@ def reuters(data: Path) -> dict:
             "size_distribution": sizes, "origins": dict(origins),
             "reissue_pairs": len(close), "reissues_with_dates": with_dates,
             "reissues_dates_withheld": without, "sample": sample}
+
+
+class Pair(NamedTuple):
+    a: str
+    b: str
+    jaccard: float
+
+
+def reissue_pairs(documents, threshold: float = 0.8) -> list[Pair]:
+    """Every pair of stories at exact Jaccard >= ``threshold`` over the word 5-grams of their
+    whole text, as ``provenance dedup`` decides: the re-issues are defined on the text as
+    filed, not on what the scan keeps after setting the outlet's recurring short lines aside
+    (which would move the set with every change to that rule)."""
+    import numpy as np
+
+    from provenance.dedup import exact_pairs
+    from provenance.signatures import prepare, shingle_sets
+    from provenance.signatures.text_bytes import pack
+
+    buf, offsets = pack([prepare(d.text) for d in documents])
+    hashes, starts, sizes = shingle_sets(buf, offsets[:-1], offsets[1:], 5)
+    found, sims = exact_pairs(hashes, starts, sizes, threshold)
+    order = np.lexsort((found[:, 1], found[:, 0])) if len(found) else []
+    return [Pair(documents[int(found[k, 0])].id, documents[int(found[k, 1])].id,
+                 float(sims[k])) for k in order]
 
 
 def _shared_family(families, a: str, b: str) -> bool:
