@@ -190,36 +190,58 @@ def child_families(source: str, out: str, master: str) -> dict:
 # --- truth and scores --------------------------------------------------------------------------
 
 
-def exact_pairs(ids: list[str], sets: list[np.ndarray], threshold: float) -> set[tuple[str, str]]:
-    """Every pair with exact Jaccard >= threshold, by prefix filtering: with the elements of
-    every set in one global order, two sets that close share an element among each one's first
-    ``len - ceil(t * len) + 1``. Any global order finds every pair; rarest first keeps the
-    prefixes' collisions few (smallest value first let a common 5-gram pair up a million
-    documents' prefixes, past 24 GB). Rarity is counted on every 10th set, so the count stays
-    small: an element unseen there counts as rarest, ties go by value -- still one order."""
+def exact_pairs(hashes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray,
+                threshold: float, chunk: int = 50_000) -> np.ndarray:
+    """Every pair ``(i, j)`` of sets (flat, as from ``signatures.shingle_sets``: set d is
+    ``hashes[offsets[d]:offsets[d] + sizes[d]]``) with exact Jaccard >= threshold, by prefix
+    filtering: with the elements of every set in one global order, two sets that close share
+    an element among each one's first ``size - ceil(t * size) + 1``. Any global order finds
+    every pair; rarest first keeps the prefixes' collisions few (smallest value first let a
+    common 5-gram pair up the prefixes of a million documents, past 24 GB). Rarity is counted
+    on every 10th set (an element unseen there counts as rarest; ties go by value: still one
+    order); the prefixes are taken ``chunk`` sets at a time, so memory is the sets, their
+    prefixes and the candidates. Unlike ``dedup.exact_pairs`` it never sorts all the values
+    at once (a million 600-word documents hold 600 million)."""
+    from provenance.signatures import set_jaccard
     from provenance.similarity.candidates import colliding_pairs
 
-    sample = [s for s in sets[::10] if len(s)]
-    seen, counts = (np.unique(np.concatenate(sample), return_counts=True) if sample
-                    else (np.empty(0, np.uint64), np.empty(0, np.int64)))
+    n = len(sizes)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    picked = np.arange(0, n, 10)
+    sample = (np.concatenate([hashes[o:o + z] for o, z in zip(offsets[picked].tolist(),
+                                                              sizes[picked].tolist(),
+                                                              strict=True)])
+              if n else np.empty(0, np.uint64))
+    seen, counts = np.unique(sample, return_counts=True)
+    del sample
+    need = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
     keys, owners = [], []
-    for k, s in enumerate(sets):
-        if len(s):
-            p = len(s) - int(np.ceil(threshold * len(s) - 1e-9)) + 1
-            at = np.minimum(np.searchsorted(seen, s), max(len(seen) - 1, 0))
-            freq = np.where(seen[at] == s, counts[at], 0) if len(seen) else np.zeros(len(s))
-            keys.append(s[np.lexsort((s, freq))[:p]])
-            owners.append(np.full(min(p, len(s)), k, dtype=np.int64))
-    if not keys:
-        return set()
-    found = colliding_pairs(np.concatenate(keys), np.concatenate(owners), len(sets))
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        docs = np.repeat(np.arange(lo, hi), sizes[lo:hi])
+        start, end = offsets[lo], offsets[hi - 1] + sizes[hi - 1]
+        values = hashes[start:end]
+        if len(seen):
+            at = np.minimum(np.searchsorted(seen, values), len(seen) - 1)
+            freq = np.where(seen[at] == values, counts[at], 0)
+        else:
+            freq = np.zeros(len(values), dtype=np.int64)
+        order = np.lexsort((values, freq, docs))
+        first = np.zeros(hi - lo + 1, dtype=np.int64)
+        np.cumsum(sizes[lo:hi], out=first[1:])
+        position = np.arange(len(values)) - first[docs - lo]
+        keep = order[position < need[docs]]  # order keeps each document's values together
+        keys.append(values[keep])
+        owners.append(docs[keep])
+    if not keys or not sum(len(k) for k in keys):
+        return np.empty((0, 2), dtype=np.int64)
+    found = colliding_pairs(np.concatenate(keys), np.concatenate(owners), max(1, n))
     del keys, owners
-    out = set()
-    for i, j in found.tolist():
-        inter = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
-        if inter / (len(sets[i]) + len(sets[j]) - inter) >= threshold:
-            out.add((min(ids[i], ids[j]), max(ids[i], ids[j])))
-    return out
+    if not len(found):
+        return np.empty((0, 2), dtype=np.int64)
+    sims = set_jaccard(hashes, offsets, sizes, found[:, 0], found[:, 1], "numba")
+    return found[sims >= threshold]
 
 
 def _pairs(path: str) -> set[tuple[str, str]]:
@@ -238,22 +260,44 @@ def score(found: set, truth: set) -> dict:
 
 def truth_of(source: str) -> set[tuple[str, str]]:
     """The exact pairs of a JSONL file, read by the local reader (the same rows both tools
-    get)."""
+    get), over the sets the signatures are MinHashes of, kept flat (one array of hashes)."""
     from provenance.documents import Document
     from provenance.read.files import iter_read
-    from provenance.signatures import prepare
-    from provenance.spark.dedup import shingle_sets
+    from provenance.signatures import prepare, shingle_sets
+    from provenance.signatures.text_bytes import pack
 
-    ids, sets, chunk = [], [], []
+    ids: list[str] = []
+    parts: list[np.ndarray] = []
+    all_sizes: list[np.ndarray] = []
+    chunk: list[bytes] = []
+
+    def flush() -> None:
+        if not chunk:
+            return
+        buf, offsets = pack(chunk)
+        hashes, starts, sizes = shingle_sets(buf, offsets[:-1], offsets[1:], 5, "numba")
+        # the kernel's output may have room between the sets: keep the sets alone
+        parts.append(np.concatenate([hashes[s:s + z] for s, z in
+                                     zip(starts.tolist(), sizes.tolist(), strict=True)]))
+        all_sizes.append(np.asarray(sizes, dtype=np.int64))
+        chunk.clear()
+
     for item in iter_read(source):
         if isinstance(item, Document):
             ids.append(item.id)
             chunk.append(prepare(item.text))
             if len(chunk) == 20_000:
-                sets.extend(shingle_sets(chunk, 5))
-                chunk = []
-    sets.extend(shingle_sets(chunk, 5))
-    return exact_pairs(ids, sets, THRESHOLD)
+                flush()
+    flush()
+    if not ids:
+        return set()
+    sizes = np.concatenate(all_sizes)
+    hashes = np.concatenate(parts)
+    parts.clear()
+    offsets = np.zeros(len(sizes), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=offsets[1:])
+    found = exact_pairs(hashes, offsets, sizes, THRESHOLD)
+    return {(min(ids[i], ids[j]), max(ids[i], ids[j])) for i, j in found.tolist()}
 
 
 def dedup_vs_mllib(name: str, source: str, work: Path, master: str, tables: int,
