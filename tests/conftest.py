@@ -7,6 +7,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``fork`` run first: the dedup reading process is forked only while this
+    process runs one thread, and a Spark session leaves its threads running to the end."""
+    items.sort(key=lambda item: item.get_closest_marker("fork") is None)  # stable
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     return ROOT / "seeds"

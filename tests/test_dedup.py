@@ -249,8 +249,12 @@ def test_decisions_jsonl_equals_one_json_line_per_decision(decisions):
 
 # --- reading in a second process -------------------------------------------------------------
 
-fork_only = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux",
+def fork_only(test):
+    """Linux only (the reading process is forked), and run first (the ``fork`` mark: see
+    conftest), while no other thread runs."""
+    linux = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux",
                                reason="the reading process is forked (Linux)")
+    return pytest.mark.fork(linux(test))
 
 
 def _mixed():
@@ -269,8 +273,8 @@ def _run(items, options, separate):
 
     from provenance.dedup import PreparedBatches, dedup_prepared
 
-    if separate and threading.active_count() > 1:
-        pytest.skip("another thread runs in this process: dedup reads here, not apart")
+    if separate:  # the fork tests run first (conftest), so no other thread may run yet
+        assert threading.active_count() == 1, "another thread runs: the fork tests ran late"
     with PreparedBatches(iter(items), options, separate_process=separate) as batches:
         assert batches.separate == separate
         return dedup_prepared(batches, options)
