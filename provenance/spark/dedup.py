@@ -364,7 +364,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         values = signed.select("id", side, "rank")
         if few:
             values = values.join(candidates, "id", "left_semi")
-    values = values.persist(StorageLevel.MEMORY_AND_DISK)
+    values = values.persist(StorageLevel.DISK_ONLY)  # the candidates' sets: large, as texts
     joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
                                        F.col("rank").alias("a_rank")), "a")
               .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),

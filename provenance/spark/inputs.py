@@ -222,7 +222,10 @@ def _split(parsed) -> Inputs:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    # On disk, not in memory: the parsed rows hold every text, and Spark builds an in-memory
+    # cache's column buffers outside its memory accounting (a million 600-word documents in
+    # one gzip file ran a 4 GB heap out of memory in the first job)
+    parsed = parsed.persist(StorageLevel.DISK_ONLY)
     skipped = parsed.where(F.col("reason").isNotNull()).select("path", "reason", "order")
     docs = parsed.where(F.col("reason").isNull())
     # One job over the ids alone: most inputs repeat none, and then need no renaming (which
