@@ -29,6 +29,7 @@ from provenance.options import (
 from provenance.read import Corpus, iter_read, read
 from provenance.render import csv as render_csv
 from provenance.render import json as render_json
+from provenance.render.counts import counted
 from provenance.signatures import KERNEL_MIN_BYTES, kernels_cached, warm_up
 from provenance_cli.console import Console, OutputTarget
 from provenance_cli.options import (
@@ -506,9 +507,10 @@ def dedup(inputs, threshold, shingle, num_perm, seed, engine, master, spark_form
     target.write(render_csv.decisions_csv(rows) if fmt == "csv" else
                  render_json.decisions_jsonl(rows), console)
     total = len(result.decisions)
-    console.note(f"{total:,} documents: keep {result.kept:,}, drop {total - result.kept:,} in "
-                 f"{result.clusters:,} groups of near-duplicates; {len(result.skipped):,} "
-                 f"inputs skipped; {sum(result.timings.values()):.1f} s")
+    console.note(f"{counted(total, 'document')}: keep {result.kept:,}, drop "
+                 f"{total - result.kept:,} in {counted(result.clusters, 'group')} of "
+                 f"near-duplicates; {counted(len(result.skipped), 'input')} skipped; "
+                 f"{sum(result.timings.values()):.1f} s")
 
 
 # --- the index --------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_dedup_cli(tmp_path):
     assert [r["id"] for r in rows] == ["x", "y", "z"]
     assert {r["id"]: r["keep"] for r in rows} == {"x": True, "y": False, "z": True}
     assert rows[1]["representative"] == rows[1]["cluster"] == "x"
-    assert "keep 2, drop 1 in 1 groups" in result.stderr
+    assert "keep 2, drop 1 in 1 group of near-duplicates" in result.stderr
     skipped = [json.loads(line) for line in (tmp_path / "sk.jsonl").read_text().splitlines()]
     assert [s["path"] for s in skipped] == ["<stdin>:4", "<stdin>:5"]
     dropped = CliRunner().invoke(cli, ["dedup", "-", "--dropped-only", "-f", "csv", "-q"],

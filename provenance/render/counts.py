@@ -9,9 +9,12 @@ for that list. The report shows both, so its pairs are the scan's plus
 
 from __future__ import annotations
 
-from provenance.scan import Analysis
+from typing import TYPE_CHECKING
 
-__all__ = ["counts", "counts_line"]
+if TYPE_CHECKING:  # annotations only: the CLI's dedup imports `counted` without the scan
+    from provenance.scan import Analysis
+
+__all__ = ["counted", "counts", "counts_line"]
 
 
 def counts(analysis: Analysis, families: list | None = None) -> dict:
@@ -33,14 +36,16 @@ def counts_line(analysis: Analysis) -> str:
     """The counts as one sentence, the same in every command's output."""
     c = counts(analysis)
     extra = c["pairs_with_passages_below_min_score"]
-    pairs = f"{_n(c['pairs'], 'pair')} at Jaccard or containment >= {c['min_score']:g}"
+    pairs = f"{counted(c['pairs'], 'pair')} at Jaccard or containment >= {c['min_score']:g}"
     if extra:
         pairs += (f" (and {extra:,} more {'pair that shares' if extra == 1 else 'pairs that share'}"
                   " only a passage)")
-    return (f"Counts: {_n(c['documents'], 'document')}, {pairs}, {_n(c['passages'], 'passage')}, "
-            f"{_n(c['families'], 'family', 'families')}, {_n(c['edges'], 'edge')}.")
+    return (f"Counts: {counted(c['documents'], 'document')}, {pairs}, "
+            f"{counted(c['passages'], 'passage')}, "
+            f"{counted(c['families'], 'family', 'families')}, {counted(c['edges'], 'edge')}.")
 
 
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    """``count`` and ``word``, in the plural unless ``count`` is 1."""
+def counted(count: int, word: str, plural: str | None = None) -> str:
+    """``count`` (with thousands separators) and ``word``, in the plural unless ``count`` is
+    1: "1 document", "2,000 documents", "3 families" (``plural``)."""
     return f"{count:,} {word if count == 1 else plural or word + 's'}"

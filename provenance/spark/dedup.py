@@ -344,7 +344,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
     pairs = held.select("key", "id").mapInArrow(
         lambda it: _pair_partition(it, pair_schema), pair_schema).dropDuplicates(["a", "b"])
 
-    # 3. verify, in the JVM: both sides' sets (or signatures) and ranks joined to the pairs;
+    # 3. verify: both sides' sets (or signatures) and ranks joined to the pairs;
     # up to driver_edges candidate documents are broadcast, so only theirs move. Exact: the
     # shingle sets are built here, from the texts of the candidate documents alone
     pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
@@ -364,7 +364,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
         values = signed.select("id", side, "rank")
         if few:
             values = values.join(candidates, "id", "left_semi")
-    values = values.persist(StorageLevel.DISK_ONLY)  # the candidates' sets: large, as texts
+    values = values.persist(StorageLevel.DISK_ONLY)  # exact: the candidates' sets, large
     joined = (pairs.join(values.select(F.col("id").alias("a"), F.col(side).alias("x"),
                                        F.col("rank").alias("a_rank")), "a")
               .join(values.select(F.col("id").alias("b"), F.col(side).alias("y"),
