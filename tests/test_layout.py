@@ -35,6 +35,7 @@ LAYERS = {
     "provenance.index": 8,
     "provenance.render": 9,
     "provenance.spark": 10,
+    "provenance.spark.templates": 10,  # scan's templates and road to its passages, on Spark
     "provenance": 11,  # the package face re-exports everything
     "provenance_cli": 12,
 }

@@ -107,19 +107,23 @@ def run_passages(inputs: str | Sequence[str], output: str, *, master: str | None
                  options: PassageOptions | None = None, input_format: str = "jsonl",
                  output_format: str = "jsonl", text_field: str | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
-    """The passages of ``inputs`` on Spark into ``output``/passages and ``output``/skipped."""
-    from provenance.spark.passages import passages
+    """The passages of ``inputs`` on Spark into ``output``/passages and ``output``/skipped: those
+    ``provenance passages`` finds (``scan``'s, with the templates learned from the corpus and
+    its whole copies; see ``spark.templates.scan_passages``)."""
+    from provenance.spark.templates import scan_passages
 
     start = time.perf_counter()
     spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
                          "provenance passages")
-    frames = passages(read, options)
+    found = scan_passages(read, ScanOptions(passages=options or PassageOptions()))
+    frames = found.frames
     n = _write_passages(frames, output, output_format)
     _write(frames.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
            output_format)
+    found.pairs.unpersist()
     return {"passages": n, "units": frames.units, "candidates": frames.candidates,
-            "skipped": frames.skipped.count(), "seconds": time.perf_counter() - start,
-            "output": output}
+            "templates": len(found.templates), "skipped": frames.skipped.count(),
+            "seconds": time.perf_counter() - start, "output": output}
 
 
 def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = None,
@@ -130,25 +134,27 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
     ``inputs`` into ``output``/passages, ``output``/pairs, ``output``/families,
     ``output``/outlet_flows and ``output``/skipped."""
     from provenance.spark.families import families
-    from provenance.spark.passages import PAIR_COLUMNS, pairs, passages
+    from provenance.spark.passages import PAIR_COLUMNS
+    from provenance.spark.templates import scan_passages
 
     config = config or ScanOptions()
     start = time.perf_counter()
     spark, read = _start(master, inputs, input_format, text_field, max_bytes, output_format,
                          "provenance trace")
-    frames = passages(read, config.passages or PassageOptions())
+    scanned = scan_passages(read, config)
+    frames = scanned.frames
     n = _write_passages(frames, output, output_format, keep=True)
     traced = families(read, config, passages=frames.passages)
     _write(traced.families, f"{output}/families", output_format)
     _write(traced.outlet_flows, f"{output}/outlet_flows", output_format)
-    found, _ = pairs(read, config)
-    found = found.persist()
+    found = scanned.pairs
     _write(found.orderBy("a", "b").select(*[_rounded(c, 6) if c not in ("a", "b") else c
                                             for c in PAIR_COLUMNS]),
            f"{output}/pairs", output_format)
     _write(read.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
            output_format)
-    summary = {"passages": n, "pairs": found.count(), "families": traced.families.count(),
+    summary = {"passages": n, "templates": len(scanned.templates), "pairs": found.count(),
+               "families": traced.families.count(),
                "outlet_flows": traced.outlet_flows.count(), "skipped": read.skipped.count(),
                "seconds": time.perf_counter() - start, "output": output}
     found.unpersist()

@@ -49,7 +49,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from provenance.documents import METADATA_FIELDS
-from provenance.options import PassageOptions, ScanOptions
+from provenance.options import ScanOptions
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns, table
 
@@ -177,7 +177,7 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
     from provenance.spark.components import components
     from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
     from provenance.spark.passages import PASSAGE_COLUMNS
-    from provenance.spark.passages import passages as find
+    from provenance.spark.templates import scan_passages
 
     config = options or ScanOptions()
     if isinstance(df, Inputs):
@@ -187,8 +187,8 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
             [], "path string, reason string, order long"))
     else:
         inputs = documents(df, text_field=text_field)
-    if passages is None:
-        passages = find(inputs, config.passages or PassageOptions()).passages
+    if passages is None:  # scan's: with the templates it learns and its whole copies
+        passages = scan_passages(inputs, config).frames.passages
     found = passages.select(*PASSAGE_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
     spark = inputs.documents.sparkSession
 

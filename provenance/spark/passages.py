@@ -47,8 +47,9 @@ from provenance.passages.finder import (
 )
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
+from provenance.text.templates import Templates
 
-__all__ = ["PAIR_COLUMNS", "PASSAGE_COLUMNS", "PassageFrames", "pairs", "passages"]
+__all__ = ["PAIR_COLUMNS", "PASSAGE_COLUMNS", "PassageFrames", "inputs_of", "pairs", "passages"]
 
 PAIR_COLUMNS = ("a", "b", "jaccard", "jaccard_estimate", "containment_a_in_b",
                 "containment_b_in_a")
@@ -69,7 +70,9 @@ class PassageFrames:
     candidates: int = 0
 
 
-def _inputs(df, text_field):
+def inputs_of(df, text_field: str | None = None):
+    """``df`` as ``Inputs``: already one, rows read already (``read_input``'s columns), or a
+    DataFrame of documents (``spark.inputs.documents``)."""
     from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
 
     if isinstance(df, Inputs):
@@ -163,7 +166,7 @@ def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = Non
     config = config or ScanOptions()
     from provenance.scan import STAR_ABOVE  # here: scan's imports are not for the workers
 
-    inputs = _inputs(df, text_field)
+    inputs = inputs_of(df, text_field)
     bands, rows = lsh_params(config.threshold, config.num_perm)
     schema = T.StructType([T.StructField("id", T.StringType()),
                            T.StructField("sig", T.BinaryType()),
@@ -192,18 +195,19 @@ def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = Non
 # --- passages ------------------------------------------------------------------------------
 
 
-def _unit_partition(batches: Iterator, windows: bool, schema) -> Iterator:
+def _unit_partition(batches: Iterator, windows: bool, templates_bc, schema) -> Iterator:
+    templates = templates_bc.value if templates_bc is not None else None
     for batch in batches:
         c = columns(batch)
         out: dict[str, list] = {k: [] for k in schema.fieldNames()}
         for doc, text in zip(c["id"], c["text"], strict=True):
-            prepared = prepare_units(0, Document(id=doc, text=text), None, windows)
+            prepared = prepare_units(0, Document(id=doc, text=text), None, windows, templates)
             for k, u in enumerate(prepared.units):
                 terms = sorted(u.terms)
                 for name, value in (("id", doc), ("uix", k), ("first", u.first),
                                     ("last", u.last), ("start", u.start), ("end", u.end),
                                     ("terms", terms), ("shares", [u.terms[t] for t in terms]),
-                                    ("numbers", sorted(u.numbers))):
+                                    ("numbers", sorted(u.numbers)), ("template", u.template)):
                     out[name].append(value)
         yield from arrow_batches(out, schema)
 
@@ -212,44 +216,68 @@ def _unit(doc: str, r: dict, side: str) -> Unit:
     return Unit(doc, r[f"first_{side}"], r[f"last_{side}"], r[f"start_{side}"],
                  r[f"end_{side}"], dict(zip(r[f"terms_{side}"], r[f"shares_{side}"],
                                             strict=True)),
-                 frozenset(r[f"numbers_{side}"]))
+                 frozenset(r[f"numbers_{side}"]), template=r[f"template_{side}"])
 
 
+_UNIT_FIELDS = ("first", "last", "start", "end", "terms", "shares", "numbers", "template")
 _MATCH_FIELDS = ("a", "b", "a_first", "a_last", "a_start", "a_end", "b_first", "b_last",
                  "b_start", "b_end", "score", "shared")
 
 
-def _verify_partition(batches: Iterator, weights_bc, options: PassageOptions,
+def _verify_partition(batches: Iterator, weights_bc, templates_bc, options: PassageOptions,
                       schema) -> Iterator:
+    # finder's own template rule (both sides template lines, or too little shared beyond the
+    # frame words); finder names it privately, so it is taken from the module itself
+    from provenance.passages import finder
+
     weights = weights_bc.value
+    templates = templates_bc.value if templates_bc is not None else None
     for batch in batches:
         c = columns(batch)
         n = len(c["a"])
-        out: dict[str, list] = {k: [] for k in _MATCH_FIELDS}
+        out: dict[str, list] = {k: [] for k in (*_MATCH_FIELDS, "template")}
         for i in range(n):
             r = {k: v[i] for k, v in c.items()}
             ua, ub = _unit(r["a"], r, "a"), _unit(r["b"], r, "b")
             if ua.doc > ub.doc:
                 ua, ub = ub, ua
             weigh_units([ua, ub], weights)
-            for score, shared, x, y in verify_units(ua, ub, options):
+            for m in verify_units(ua, ub, options):
+                score, shared, x, y = m
+                template = templates is not None and finder._template_match(m, templates,
+                                                                            options)
                 for k, v in (("a", x.doc), ("b", y.doc), ("a_first", x.first),
                              ("a_last", x.last), ("a_start", x.start), ("a_end", x.end),
                              ("b_first", y.first), ("b_last", y.last), ("b_start", y.start),
-                             ("b_end", y.end), ("score", score), ("shared", shared)):
+                             ("b_end", y.end), ("score", score), ("shared", shared),
+                             ("template", template)):
                     out[k].append(v)
         yield from arrow_batches(out, schema)
 
 
-def _passage_partition(batches: Iterator, options: PassageOptions, schema) -> Iterator:
+def _passage_partition(batches: Iterator, options: PassageOptions, templates_bc,
+                       schema) -> Iterator:
+    from dataclasses import replace
+
+    from provenance.passages.finder import Aligner
     from provenance.text.quotes import quote_spans
     from provenance.text.sentences import blocks
 
+    # a whole copy (Jaccard >= 0.8): every run is a passage, whatever its score (finder._whole)
+    whole_options = replace(options, decision=0.0)
+    templates = templates_bc.value if templates_bc is not None else None
     for batch in batches:
         c = columns(batch)
         out: dict[str, list] = {k: [] for k in PASSAGE_COLUMNS}
-        for a, b, ta, tb, ms in zip(c["a"], c["b"], c["text_a"], c["text_b"], c["ms"],
-                                    strict=True):
+        for a, b, ta, tb, ms, whole in zip(c["a"], c["b"], c["text_a"], c["text_b"], c["ms"],
+                                           c["whole"], strict=True):
+            if not ms:  # a whole copy none of whose matches were found: aligned on its own
+                found = Aligner(Document(id=a, text=ta), options, templates=templates)(
+                    Document(id=b, text=tb), whole_copy=True)
+                for p in found:
+                    for k in PASSAGE_COLUMNS:
+                        out[k].append(getattr(p, k))
+                continue
             pa = Prepared(Document(id=a, text=ta), [], quote_spans(ta, blocks(ta)))
             pb = Prepared(Document(id=b, text=tb), [], quote_spans(tb, blocks(tb)))
             matches = [(m["score"], m["shared"],
@@ -257,15 +285,19 @@ def _passage_partition(batches: Iterator, options: PassageOptions, schema) -> It
                               frozenset()),
                         Unit(b, m["b_first"], m["b_last"], m["b_start"], m["b_end"], {},
                               frozenset())) for m in ms]
-            for p in merge_matches(pa, pb, matches, options):
+            for p in merge_matches(pa, pb, matches, whole_options if whole else options):
                 for k in PASSAGE_COLUMNS:
                     out[k].append(getattr(p, k))
         yield from arrow_batches(out, schema)
 
 
-def passages(df, options: PassageOptions | None = None, *,
-             text_field: str | None = None) -> PassageFrames:
-    """The passages any two documents of ``df`` share, as ``find_passages`` finds them."""
+def passages(df, options: PassageOptions | None = None, *, text_field: str | None = None,
+             templates: Templates | None = None, whole_copies=None) -> PassageFrames:
+    """The passages any two documents of ``df`` share, as ``find_passages(documents, options,
+    templates=templates, whole_copies=...)`` finds them. ``templates``: learned from the
+    corpus (``spark.templates.learn_templates``), broadcast to the executors; ``whole_copies``:
+    a DataFrame of document pairs ``(a, b)``, ``a < b`` by id, that are one story re-issued
+    (``scan``'s pairs at Jaccard >= 0.8)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -273,7 +305,7 @@ def passages(df, options: PassageOptions | None = None, *,
     from provenance.text.lexicon import TermWeights
 
     options = options or PassageOptions()
-    inputs = _inputs(df, text_field)
+    inputs = inputs_of(df, text_field)
     docs = inputs.documents.select("id", "text")
     spark = inputs.documents.sparkSession
     S, L, D = T.StringType(), T.LongType(), T.DoubleType()  # noqa: N806
@@ -281,9 +313,11 @@ def passages(df, options: PassageOptions | None = None, *,
         T.StructField("id", S), T.StructField("uix", L), T.StructField("first", L),
         T.StructField("last", L), T.StructField("start", L), T.StructField("end", L),
         T.StructField("terms", T.ArrayType(S)), T.StructField("shares", T.ArrayType(D)),
-        T.StructField("numbers", T.ArrayType(S))])
-    units = docs.mapInArrow(lambda it: _unit_partition(it, options.windows, unit_schema),
-                            unit_schema).persist(StorageLevel.MEMORY_AND_DISK)
+        T.StructField("numbers", T.ArrayType(S)), T.StructField("template", T.BooleanType())])
+    templates_bc = spark.sparkContext.broadcast(templates) if templates is not None else None
+    units = docs.mapInArrow(
+        lambda it: _unit_partition(it, options.windows, templates_bc, unit_schema), unit_schema
+    ).persist(StorageLevel.MEMORY_AND_DISK)
 
     # 2. weights: document frequencies (sentences and windows hold the same terms)
     n_docs = inputs.documents.count()
@@ -317,21 +351,24 @@ def passages(df, options: PassageOptions | None = None, *,
     def side(s: str):
         return units.select(
             F.struct("id", "uix").alias(s), F.col("id").alias(s + "_id"),
-            *[F.col(c).alias(f"{c}_{s}") for c in ("first", "last", "start", "end", "terms",
-                                                   "shares", "numbers")])
+            *[F.col(c).alias(f"{c}_{s}") for c in _UNIT_FIELDS])
 
     joined = (cand.select(F.col("p").alias("ka"), F.col("q").alias("kb"))
               .join(side("ka"), "ka").join(side("kb"), "kb")
               .withColumnRenamed("ka_id", "a").withColumnRenamed("kb_id", "b"))
-    for c in ("first", "last", "start", "end", "terms", "shares", "numbers"):
+    for c in _UNIT_FIELDS:
         joined = joined.withColumnRenamed(f"{c}_ka", f"{c}_a").withColumnRenamed(f"{c}_kb",
                                                                                   f"{c}_b")
     match_schema = T.StructType([T.StructField("a", S), T.StructField("b", S)]
                                 + [T.StructField(k, L) for k in _MATCH_FIELDS[2:10]]
-                                + [T.StructField("score", D), T.StructField("shared", D)])
+                                + [T.StructField("score", D), T.StructField("shared", D),
+                                   T.StructField("template", T.BooleanType())])
     matches = joined.drop("ka", "kb").mapInArrow(
-        lambda it: _verify_partition(it, weights_bc, options, match_schema), match_schema
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+        lambda it: _verify_partition(it, weights_bc, templates_bc, options, match_schema),
+        match_schema).persist(StorageLevel.MEMORY_AND_DISK)
+    whole = None
+    if whole_copies is not None:
+        whole = whole_copies.select("a", "b").distinct().persist(StorageLevel.MEMORY_AND_DISK)
 
     # 5. templates: (document, first sentence) matching more than template_docs documents
     ends = (matches.select(F.col("a").alias("doc"), F.col("a_first").alias("first"),
@@ -341,6 +378,8 @@ def passages(df, options: PassageOptions | None = None, *,
     templates = (ends.groupBy("doc", "first").agg(F.countDistinct("other").alias("n"))
                  .where(F.col("n") > options.template_docs).select("doc", "first"))
     loose = matches.where(F.col("score") < options.near_verbatim)
+    if whole is not None:  # a whole copy's matches are all kept (finder._drop_templates)
+        loose = loose.join(whole, ["a", "b"], "left_anti")
     dropped = (loose.join(templates.select(F.col("doc").alias("a"),
                                            F.col("first").alias("a_first")),
                           ["a", "a_first"], "left_semi")
@@ -348,9 +387,24 @@ def passages(df, options: PassageOptions | None = None, *,
                                                         F.col("first").alias("b_first")),
                                        ["b", "b_first"], "left_semi")))
     kept = matches.join(dropped.distinct(), list(_MATCH_FIELDS), "left_anti")
+    if templates is not None:
+        # template matches are set aside, but for whole copies (finder._set_aside)
+        aside = kept.where(F.col("template"))
+        if whole is not None:
+            aside = aside.join(whole, ["a", "b"], "left_anti")
+        kept = kept.join(aside, list(_MATCH_FIELDS), "left_anti")
 
-    # 6. passages per document pair
+    # 6. passages per document pair; a whole copy none of whose matches are kept is aligned
+    # on its own (finder._with_whole_copies)
     grouped = kept.groupBy("a", "b").agg(F.collect_list(F.struct(*_MATCH_FIELDS[2:])).alias("ms"))
+    if whole is not None:
+        lonely = (whole.join(grouped.select("a", "b"), ["a", "b"], "left_anti")
+                  .where(F.col("a") != F.col("b"))
+                  .select("a", "b", F.array().cast(grouped.schema["ms"].dataType).alias("ms")))
+        grouped = (grouped.unionByName(lonely)
+                   .join(whole.withColumn("whole", F.lit(True)), ["a", "b"], "left"))
+    else:
+        grouped = grouped.withColumn("whole", F.lit(None).cast("boolean"))
     texts = docs.select("id", "text")
     with_text = (grouped.join(texts.select(F.col("id").alias("a"), F.col("text").alias("text_a")),
                               "a")
@@ -361,8 +415,8 @@ def passages(df, options: PassageOptions | None = None, *,
         T.StructField("a_text", S), T.StructField("b_text", S), T.StructField("score", D),
         T.StructField("kind", S), T.StructField("quoted", T.BooleanType()),
         T.StructField("quote", S)])
-    found = with_text.select("a", "b", "text_a", "text_b", "ms").mapInArrow(
-        lambda it: _passage_partition(it, options, out_schema), out_schema)
+    found = with_text.select("a", "b", "text_a", "text_b", "ms", "whole").mapInArrow(
+        lambda it: _passage_partition(it, options, templates_bc, out_schema), out_schema)
     return PassageFrames(found, inputs.skipped, n_units, n_cand)
 
 
