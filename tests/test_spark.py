@@ -206,6 +206,150 @@ def test_passages_equal_local_with_rare_term_candidates(spark):
     assert _passage_rows(ours.passages) == local
 
 
+def wire_corpus(seed: int = 4, docs: int = 48) -> list[dict]:
+    """Wire stories, each on one line (no site clutter): prose drawn from a pool of sentences
+    (some shared: real reuse), a dividend line "Qtly div 12 cts vs 9 cts prior" and an index
+    line "The Zalo index closed 12 points higher at 340" in most of them -- templates, some
+    lines given verbatim by two unrelated stories -- a credit line, two stock sentences in every
+    story, near-duplicate groups (a story re-issued up to four times, a word changed), and a
+    notice of just the stock sentences re-issued (a whole copy whose sentences are too common
+    to match: it is aligned on its own); all within scan's own rules (no cluster of more than
+    20 copies)."""
+    rng = random.Random(seed)
+    cons, vows = "bdfgklmnprstvz", "aeiou"
+
+    def word() -> str:
+        return "".join(rng.choice(cons) + rng.choice(vows) for _ in range(rng.randint(2, 3)))
+
+    vocab = [word() for _ in range(2500)]
+    names = [word().capitalize() for _ in range(40)]
+
+    def prose() -> str:
+        return " ".join(rng.choice(vocab) for _ in range(rng.randint(9, 16))).capitalize() + "."
+
+    pool = [prose() for _ in range(300)]
+    credits = [f"(Reporting by {rng.choice(names)} {rng.choice(names)}; Editing by "
+               f"{rng.choice(names)} {rng.choice(names)})" for _ in range(12)]
+    divs = [f"Qtly div {rng.randint(2, 60)} cts vs {rng.randint(2, 60)} cts prior."
+            for _ in range(10)]
+    index = [f"The {rng.choice(names)} index closed {rng.randint(2, 90)} points higher at "
+             f"{rng.randint(100, 900)}." for _ in range(8)]
+    stock = ["Trading was quiet across the region on the day.",
+             "Brokers expected little change before the holiday weekend."]
+    rows = []
+    for i in range(docs):
+        sents = rng.sample(pool, rng.randint(6, 10)) + stock
+        if i % 3:
+            sents.insert(rng.randint(1, len(sents)), rng.choice(divs))
+        if i % 5 in (1, 2, 4):
+            sents.insert(rng.randint(0, len(sents)), rng.choice(index))
+        if i % 4:
+            sents.append(rng.choice(credits))
+        rows.append({"id": f"w{i:03d}", "text": " ".join(sents), "outlet": f"Outlet {i % 5}",
+                     "published": f"2024-02-{1 + i % 27:02d}T{8 + i % 9:02d}:00:00Z"})
+    for k in range(6):  # re-issues: near-duplicate groups of two to five
+        src = rows[k * 7]
+        for j in range(1 + k % 4):
+            text = src["text"]
+            if j % 2:
+                words = text.split(" ")
+                words[len(words) // 2] = rng.choice(vocab)
+                text = " ".join(words)
+            rows.append({"id": f"{src['id']}r{j}", "text": text, "outlet": f"Outlet {j}",
+                         "published": f"2024-03-{1 + j:02d}T10:00:00Z"})
+    for j in range(2):
+        rows.append({"id": f"notice{j}", "text": " ".join(stock), "outlet": "Outlet 9",
+                     "published": f"2024-03-0{1 + j}T12:00:00Z"})
+    return rows
+
+
+def _wire_frame(spark, rows, partitions=3):
+    return spark.createDataFrame(
+        [(r["id"], r["text"], r["outlet"], r["published"]) for r in rows],
+        "id string, text string, outlet string, published string").repartition(partitions)
+
+
+def _scan_templates(docs, analysis):
+    """The templates ``analyze`` learns (its near-duplicate clusters counting once)."""
+    from provenance.text.sentences import sentences
+    from provenance.text.templates import learn_templates
+
+    group = {d: k for k, g in enumerate(analysis.clusters) for d in g}
+    return learn_templates([sentences(d.text, d.id) for d in docs],
+                           groups=[group.get(d.id, len(analysis.clusters) + i)
+                                   for i, d in enumerate(docs)])
+
+
+def test_learned_templates_equal_local(spark):
+    """Spark's templates equal ``learn_templates``' on the same documents and groups: each
+    document alone (the seeds, the wire corpus), a group column, and scan's near-duplicate
+    clusters (the wire corpus: its re-issues count once)."""
+    from provenance.documents import Document
+    from provenance.spark.passages import pairs
+    from provenance.spark.templates import learn_templates as spark_learn
+    from provenance.spark.templates import scan_groups
+    from provenance.text.sentences import sentences
+    from provenance.text.templates import learn_templates
+
+    seeds = sorted(read(ROOT / "seeds").documents, key=lambda d: d.id)
+    frame = _frame(spark, [{"id": d.id, "text": d.text} for d in seeds])
+    assert spark_learn(frame) == learn_templates([sentences(d.text, d.id) for d in seeds])
+
+    rows = wire_corpus()
+    docs = sorted((Document(**r) for r in rows), key=lambda d: d.id)
+    frame = _wire_frame(spark, rows)
+    alone = learn_templates([sentences(d.text, d.id) for d in docs])
+    assert spark_learn(frame) == alone
+    by_outlet = learn_templates([sentences(d.text, d.id) for d in docs],
+                                groups=[hash(d.outlet) for d in docs])
+    assert spark_learn(frame, groups="outlet") == by_outlet
+
+    analysis = analyze(docs)
+    local = _scan_templates(docs, analysis)
+    assert {t.shape for t in local.templates} == {"qtly div # cts vs # cts prior",
+                                                  "N index closed # points higher at #"}
+    assert local.formulas and local.trigrams
+    assert local != alone  # the groups count: a re-issued story counts once
+    found, _ = pairs(frame, analysis.config)
+    assert spark_learn(frame, groups=scan_groups(found, analysis.config.threshold)) == local
+
+
+def test_passages_with_templates_and_whole_copies_equal_local(spark):
+    """``passages(df, templates=..., whole_copies=...)`` is ``find_passages`` with them, value
+    for value, on a corpus where both change the answer -- both candidate roads."""
+    from provenance.documents import Document
+    from provenance.spark import passages
+    from provenance.trace.graph import NEAR_DUPLICATE
+
+    rows = wire_corpus()
+    docs = sorted((Document(**r) for r in rows), key=lambda d: d.id)
+    analysis = analyze(docs)
+    learned = _scan_templates(docs, analysis)
+    whole = [(p.a, p.b) for p in analysis.pairs if p.jaccard >= NEAR_DUPLICATE]
+    assert 5 <= len(whole) < len(analysis.pairs)
+    local = [p.to_dict() for p in find_passages(docs, templates=learned, whole_copies=whole)]
+    assert local != [p.to_dict() for p in find_passages(docs)]  # templates change it
+    assert local != [p.to_dict() for p in find_passages(docs, templates=learned)]  # copies too
+    frame = _wire_frame(spark, rows)
+    ours = passages(frame, templates=learned,
+                    whole_copies=spark.createDataFrame(whole, "a string, b string"))
+    assert ours.units <= EXACT_LIMIT
+    assert _passage_rows(ours.passages) == local
+
+    # the rarest-term keys (more than EXACT_LIMIT units), a credited formula everywhere
+    many = wire_corpus(9, docs=200)
+    docs = sorted((Document(**r) for r in many), key=lambda d: d.id)
+    analysis = analyze(docs)
+    learned = _scan_templates(docs, analysis)
+    whole = [(p.a, p.b) for p in analysis.pairs if p.jaccard >= NEAR_DUPLICATE]
+    local = [p.to_dict() for p in find_passages(docs, templates=learned, whole_copies=whole)]
+    assert local != [p.to_dict() for p in find_passages(docs)]
+    ours = passages(_wire_frame(spark, many, 4), templates=learned,
+                    whole_copies=spark.createDataFrame(whole, "a string, b string"))
+    assert ours.units > EXACT_LIMIT
+    assert _passage_rows(ours.passages) == local
+
+
 def test_pairs_equal_local_lsh_pairs(spark):
     from provenance.spark import pairs
 
@@ -405,20 +549,29 @@ def _local_families(docs, found=None):
 
 
 def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, tmp_path):
+    """``run_trace`` (``trace --engine spark``) gives ``scan``'s passages, families and outlet
+    flows -- the templates it learns and its whole copies included -- on the seeds, a wire
+    cascade and the wire corpus, where the templates change the families."""
     from provenance.spark.commands import run_trace
 
     path = tmp_path / "feed.jsonl"
     seeds = [{"id": d.id, "text": d.text} for d in read(ROOT / "seeds").documents]
-    path.write_text("".join(json.dumps(r) + "\n" for r in seeds + cascade_corpus()),
+    path.write_text("".join(json.dumps(r) + "\n"
+                            for r in seeds + cascade_corpus() + wire_corpus()),
                     encoding="utf-8")
     summary = run_trace(str(path), str(tmp_path / "out"), master="local[2]")
     lines = {part: [json.loads(line) for f in sorted((tmp_path / "out" / part).glob("*.json"))
                     for line in f.read_text(encoding="utf-8").splitlines()]
-             for part in ("families", "outlet_flows")}
-    families, flows = _local_families(read(path).documents)
+             for part in ("passages", "families", "outlet_flows")}
+    analysis = analyze(read(path))
+    assert analysis.templates and summary["templates"] == len(analysis.templates)
+    assert lines["passages"] == [p.to_dict() for p in analysis.passages]
+    families = [f.to_dict() for f in analysis.families]
+    flows = [f.to_dict() for f in analysis.outlet_flows]
     assert lines["families"] == families  # value for value, in id order f1, f2, ...
     assert lines["outlet_flows"] == flows
     assert summary["families"] == len(families) and summary["outlet_flows"] == len(flows)
+    assert families != _local_families(read(path).documents)[0]  # the templates count
     by_origin = {f["origin"]["kind"] for f in families}
     assert {"document", "speaker", "source"} <= by_origin  # cascade and seeds both traced
     relations = {(m["doc"], m["relation"], m["parent"]) for f in families
