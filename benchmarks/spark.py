@@ -19,13 +19,16 @@
    ``speedup_vs_mllib_at_least`` = the limit / ours, a lower bound (no precision or recall for
    MLlib then). The load averages before and after each run are recorded (the machine may be
    shared: compare the two tools within one run).
-2. **passages vs local** on all of Reuters: ``provenance.spark.passages`` on ``local[1]`` and
-   ``local[2]`` (each its own process, from process start) against ``find_passages`` in this
-   process; the passages must be identical, value for value.
+2. **passages vs local** on all of Reuters (``--limit N``: its first N stories): ``scan``'s road
+   on Spark (``provenance.spark.templates.scan_passages``: pairs, near-duplicate groups, the
+   templates learned from them, passages with the templates and the whole copies) on
+   ``local[1]`` and ``local[2]`` (each its own process, from process start) against ``scan``
+   (``analyze``, LSH pairs at any size as on Spark: ``matrix_limit=0``) in this process; the
+   passages must be identical, value for value.
 3. **families vs local** on all of Reuters (``--families-only``; ``--no-families`` leaves it
-   out): ``provenance.spark.families`` on ``--master`` in its own process -- the passages found
-   and written first, then the families built from them and written, each step timed -- against
-   ``build_families`` over ``find_passages``' passages in this process; the families (count
+   out; ``--limit`` as above): ``provenance.spark.families`` on ``--master`` in its own process
+   -- ``scan``'s passages found and written first, then the families built from them and
+   written, each step timed -- against ``scan``'s families in this process; the families (count
    and content, value for value) and the outlet flows must be identical.
 
 Peak memory is the largest resident set of the whole process tree at once (driver JVM, which in
@@ -162,25 +165,38 @@ def child_mllib(source: str, out: str, master: str, tables: int) -> dict:
     return {"documents": features.count()}
 
 
+def _scan_config():
+    """``scan``'s options with its LSH pairs at any size (``matrix_limit=0``), as on Spark
+    (below ``matrix_limit`` documents ``scan`` compares every pair exactly)."""
+    from provenance.options import ScanOptions
+
+    return ScanOptions(matrix_limit=0)
+
+
 def child_passages(source: str, out: str, master: str) -> dict:
-    from provenance.spark import passages, read_input, session
+    from provenance.spark import read_input, session
+    from provenance.spark.templates import scan_passages
 
     spark = session(master, "bench passages")
-    frames = passages(read_input(spark, source))
+    found = scan_passages(read_input(spark, source), _scan_config())
+    frames = found.frames
     frames.passages.write.mode("overwrite").parquet(f"{out}/passages")
-    return {"units": frames.units, "candidates": frames.candidates}
+    return {"units": frames.units, "candidates": frames.candidates,
+            "templates": len(found.templates)}
 
 
 def child_families(source: str, out: str, master: str) -> dict:
-    from provenance.spark import families, passages, read_input, session
+    from provenance.spark import families, read_input, session
+    from provenance.spark.templates import scan_passages
 
     spark = session(master, "bench families")
     inputs = read_input(spark, source)
     start = time.perf_counter()
-    passages(inputs).passages.write.mode("overwrite").parquet(f"{out}/passages")
+    scan_passages(inputs, _scan_config()).frames.passages.write.mode("overwrite").parquet(
+        f"{out}/passages")
     passages_s = time.perf_counter() - start
     start = time.perf_counter()
-    frames = families(inputs, passages=spark.read.parquet(f"{out}/passages"))
+    frames = families(inputs, _scan_config(), passages=spark.read.parquet(f"{out}/passages"))
     frames.families.write.mode("overwrite").parquet(f"{out}/families")
     frames.outlet_flows.write.mode("overwrite").parquet(f"{out}/outlet_flows")
     return {"passages_seconds": round(passages_s, 2),
@@ -358,12 +374,22 @@ def synthetic_jsonl(size: int, path: Path) -> None:
                 f.write(json.dumps({"id": f"s{start + k:07d}", "text": text}) + "\n")
 
 
-def passages_vs_local(source: str, work: Path) -> dict:
-    import pyarrow.parquet as pq
-
+def local_scan(source: str):
+    """``scan`` (``analyze``) on the documents of ``source``, with ``_scan_config()``: the
+    passages it finds with the templates it learns (and its whole copies), its families and
+    outlet flows -- what the Spark road (``spark.templates.scan_passages``, then
+    ``spark.families``) equals when ``scan`` collapses no near-duplicate cluster (more than 20
+    copies) and marks no site clutter. Reading excluded from its timings."""
     from provenance.documents import Document
-    from provenance.passages.finder import find_passages
     from provenance.read.files import iter_read
+    from provenance.scan import analyze
+
+    docs = sorted((d for d in iter_read(source) if isinstance(d, Document)), key=lambda d: d.id)
+    return analyze(docs, _scan_config())
+
+
+def passages_vs_local(source: str, work: Path, data: str = "reuters21578") -> dict:
+    import pyarrow.parquet as pq
 
     runs = {}
     for master in ("local[1]", "local[2]"):
@@ -373,52 +399,28 @@ def passages_vs_local(source: str, work: Path) -> dict:
         runs[master].update(load_before=before, load_after=_load())
         print(f"  Spark passages on {master}: {runs[master]['seconds']} s, peak "
               f"{runs[master]['peak_rss_mib']} MiB", flush=True)
-    docs = sorted((d for d in iter_read(source) if isinstance(d, Document)), key=lambda d: d.id)
-    t = time.perf_counter()
-    local = [p.to_dict() for p in find_passages(docs)]
-    local_s = time.perf_counter() - t
-    print(f"  local find_passages: {local_s:.1f} s (this process, reading excluded)", flush=True)
+    before = _load()
+    analysis = local_scan(source)
+    local = [p.to_dict() for p in analysis.passages]
+    local_s = analysis.timings["templates"] + analysis.timings["passages"]
+    print(f"  local scan: templates and passages {local_s:.1f} s, all phases "
+          f"{sum(analysis.timings.values()):.1f} s (this process, reading excluded; load "
+          f"{before} -> {_load()})", flush=True)
     identical = {}
     for master in runs:
         rows = pq.read_table(work / f"passages-{master[6]}" / "passages").to_pylist()
         rows = sorted(({**r, "score": round(r["score"], 6)} for r in rows),
                       key=lambda p: (p["a"], p["b"], p["a_start"], p["b_start"]))
         identical[master] = rows == local
-    return {"data": "reuters21578", "passages": len(local), "local_seconds": round(local_s, 2),
+    return {"data": data, "documents": len(analysis.documents), "passages": len(local),
+            "templates": len(analysis.templates),
+            "template_passages_set_aside": analysis.template_passages,
+            "local_seconds": round(local_s, 2),
+            "local_all_phases_seconds": round(sum(analysis.timings.values()), 2),
             "spark": runs, "identical": identical}
 
 
-def local_families(source: str) -> tuple[list[dict], list[dict], float, float]:
-    """``build_families`` over ``find_passages``' passages, each document's attributions and
-    date (what ``provenance.spark.families`` equals): families, flows, seconds of the passages
-    and of the families step (evidence and ``build_families``), reading excluded."""
-    from provenance.documents import Document
-    from provenance.passages.finder import find_passages
-    from provenance.read.files import iter_read
-    from provenance.text.sentences import sentences
-    from provenance.trace.attribution import attributions
-    from provenance.trace.dates import date_info
-    from provenance.trace.families import build_families, outlet_flows
-
-    docs = sorted((d for d in iter_read(source) if isinstance(d, Document)), key=lambda d: d.id)
-    t = time.perf_counter()
-    found = find_passages(docs)
-    passages_s = time.perf_counter() - t
-    t = time.perf_counter()
-    involved = {x for p in found for x in (p.a, p.b)}
-    atts, dates = [], {}
-    for d in docs:
-        if d.id in involved:  # only members need evidence (as on Spark)
-            sents = sentences(d.text, d.id)
-            atts += attributions(d, sents)
-            dates[d.id] = date_info(d.published, list(sents))
-    fams = build_families(docs, found, atts, dates)
-    flows = outlet_flows(fams)
-    families_s = time.perf_counter() - t
-    return ([f.to_dict() for f in fams], [f.to_dict() for f in flows], passages_s, families_s)
-
-
-def families_vs_local(source: str, work: Path, master: str) -> dict:
+def families_vs_local(source: str, work: Path, master: str, data: str = "reuters21578") -> dict:
     import pyarrow.parquet as pq
 
     out = work / "families"
@@ -429,12 +431,16 @@ def families_vs_local(source: str, work: Path, master: str) -> dict:
           f"{run['passages_seconds']} s, then families {run['families_seconds']} s), peak "
           f"{run['peak_rss_mib']} MiB", flush=True)
     before = _load()
-    families, flows, passages_s, families_s = local_families(source)
-    print(f"  local: passages {passages_s:.1f} s, families {families_s:.1f} s (this process, "
-          f"reading excluded; load {before} -> {_load()})", flush=True)
+    analysis = local_scan(source)
+    families = [f.to_dict() for f in analysis.families]
+    flows = [f.to_dict() for f in analysis.outlet_flows]
+    passages_s = analysis.timings["templates"] + analysis.timings["passages"]
+    families_s = analysis.timings["families"]
+    print(f"  local scan: templates and passages {passages_s:.1f} s, families {families_s:.1f} s"
+          f" (this process, reading excluded; load {before} -> {_load()})", flush=True)
     ours = sorted(pq.read_table(out / "families").to_pylist(), key=lambda f: int(f["id"][1:]))
     ours_flows = pq.read_table(out / "outlet_flows").to_pylist()
-    return {"data": "reuters21578", "families": len(families), "outlet_flows": len(flows),
+    return {"data": data, "families": len(families), "outlet_flows": len(flows),
             "members": sum(f["size"] for f in families),
             "largest": max((f["size"] for f in families), default=0),
             "local_passages_seconds": round(passages_s, 2),
@@ -459,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the families on Reuters; keeps the other results already "
                              "in --out")
     parser.add_argument("--no-families", action="store_true")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="passages and families on the first N Reuters stories only")
     parser.add_argument("--mllib-timeout", type=float, default=None,
                         help="stop MLlib after this many seconds and report a lower bound")
     parser.add_argument("--work", type=Path, default=None,
@@ -498,14 +506,23 @@ def main(argv: list[str] | None = None) -> int:
                     "reuters21578", str(reuters), work / "reuters", args.master,
                     args.hash_tables, args.mllib_timeout)
                 write(report, args.out)  # each part as it ends: a long run keeps what it has
+            source, data = str(reuters), "reuters21578"
+            if args.limit:
+                (work / "reuters").mkdir(parents=True, exist_ok=True)
+                source, data = str(work / "reuters" / "subset.jsonl"), \
+                    f"reuters21578 (first {args.limit} lines)"
+                with gzip.open(reuters, "rt", encoding="utf-8") as f, \
+                        open(source, "w", encoding="utf-8") as out:
+                    for _, line in zip(range(args.limit), f, strict=False):
+                        out.write(line)
             if not args.no_passages and not args.families_only:
-                print("\nreuters21578: passages, Spark vs local ...", flush=True)
-                report["passages"] = passages_vs_local(str(reuters), work / "reuters")
+                print(f"\n{data}: passages, Spark vs local scan ...", flush=True)
+                report["passages"] = passages_vs_local(source, work / "reuters", data)
                 write(report, args.out)
             if not args.no_families and not args.passages_only:
-                print("\nreuters21578: families, Spark vs local ...", flush=True)
-                report["families"] = families_vs_local(str(reuters), work / "reuters",
-                                                       args.master)
+                print(f"\n{data}: families, Spark vs local scan ...", flush=True)
+                report["families"] = families_vs_local(source, work / "reuters", args.master,
+                                                       data)
                 write(report, args.out)
         elif not args.no_reuters:
             print(f"skipped Reuters: {reuters} not found (give --data)")

@@ -56,6 +56,30 @@ def test_dedup_and_passages_on_spark_equal_the_local_engine(seeds_dir, tmp_path)
         [key(p) for p in sorted(local_passages, key=key)]
 
 
+def test_passages_and_trace_on_spark_equal_the_local_commands_with_templates(tmp_path):
+    """On a wire corpus whose templates and whole copies change the answer, ``passages`` and
+    ``trace --engine spark`` write what the local commands print: the passages value for
+    value, and the families and outlet flows."""
+    from tests.test_spark import wire_corpus
+
+    feed = tmp_path / "wire.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in wire_corpus()), encoding="utf-8")
+    runner = CliRunner()
+    local = runner.invoke(cli, ["passages", str(feed), "-f", "json", "-q"])
+    assert local.exit_code == 0, local.output
+    on_spark = runner.invoke(cli, ["passages", str(feed), "--engine", "spark", "--master",
+                                   "local[2]", "-o", str(tmp_path / "pp"), "-q"])
+    assert on_spark.exit_code == 0, on_spark.output
+    assert json.loads(on_spark.stdout)["templates"] == 2
+    assert _lines(tmp_path / "pp" / "passages") == json.loads(local.stdout)
+    traced = json.loads(runner.invoke(cli, ["trace", str(feed), "-f", "json", "-q"]).stdout)
+    on_spark = runner.invoke(cli, ["trace", str(feed), "--engine", "spark", "--master",
+                                   "local[2]", "-o", str(tmp_path / "tt"), "-q"])
+    assert on_spark.exit_code == 0, on_spark.output
+    assert traced["families"] and _lines(tmp_path / "tt" / "families") == traced["families"]
+    assert _lines(tmp_path / "tt" / "outlet_flows") == traced["outlet_flows"]
+
+
 def test_spark_needs_an_output_folder(seeds_dir):
     result = CliRunner().invoke(cli, ["dedup", str(seeds_dir), "--engine", "spark"])
     assert result.exit_code == 2 and "-o DIR" in result.output

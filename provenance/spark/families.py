@@ -31,11 +31,13 @@ carry). The plan:
 function, in partitions) is added up by (source, target) -- counts summed, first and last
 dates by min and max -- and sorted as locally.
 
-What is equal to what: ``families(df)`` is ``build_families(documents, find_passages(documents),
-attributions, dates)`` with each document's ``attributions(doc, sentences(doc.text, doc.id))``
-and ``date_info(doc.published, sentences, dayfirst=...)``; ``analyze`` (``scan``/``trace``)
-also learns templates and collapses near-duplicate clusters of more than 20 documents before
-its passages, which the Spark passages do not do yet.
+What is equal to what: ``families(df, config)`` is ``build_families(documents, passages,
+attributions, dates)`` over ``scan``'s passages (``spark.templates.scan_passages``: the templates
+it learns, its whole copies) or the ``passages`` given, with each document's
+``attributions(doc, sentences(doc.text, doc.id))`` and ``date_info(doc.published, sentences,
+dayfirst=...)``: ``analyze``'s families (``scan``/``trace``) when it collapses no
+near-duplicate cluster of more than 20 documents and marks no site clutter
+(``site_boilerplate``), which Spark does not do yet.
 
 Cost: one task holds one group -- all its documents' texts and passages. A family of 100,000
 members is one task of 100,000 texts (about 500 MB of 600-word text) and ``build_families``'

@@ -8,10 +8,12 @@ verified exactly in partitions (Jaccard, estimate, containment both ways); pairs
 reaches ``min_score`` stay. Equal to ``analyze`` above ``matrix_limit`` documents (below it,
 ``analyze`` compares every pair; LSH finds the pairs near the threshold, not the faint ones).
 
-**passages** (``passages.find_passages``, step for step):
+**passages** (``passages.find_passages``, step for step; with ``templates=`` learned from the
+corpus -- ``spark.templates.learn_templates``, broadcast -- and ``whole_copies=``, as ``scan``
+calls it):
 
 1. *units* (no shuffle): each partition segments its documents into sentence units and
-   two-sentence windows with their content terms (``finder._prepare``).
+   two-sentence windows with their content terms and template flag (``finder._prepare``).
 2. *weights* (shuffle 1): document frequencies of the terms; the table (one row per distinct
    term: it grows with the vocabulary, not the corpus) is broadcast to the executors as
    ``TermWeights``.
@@ -20,11 +22,16 @@ reaches ``min_score`` stay. Equal to ``analyze`` above ``matrix_limit`` document
    (keys grouped; a key held by more than 64 units is dropped), as ``find_passages`` picks
    them.
 4. *verify* (shuffles 3-4: both units joined to each candidate): ``finder._verify`` in
-   partitions.
+   partitions, and with learned templates whether the match is a template match
+   (``finder._template_match``).
 5. *templates* (shuffle 5): a sentence matching sentences of more than ``template_docs``
-   documents is a template; its loose matches are dropped (``finder._drop_templates``).
+   documents is a template; its loose matches are dropped (``finder._drop_templates``); with
+   learned templates the template matches are set aside (``finder._set_aside``); a whole copy
+   keeps all its matches.
 6. *passages* (shuffles 6-7: matches grouped by document pair, both texts joined): one-to-one
-   matches merged into passages with kind and quotation (``finder._passages``) in partitions.
+   matches merged into passages with kind and quotation (``finder._passages``) in partitions;
+   a whole copy's runs are passages whatever their score, and a whole copy left without a
+   match is aligned on its own (``Aligner``, ``whole_copy=True``: ``finder._with_whole_copies``).
 """
 
 from __future__ import annotations
