@@ -76,11 +76,12 @@ def learn_templates(df, options: TemplateOptions | None = None, groups=None, *,
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    from provenance.spark.inputs import Inputs
     from provenance.spark.passages import inputs_of
 
     options = options or TemplateOptions()
     if isinstance(groups, str):
-        source = df if not hasattr(df, "documents") else df.documents
+        source = df.documents if isinstance(df, Inputs) else df
         if groups not in source.columns:
             from provenance.errors import ConfigError
 
