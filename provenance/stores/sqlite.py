@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -726,6 +726,19 @@ class SQLiteStore:
         if row is None:
             raise KeyError(id_)
         return row[0], row[1]
+
+    def documents(self, ids: Sequence[str]) -> dict[str, tuple[bytes, str]]:
+        def go():
+            found = {}
+            wanted = list(dict.fromkeys(ids))
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for id_, text, meta in self.db.execute(
+                        f"SELECT id, text, meta FROM docs WHERE id IN "
+                        f"({','.join('?' * len(chunk))})", chunk):
+                    found[id_] = (text, meta)
+            return found
+        return self._guard(go)
 
     def count(self) -> int:
         return self._guard(lambda: self.db.execute("SELECT count(*) FROM docs").fetchone()[0])
