@@ -410,6 +410,13 @@ class Index:
         # near-duplicates first, most similar first; then the most shared sentence keys
         scored.sort(key=lambda x: (x[0] < threshold, -x[0] if x[0] >= threshold else -x[1],
                                    -x[1], -x[0], x[2]))
+        # what the loop below reads when every candidate is still there: the first k
+        # near-duplicates (each is a match), and the first k to check when they are fewer
+        near_ids = [id_ for sim, _, id_ in scored[:k] if sim >= threshold]
+        to_check = ([id_ for sim, n_shared, id_ in scored[len(near_ids):]
+                     if sim < threshold and n_shared >= MIN_SHARED_KEYS][:k]
+                    if passages and len(near_ids) < k else [])
+        read = self._store.documents(near_ids + to_check)  # one round trip
         matches: list[Match] = []
         checked = 0  # candidates aligned only for their shared sentence keys
         aligner = None
@@ -421,7 +428,7 @@ class Index:
                     continue
                 checked += 1
             try:
-                blob, meta_json = self._store.document(id_)
+                blob, meta_json = read.pop(id_) if id_ in read else self._store.document(id_)
             except KeyError:  # removed since the candidates were read
                 continue
             if passages and aligner is None:

@@ -75,6 +75,39 @@ def test_near_duplicates_and_duplicate_ids(location):
         assert ix.get("t").text == "second version"
 
 
+def test_documents_read_at_once_equal_one_by_one(location):
+    docs = synthetic_articles(620)  # more than one statement's 500 ids
+    with Index(location) as ix:
+        ix.add(docs)
+        ids = [d.id for d in docs][::-1] + ["absent", "d3"]
+        read = ix.store.documents(ids)
+        assert sorted(read) == sorted(d.id for d in docs)
+        assert all(read[id_] == ix.store.document(id_) for id_ in read)
+        assert ix.store.documents([]) == {}
+
+
+def test_a_candidate_removed_during_a_query_is_left_out(location):
+    """The texts of the candidates are read after the candidates (at once): a document
+    removed between the two reads is no match, and the others are as before."""
+    docs = synthetic_articles(30)
+    copies = [Document(f"c{i}", d.text + " One more line here.") for i, d in
+              enumerate(docs[:3])]
+    query = Document("q", " ".join(d.text for d in docs[:3]))
+    with Index(location) as ix:
+        ix.add(docs + copies)
+        before = ix.query(query, k=10, threshold=0.2)
+        assert {"d0", "c0"} <= {m.id for m in before}
+        candidates = ix.store.candidates
+
+        def then_removed(*args):
+            found = candidates(*args)
+            ix.store.remove(["c0"])
+            return found
+        ix.store.candidates = then_removed
+        after = ix.query(query, k=10, threshold=0.2)
+    assert after == [m for m in before if m.id != "c0"]
+
+
 def test_not_an_index(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("just some notes, not a database\n" * 100)

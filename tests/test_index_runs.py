@@ -156,6 +156,20 @@ def test_level_of_and_sorted_entries():
     assert first.tolist() == [0, 0, 0, 2, 3] and last.tolist() == [-1, 0, 2, 2, 3]
 
 
+
+def test_sorted_hits_equal_the_plain_reference():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        # a few ascending stretches (blocks of several runs), keys repeated within them
+        stretches = [np.sort(rng.integers(0, rng.integers(1, 60), rng.integers(0, 40)))
+                     for _ in range(rng.integers(0, 5))]
+        keys = (np.concatenate(stretches) if stretches else np.zeros(0)).astype(np.uint64)
+        look = np.unique(rng.integers(0, 70, rng.integers(0, 12))).astype(np.uint64)
+        got = S.sorted_hits(keys, look)
+        assert got.tolist() == S.sorted_hits_reference(keys, look).tolist()
+    assert S.sorted_hits(np.array([9, 2, 2, 7, 1], dtype=np.uint64),
+                         np.array([2, 9], dtype=np.uint64)).tolist() == [0, 1, 2]
+
 @pytest.mark.slow
 def test_replacing_the_same_documents_for_years_keeps_dead_rows_few(tmp_path, tiny_runs):
     rng = random.Random(11)

@@ -89,6 +89,39 @@ def test_units_equal_the_python_road(texts_, windows):
                        for t in u.numbers}
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(-1, 40), st.booleans(), st.booleans()),
+                         max_size=120), max_size=5))
+def test_span_terms_of_long_spans_sorted_equal_the_scan(spans):
+    """The two ways of ``kernel.span_terms`` to gather a span's distinct terms (a scan for a
+    sentence, a sort for a span longer than ``LINEAR_SPAN`` words) give the same terms."""
+    offsets = np.zeros(len(spans) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in spans], out=offsets[1:])
+    flat = [t for s in spans for t in s]
+    term = np.array([t[0] for t in flat], dtype=np.int32)
+    cap = np.array([t[1] for t in flat], dtype=np.bool_)
+    gap = np.array([t[2] for t in flat], dtype=np.bool_)
+    scanned = kernel.span_terms(offsets, term, cap, gap, linear_span=10**9)
+    for limit in (0, 3, kernel.LINEAR_SPAN):
+        sorted_ = kernel.span_terms(offsets, term, cap, gap, linear_span=limit)
+        assert all(np.array_equal(x, y) for x, y in zip(scanned, sorted_, strict=True))
+
+
+long_sentences = st.lists(st.lists(st.sampled_from(WORDS), min_size=40, max_size=150).map(
+    lambda w: " ".join(w) + "."), min_size=1, max_size=3).map(lambda s: " ".join(s))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(long_sentences, min_size=1, max_size=3))
+def test_units_of_long_sentences_equal_the_python_road(texts_):
+    docs = [Document(f"d{i}", t) for i, t in enumerate(texts_)]
+    units = prepare_units([d.text for d in docs], [sentences(d.text, d.id) for d in docs])
+    reference = sorted(((u.doc, u.first, u.last, u.start, u.end, u.terms)
+                        for p in _prepared_reference(docs) for u in p.units),
+                       key=lambda r: (r[0], r[1], r[2]))
+    assert _units_as_records(units, docs) == reference
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(alphabet=ALPHABET, max_size=60), min_size=1, max_size=4))
 def test_units_of_arbitrary_text_equal_the_python_road(texts_):

@@ -189,11 +189,47 @@ def _put(terms, shares, o, count, term, share):
     return count + 1
 
 
+LINEAR_SPAN = 48
+"""A span of up to this many words gathers its distinct terms by a scan of those found so far
+(a sentence has a few dozen); a longer one (a text without sentence ends) collects them all,
+sorts them and keeps each once with its largest share -- the same terms and shares, without a
+scan per word (a 600-word span took 0.14 ms the quadratic way)."""
+
+
+@nb.njit(cache=True, inline="always")
+def _add(terms, shares, o, count, term, share, linear):
+    if linear:
+        return _put(terms, shares, o, count, term, share)
+    terms[o + count] = term
+    shares[o + count] = share
+    return count + 1
+
+
 @nb.njit(cache=True)
-def _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts):
+def _sort_distinct(terms, shares, o, count):
+    """``terms[o:o+count]`` sorted, each term once with its largest share; returns how many."""
+    seg_terms = terms[o : o + count].copy()
+    seg_shares = shares[o : o + count].copy()
+    order = np.argsort(seg_terms, kind="mergesort")
+    n = 0
+    for i in range(count):
+        t, sh = seg_terms[order[i]], seg_shares[order[i]]
+        if n > 0 and terms[o + n - 1] == t:
+            if sh > shares[o + n - 1]:
+                shares[o + n - 1] = sh
+        else:
+            terms[o + n] = t
+            shares[o + n] = sh
+            n += 1
+    return n
+
+
+@nb.njit(cache=True)
+def _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts, linear_span):
     run = np.empty(max(1, tok_term.size), dtype=np.int64)
     for s in range(offsets.size - 1):
         o = offsets[s]
+        linear = offsets[s + 1] - o <= linear_span
         count = 0
         runlen = 0
         prev_cap = False
@@ -201,7 +237,7 @@ def _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts):
             term = tok_term[t]
             if term < 0:  # a stop word or a single letter: ends a name
                 for k in range(runlen):
-                    count = _put(terms, shares, o, count, run[k], 1.0 / runlen)
+                    count = _add(terms, shares, o, count, run[k], 1.0 / runlen, linear)
                 runlen = 0
                 prev_cap = False
                 continue
@@ -212,16 +248,19 @@ def _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts):
                 runlen += 1
             else:
                 for k in range(runlen):
-                    count = _put(terms, shares, o, count, run[k], 1.0 / runlen)
+                    count = _add(terms, shares, o, count, run[k], 1.0 / runlen, linear)
                 runlen = 0
                 if cap:
                     run[0] = term
                     runlen = 1
                 else:
-                    count = _put(terms, shares, o, count, term, 1.0)
+                    count = _add(terms, shares, o, count, term, 1.0, linear)
             prev_cap = cap
         for k in range(runlen):
-            count = _put(terms, shares, o, count, run[k], 1.0 / runlen)
+            count = _add(terms, shares, o, count, run[k], 1.0 / runlen, linear)
+        if not linear:
+            counts[s] = _sort_distinct(terms, shares, o, count)
+            continue
         # sort the span's terms by id (insertion sort: a sentence has a few dozen)
         for x in range(o + 1, o + count):
             tv, sv = terms[x], shares[x]
@@ -236,7 +275,7 @@ def _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts):
 
 
 def span_terms(offsets: np.ndarray, tok_term: np.ndarray, tok_cap: np.ndarray,
-               tok_gap: np.ndarray):
+               tok_gap: np.ndarray, linear_span: int = LINEAR_SPAN):
     """Each span's content terms (ids sorted) and shares, as CSR ``(terms, shares, offsets)``.
 
     ``tok_term`` is each token's term id, or -1 for a stop word or a single letter;
@@ -246,7 +285,7 @@ def span_terms(offsets: np.ndarray, tok_term: np.ndarray, tok_cap: np.ndarray,
     terms = np.empty(len(tok_term), dtype=np.int32)
     shares = np.empty(len(tok_term), dtype=np.float64)
     counts = np.zeros(len(offsets) - 1, dtype=np.int64)
-    _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts)
+    _span_terms(offsets, tok_term, tok_cap, tok_gap, terms, shares, counts, linear_span)
     keep = np.repeat(offsets[:-1], counts) + (np.arange(int(counts.sum()))
                                               - np.repeat(np.cumsum(counts) - counts, counts))
     out_offsets = np.zeros(len(counts) + 1, dtype=np.int64)

@@ -342,7 +342,7 @@ def join_units(first: Units, second: Units, first_docs: int) -> Units:
     if first.numbers is not None:
         if first.epoch != second.epoch:
             raise ValueError("units of two term numberings; prepare them again")
-        numbers = np.union1d(first.numbers, second.numbers)
+        numbers = sorted_unique(np.concatenate([first.numbers, second.numbers]))
         strings = _Strings(first.strings._all, numbers)
         map_a = np.searchsorted(numbers, first.numbers).astype(np.int32)
         map_b = np.searchsorted(numbers, second.numbers).astype(np.int32)

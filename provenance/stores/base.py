@@ -411,6 +411,11 @@ class Store(Protocol):
         """The stored text frame and metadata JSON of ``id_``; :class:`KeyError` if absent."""
         ...
 
+    def documents(self, ids: Sequence[str]) -> dict[str, tuple[bytes, str | bytes]]:
+        """:meth:`document` of each of ``ids`` read at once (one round trip, one statement):
+        id -> (text frame, metadata JSON); an id not stored is left out."""
+        ...
+
     def rows(self, size: int = 1000) -> Iterator[list[StoredRow]]:
         """Every stored document, ``size`` at a time, in a stable order (for checks)."""
         ...

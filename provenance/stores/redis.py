@@ -37,7 +37,7 @@ applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -431,6 +431,18 @@ class RedisStore:
         if text is None:
             raise KeyError(id_)
         return text, meta if meta is not None else b""
+
+    def documents(self, ids: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+        wanted = list(dict.fromkeys(ids))
+
+        def go():
+            pipe = self.r.pipeline(transaction=False)
+            for id_ in wanted:
+                pipe.hmget(self._doc(id_), "text", "meta")
+            return pipe.execute()
+        found = self._guard(go) if wanted else []
+        return {id_: (text, meta if meta is not None else b"")
+                for id_, (text, meta) in zip(wanted, found, strict=True) if text is not None}
 
     def count(self) -> int:
         return int(self._guard(self.r.scard, PREFIX + "ids"))

@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -120,6 +120,31 @@ def sort_entries(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.nda
         new[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
         keys, docs = keys[new], docs[new]
     return keys, docs
+
+
+def sorted_hits(keys: np.ndarray, look: np.ndarray) -> np.ndarray:
+    """The positions of the entries of ``keys`` that are in ``look`` (sorted, unique), in
+    ascending order, where ``keys`` is a few ascending stretches (blocks of sorted runs read in
+    rowid order): each stretch is searched for the looked-up keys (a few binary searches), not
+    each entry looked up. The same positions as ``np.flatnonzero(np.isin(keys, look))``
+    (:func:`sorted_hits_reference`, which tests compare it to)."""
+    if len(keys) == 0 or len(look) == 0:
+        return np.zeros(0, dtype=np.int64)
+    bounds = np.r_[0, np.flatnonzero(keys[1:] < keys[:-1]) + 1, len(keys)]
+    parts = []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        stretch = keys[lo:hi]
+        a = np.searchsorted(stretch, look, "left")
+        n = np.searchsorted(stretch, look, "right") - a
+        if n.any():
+            a, n = a[n > 0], n[n > 0]
+            parts.append(lo + np.repeat(a - np.cumsum(n) + n, n) + np.arange(int(n.sum())))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def sorted_hits_reference(keys: np.ndarray, look: np.ndarray) -> np.ndarray:
+    """:func:`sorted_hits` the plain way: every entry looked up."""
+    return np.flatnonzero(np.isin(keys, look))
 
 
 def block_ranges(fence: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -563,10 +588,14 @@ class SQLiteStore:
 
     def _arrays(self, keys: list, docs: list) -> tuple[np.ndarray, np.ndarray]:
         """Blocks' entries as arrays; a block whose parts disagree -> StoreError."""
-        for k, d in zip(keys, docs, strict=True):
-            if (not isinstance(k, bytes) or not isinstance(d, bytes) or len(k) % 8
-                    or len(d) % 4 or len(k) // 8 != len(d) // 4):
-                raise self._damaged_keys("a block's keys and documents disagree in size")
+        if (not all(type(k) is bytes for k in keys) or not all(type(d) is bytes for d in docs)
+                or len(keys) != len(docs)):
+            raise self._damaged_keys("a block's keys and documents disagree in size")
+        key_sizes = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        doc_sizes = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        if ((key_sizes % 8).any() or (doc_sizes % 4).any()
+                or not np.array_equal(key_sizes // 8, doc_sizes // 4)):
+            raise self._damaged_keys("a block's keys and documents disagree in size")
         return (np.frombuffer(b"".join(keys), dtype="<u8"),
                 np.frombuffer(b"".join(docs), dtype="<u4"))
 
@@ -653,17 +682,17 @@ class SQLiteStore:
             wanted = (np.unique(np.concatenate(wanted_parts)).tolist() if wanted_parts
                       else [])
             keys, docs = [], []
-            for start in range(0, len(wanted), 500):
+            for start in range(0, len(wanted), 500):  # in rowid order: a run's keys ascend
                 chunk = wanted[start : start + 500]
                 for k, d in db.execute(f"SELECT keys, docs FROM blocks WHERE rowid IN "
-                                       f"({','.join('?' * len(chunk))})", chunk):
+                                       f"({','.join('?' * len(chunk))}) ORDER BY rowid",
+                                       chunk):
                     keys.append(k)
                     docs.append(d)
-            hit_keys, hit_docs = self._arrays(keys, docs)
-            at = np.minimum(np.searchsorted(look, hit_keys), len(look) - 1)
-            found = look[at] == hit_keys
-            hit_keys = np.concatenate([hit_keys[found], *small_keys])
-            hit_docs = np.concatenate([hit_docs[found], *small_docs])
+            block_keys, block_docs = self._arrays(keys, docs)
+            at = sorted_hits(block_keys, look)
+            hit_keys = np.concatenate([block_keys[at], *small_keys])
+            hit_docs = np.concatenate([block_docs[at], *small_docs])
             if len(hit_keys) == 0:
                 return set(), {}, {}
             band = (hit_keys & _LOW) == _BAND
@@ -697,6 +726,19 @@ class SQLiteStore:
         if row is None:
             raise KeyError(id_)
         return row[0], row[1]
+
+    def documents(self, ids: Sequence[str]) -> dict[str, tuple[bytes, str]]:
+        def go():
+            found = {}
+            wanted = list(dict.fromkeys(ids))
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for id_, text, meta in self.db.execute(
+                        f"SELECT id, text, meta FROM docs WHERE id IN "
+                        f"({','.join('?' * len(chunk))})", chunk):
+                    found[id_] = (text, meta)
+            return found
+        return self._guard(go)
 
     def count(self) -> int:
         return self._guard(lambda: self.db.execute("SELECT count(*) FROM docs").fetchone()[0])
