@@ -873,3 +873,4 @@ def _shared_quote(pa, pb, toks_a, toks_b, matcher) -> str | None:
 # groups their inputs with shuffles (provenance.spark.passages).
 Unit, Prepared = _Unit, _Prepared
 prepare_units, weigh_units, verify_units, merge_matches = _prepare, _weigh, _verify, _passages
+template_match, whole_copy_options = _template_match, _whole

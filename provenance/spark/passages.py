@@ -49,8 +49,10 @@ from provenance.passages.finder import (
     Unit,
     merge_matches,
     prepare_units,
+    template_match,
     verify_units,
     weigh_units,
+    whole_copy_options,
 )
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
@@ -233,10 +235,6 @@ _MATCH_FIELDS = ("a", "b", "a_first", "a_last", "a_start", "a_end", "b_first", "
 
 def _verify_partition(batches: Iterator, weights_bc, templates_bc, options: PassageOptions,
                       schema) -> Iterator:
-    # finder's own template rule (both sides template lines, or too little shared beyond the
-    # frame words); finder names it privately, so it is taken from the module itself
-    from provenance.passages import finder
-
     weights = weights_bc.value
     templates = templates_bc.value if templates_bc is not None else None
     for batch in batches:
@@ -251,8 +249,7 @@ def _verify_partition(batches: Iterator, weights_bc, templates_bc, options: Pass
             weigh_units([ua, ub], weights)
             for m in verify_units(ua, ub, options):
                 score, shared, x, y = m
-                template = templates is not None and finder._template_match(m, templates,
-                                                                            options)
+                template = templates is not None and template_match(m, templates, options)
                 for k, v in (("a", x.doc), ("b", y.doc), ("a_first", x.first),
                              ("a_last", x.last), ("a_start", x.start), ("a_end", x.end),
                              ("b_first", y.first), ("b_last", y.last), ("b_start", y.start),
@@ -264,14 +261,12 @@ def _verify_partition(batches: Iterator, weights_bc, templates_bc, options: Pass
 
 def _passage_partition(batches: Iterator, options: PassageOptions, templates_bc,
                        schema) -> Iterator:
-    from dataclasses import replace
-
     from provenance.passages.finder import Aligner
     from provenance.text.quotes import quote_spans
     from provenance.text.sentences import blocks
 
-    # a whole copy (Jaccard >= 0.8): every run is a passage, whatever its score (finder._whole)
-    whole_options = replace(options, decision=0.0)
+    # a whole copy (Jaccard >= 0.8): every run is a passage, whatever its score
+    whole_options = whole_copy_options(options)
     templates = templates_bc.value if templates_bc is not None else None
     for batch in batches:
         c = columns(batch)
