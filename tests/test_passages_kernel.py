@@ -49,6 +49,15 @@ def _units_as_records(units, docs):
     return sorted(out, key=lambda r: (r[0], r[1], r[2]))
 
 
+def _units_and_reference(docs):
+    """The compiled road's units of ``docs`` as records, and the Python road's, sorted alike."""
+    units = prepare_units([d.text for d in docs], [sentences(d.text, d.id) for d in docs])
+    reference = sorted(((u.doc, u.first, u.last, u.start, u.end, u.terms)
+                        for p in _prepared_reference(docs) for u in p.units),
+                       key=lambda r: (r[0], r[1], r[2]))
+    return _units_as_records(units, docs), reference
+
+
 # --- tokens and terms -------------------------------------------------------------------------
 
 
@@ -115,32 +124,23 @@ long_sentences = st.lists(st.lists(st.sampled_from(WORDS), min_size=40, max_size
 @given(st.lists(long_sentences, min_size=1, max_size=3))
 def test_units_of_long_sentences_equal_the_python_road(texts_):
     docs = [Document(f"d{i}", t) for i, t in enumerate(texts_)]
-    units = prepare_units([d.text for d in docs], [sentences(d.text, d.id) for d in docs])
-    reference = sorted(((u.doc, u.first, u.last, u.start, u.end, u.terms)
-                        for p in _prepared_reference(docs) for u in p.units),
-                       key=lambda r: (r[0], r[1], r[2]))
-    assert _units_as_records(units, docs) == reference
+    got, reference = _units_and_reference(docs)
+    assert got == reference
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(alphabet=ALPHABET, max_size=60), min_size=1, max_size=4))
 def test_units_of_arbitrary_text_equal_the_python_road(texts_):
     docs = [Document(f"d{i}", t) for i, t in enumerate(texts_)]
-    units = prepare_units([d.text for d in docs], [sentences(d.text, d.id) for d in docs])
-    reference = sorted(((u.doc, u.first, u.last, u.start, u.end, u.terms)
-                        for p in _prepared_reference(docs) for u in p.units),
-                       key=lambda r: (r[0], r[1], r[2]))
-    assert _units_as_records(units, docs) == reference
+    got, reference = _units_and_reference(docs)
+    assert got == reference
 
 
 def test_units_of_the_seeds_equal_the_python_road(seeds_dir):
     docs = read(seeds_dir).documents
-    units = prepare_units([d.text for d in docs], [sentences(d.text, d.id) for d in docs])
-    reference = sorted(((u.doc, u.first, u.last, u.start, u.end, u.terms)
-                        for p in _prepared_reference(docs) for u in p.units),
-                       key=lambda r: (r[0], r[1], r[2]))
+    got, reference = _units_and_reference(docs)
     assert len(reference) > 100
-    assert _units_as_records(units, docs) == reference
+    assert got == reference
 
 
 # --- sums, candidates, scores -----------------------------------------------------------------
