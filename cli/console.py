@@ -18,6 +18,7 @@ import click
 
 from provenance.documents import Document, Skipped
 from provenance.read.files import SUFFIXES
+from provenance.render.counts import counted
 
 __all__ = ["Console", "OutputTarget", "SHOWN"]
 
@@ -48,7 +49,8 @@ class Console:
         """The skipped inputs with their reasons, and the files decoded from a legacy
         encoding (the first :data:`SHOWN` of each; the rest counted)."""
         skipped, documents = list(skipped), list(documents)
-        self._listed(f"skipped {len(skipped)} inputs:", [f"{s.path}: {s.reason}" for s in skipped],
+        self._listed(f"skipped {counted(len(skipped), 'input')}:",
+                     [f"{s.path}: {s.reason}" for s in skipped],
                      f"all are listed {where}")
         noted = [f"{d.id}: {'; '.join(d.notes)}" for d in documents if d.notes]
         self._listed(f"note: the reader repaired or decided {len(noted)} documents on its own:",

@@ -129,7 +129,7 @@ def test_skipped_files_are_reported_and_the_rest_scanned(run, seeds_dir, tmp_pat
     (tmp_path / "invalid.txt").write_bytes(b"caf\xe9 au lait \x93quoted\x94 words here")
     result = run("scan", tmp_path, "-f", "json")
     assert result.exit_code == 0
-    assert "skipped 1 inputs" in result.stderr and "bad.jsonl:2" in result.stderr
+    assert "skipped 1 input:" in result.stderr and "bad.jsonl:2" in result.stderr
     data = json.loads(result.stdout)
     assert len(data["documents"]) == 7
     assert [s["path"].rsplit("/", 1)[-1] for s in data["skipped"]] == ["bad.jsonl:2"]
