@@ -24,10 +24,12 @@ calls it):
 4. *verify* (shuffles 3-4: both units joined to each candidate): ``finder._verify`` in
    partitions, and with learned templates whether the match is a template match
    (``finder._template_match``).
-5. *templates* (shuffle 5): a sentence matching sentences of more than ``template_docs``
-   documents is a template; its loose matches are dropped (``finder._drop_templates``); with
-   learned templates the template matches are set aside (``finder._set_aside``); a whole copy
-   keeps all its matches.
+5. *templates* (shuffle 5, then joins with two small tables): a sentence matching sentences
+   of more than ``template_docs`` documents is a template; its loose matches are dropped
+   (``finder._drop_templates``); with learned templates the template matches are set aside
+   (``finder._set_aside``); a whole copy keeps all its matches. Each match is flagged by the
+   joins and one filter keeps what ``find_passages`` keeps (no set difference over the
+   matches).
 6. *passages* (shuffles 6-7: matches grouped by document pair, both texts joined): one-to-one
    matches merged into passages with kind and quotation (``finder._passages``) in partitions;
    a whole copy's runs are passages whatever their score, and a whole copy left without a
@@ -372,29 +374,29 @@ def passages(df, options: PassageOptions | None = None, *, text_field: str | Non
     if whole_copies is not None:
         whole = whole_copies.select("a", "b").distinct().persist(StorageLevel.MEMORY_AND_DISK)
 
-    # 5. templates: (document, first sentence) matching more than template_docs documents
+    # 5. templates: (document, first sentence) matching more than template_docs documents.
+    # Each match is flagged (is either side such a sentence? is its pair a whole copy?) by
+    # joins with those two small tables, and one filter keeps what find_passages keeps: a
+    # whole copy's matches all, else neither a loose match of such a sentence
+    # (finder._drop_templates) nor a learned template's match (finder._set_aside)
     ends = (matches.select(F.col("a").alias("doc"), F.col("a_first").alias("first"),
                            F.col("b").alias("other"))
             .unionByName(matches.select(F.col("b").alias("doc"), F.col("b_first").alias("first"),
                                         F.col("a").alias("other"))))
-    templates = (ends.groupBy("doc", "first").agg(F.countDistinct("other").alias("n"))
-                 .where(F.col("n") > options.template_docs).select("doc", "first"))
-    loose = matches.where(F.col("score") < options.near_verbatim)
-    if whole is not None:  # a whole copy's matches are all kept (finder._drop_templates)
-        loose = loose.join(whole, ["a", "b"], "left_anti")
-    dropped = (loose.join(templates.select(F.col("doc").alias("a"),
-                                           F.col("first").alias("a_first")),
-                          ["a", "a_first"], "left_semi")
-               .unionByName(loose.join(templates.select(F.col("doc").alias("b"),
-                                                        F.col("first").alias("b_first")),
-                                       ["b", "b_first"], "left_semi")))
-    kept = matches.join(dropped.distinct(), list(_MATCH_FIELDS), "left_anti")
-    if templates is not None:
-        # template matches are set aside, but for whole copies (finder._set_aside)
-        aside = kept.where(F.col("template"))
-        if whole is not None:
-            aside = aside.join(whole, ["a", "b"], "left_anti")
-        kept = kept.join(aside, list(_MATCH_FIELDS), "left_anti")
+    common = (ends.groupBy("doc", "first").agg(F.countDistinct("other").alias("n"))
+              .where(F.col("n") > options.template_docs).select("doc", "first"))
+    flagged = (matches
+               .join(common.select(F.col("doc").alias("a"), F.col("first").alias("a_first"),
+                                   F.lit(True).alias("common_a")), ["a", "a_first"], "left")
+               .join(common.select(F.col("doc").alias("b"), F.col("first").alias("b_first"),
+                                   F.lit(True).alias("common_b")), ["b", "b_first"], "left"))
+    is_whole = F.lit(False)
+    if whole is not None:
+        flagged = flagged.join(whole.withColumn("whole", F.lit(True)), ["a", "b"], "left")
+        is_whole = F.coalesce(F.col("whole"), F.lit(False))
+    loose = (F.col("score") < options.near_verbatim) & (
+        F.coalesce(F.col("common_a"), F.lit(False)) | F.coalesce(F.col("common_b"), F.lit(False)))
+    kept = flagged.where(is_whole | ~(loose | F.col("template")))
 
     # 6. passages per document pair; a whole copy none of whose matches are kept is aligned
     # on its own (finder._with_whole_copies)
