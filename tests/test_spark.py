@@ -263,6 +263,60 @@ def wire_corpus(seed: int = 4, docs: int = 48) -> list[dict]:
     return rows
 
 
+def web_corpus(seed: int = 5) -> list[dict]:
+    """Pages of two sites (told apart by their URLs' hosts): stories drawn from a pool of
+    sentences (shared ones make passages across the sites), each page framed by its site's
+    furniture on lines of their own ("Share this article", a newsletter line) -- clutter that
+    ``scan`` marks boilerplate (``site_boilerplate``) before it signs, learns or aligns."""
+    rng = random.Random(seed)
+    cons, vows = "bdfgklmnprstvz", "aeiou"
+
+    def word() -> str:
+        return "".join(rng.choice(cons) + rng.choice(vows) for _ in range(rng.randint(2, 3)))
+
+    vocab = [word() for _ in range(1500)]
+    pool = [" ".join(rng.choice(vocab) for _ in range(rng.randint(9, 16))).capitalize() + "."
+            for _ in range(120)]
+    furniture = {
+        "https://www.dailyplanet.example/news/": ["Share this article", "Facebook Twitter Email",
+                                                  "Sign up for our morning newsletter today"],
+        "https://gazette.example/story/": ["Most read stories this week",
+                                           "Advertisement continues below the story text"],
+    }
+    rows = []
+    for i in range(24):
+        base = list(furniture)[i % 2]
+        story = [" ".join(rng.sample(pool, 3)) for _ in range(rng.randint(2, 4))]
+        rows.append({"id": f"web{i:02d}", "url": f"{base}{i}",
+                     "text": "\n".join(furniture[base][:1] + story + furniture[base][1:]),
+                     "published": f"2024-04-{1 + i % 28:02d}T09:00:00Z"})
+    return rows
+
+
+def test_site_clutter_equals_local(spark):
+    """Spark's clutter lines are ``site_clutter``'s; a page's sentences get them marked as
+    ``site_boilerplate`` marks them."""
+    from provenance.documents import Document
+    from provenance.spark.clutter import document_sentences, site_clutter
+    from provenance.text.sentences import sentences
+    from provenance.text.templates import site_boilerplate, site_of
+    from provenance.text.templates import site_clutter as local_clutter
+
+    docs = [Document(**r) for r in web_corpus()]
+    sites = [site_of(d.outlet, d.url) for d in docs]
+    sents = [sentences(d.text, d.id) for d in docs]
+    local = local_clutter(sites, [d.text for d in docs], sents)
+    assert {site for site, _ in local} == {"dailyplanet.example", "gazette.example"}
+    frame = spark.createDataFrame([(d.id, d.text, d.url) for d in docs],
+                                  "id string, text string, url string")
+    ours = site_clutter(frame)
+    assert ours == local
+    marked = site_boilerplate(sites, [d.text for d in docs], sents)
+    assert [document_sentences(d.id, d.text, d.outlet, d.url, ours) for d in docs] == marked
+    assert marked != [tuple(s) for s in sents]
+    assert site_clutter(_frame(spark, [{"id": "a", "text": "No site.\nNo site."}])) == frozenset()
+
+
 def _wire_frame(spark, rows, partitions=3):
     return spark.createDataFrame(
         [(r["id"], r["text"], r["outlet"], r["published"]) for r in rows],
@@ -557,14 +611,16 @@ def _local_families(docs, found=None):
 
 def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, tmp_path):
     """``run_trace`` (``trace --engine spark``) gives ``scan``'s passages, families and outlet
-    flows -- the templates it learns and its whole copies included -- on the seeds, a wire
-    cascade and the wire corpus, where the templates change the families."""
+    flows -- the templates it learns, its whole copies and the sites' clutter included -- on
+    the seeds, a wire cascade, the wire corpus, where the templates change the families, and
+    web pages, where the clutter changes the passages."""
+    from provenance.documents import Document
     from provenance.spark.commands import run_trace
 
     path = tmp_path / "feed.jsonl"
     seeds = [{"id": d.id, "text": d.text} for d in read(ROOT / "seeds").documents]
     path.write_text("".join(json.dumps(r) + "\n"
-                            for r in seeds + cascade_corpus() + wire_corpus()),
+                            for r in seeds + cascade_corpus() + wire_corpus() + web_corpus()),
                     encoding="utf-8")
     summary = run_trace(str(path), str(tmp_path / "out"), master="local[2]")
     lines = {part: [json.loads(line) for f in sorted((tmp_path / "out" / part).glob("*.json"))
@@ -579,6 +635,9 @@ def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, 
     assert lines["outlet_flows"] == flows
     assert summary["families"] == len(families) and summary["outlet_flows"] == len(flows)
     assert families != _local_families(read(path).documents)[0]  # the templates count
+    siteless = analyze([Document(id=d.id, text=d.text, published=d.published)
+                        for d in read(path).documents])
+    assert [p.to_dict() for p in siteless.passages] != lines["passages"]  # the clutter counts
     by_origin = {f["origin"]["kind"] for f in families}
     assert {"document", "speaker", "source"} <= by_origin  # cascade and seeds both traced
     relations = {(m["doc"], m["relation"], m["parent"]) for f in families

@@ -144,7 +144,7 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
     scanned = scan_passages(read, config)
     frames = scanned.frames
     n = _write_passages(frames, output, output_format, keep=True)
-    traced = families(read, config, passages=frames.passages)
+    traced = families(read, config, passages=frames.passages, clutter=scanned.clutter)
     _write(traced.families, f"{output}/families", output_format)
     _write(traced.outlet_flows, f"{output}/outlet_flows", output_format)
     found = scanned.pairs

@@ -34,10 +34,10 @@ dates by min and max -- and sorted as locally.
 What is equal to what: ``families(df, config)`` is ``build_families(documents, passages,
 attributions, dates)`` over ``scan``'s passages (``spark.templates.scan_passages``: the templates
 it learns, its whole copies) or the ``passages`` given, with each document's
-``attributions(doc, sentences(doc.text, doc.id))`` and ``date_info(doc.published, sentences,
-dayfirst=...)``: ``analyze``'s families (``scan``/``trace``) when it collapses no
-near-duplicate cluster of more than 20 documents and marks no site clutter
-(``site_boilerplate``), which Spark does not do yet.
+``attributions(doc, sentences)`` and ``date_info(doc.published, sentences, dayfirst=...)``, its
+sites' clutter lines marked in the sentences as ``scan`` marks them (``spark.clutter``):
+``analyze``'s families (``scan``/``trace``) when it collapses no near-duplicate cluster of more
+than 20 documents, which Spark does not do yet.
 
 Cost: one task holds one group -- all its documents' texts and passages. A family of 100,000
 members is one task of 100,000 texts (about 500 MB of 600-word text) and ``build_families``'
@@ -103,22 +103,23 @@ class FamilyFrames:
     skipped: object
 
 
-def _evidence_partition(batches: Iterator, dayfirst, schema) -> Iterator:
+def _evidence_partition(batches: Iterator, dayfirst, clutter_bc, schema) -> Iterator:
     """Each document's attributions and date, as the local engine takes them (JSON)."""
     from dataclasses import asdict
 
     from provenance.documents import Document
-    from provenance.text.sentences import sentences
+    from provenance.spark.clutter import document_sentences
     from provenance.trace.attribution import attributions
     from provenance.trace.dates import date_info
 
+    clutter = clutter_bc.value if clutter_bc is not None else None
     for batch in batches:
         c = columns(batch)
         out: dict[str, list] = {f.name: [] for f in schema.fields}
         for i, doc_id in enumerate(c["id"]):
             doc = Document(id=doc_id, text=c["text"][i],
                            **{k: c[k][i] for k in METADATA_FIELDS})
-            sents = sentences(doc.text, doc.id)
+            sents = document_sentences(doc.id, doc.text, doc.outlet, doc.url, clutter)
             for k in ("id", "text", *METADATA_FIELDS):
                 out[k].append(c[k][i])
             out["atts"].append(json.dumps([a.to_dict() for a in attributions(doc, sents)]))
@@ -166,33 +167,34 @@ def _family_group(passages_table, docs_table, schema):
 
 
 def families(df, options: ScanOptions | None = None, *, passages=None,
-             text_field: str | None = None) -> FamilyFrames:
+             text_field: str | None = None, clutter: frozenset | None = None) -> FamilyFrames:
     """The reuse families of ``df`` (documents: ``id``, ``text`` and the metadata columns, or
     an ``Inputs``), as ``build_families`` builds them from ``find_passages``' passages.
     ``passages``: a passages DataFrame already computed (``Passage.to_dict()``'s columns,
-    ``spark.passages(df).passages``); by default they are found here."""
+    ``spark.passages(df).passages``); by default they are found here. ``clutter``: the sites'
+    clutter lines (``spark.clutter.site_clutter``, or ``scan_passages``' ``clutter``), left out
+    of the evidence; by default found here."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    from provenance.spark.clutter import site_clutter
     from provenance.spark.components import components
-    from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
+    from provenance.spark.inputs import inputs_of
     from provenance.spark.passages import PASSAGE_COLUMNS
     from provenance.spark.templates import scan_passages
 
     config = options or ScanOptions()
-    if isinstance(df, Inputs):
-        inputs = df
-    elif set(DOCUMENT_COLUMNS) <= set(df.columns):  # read already (``read_input``'s rows)
-        inputs = Inputs(df.select(*DOCUMENT_COLUMNS), df.sparkSession.createDataFrame(
-            [], "path string, reason string, order long"))
-    else:
-        inputs = documents(df, text_field=text_field)
+    inputs = inputs_of(df, text_field)
     if passages is None:  # scan's: with the templates it learns and its whole copies
-        passages = scan_passages(inputs, config).frames.passages
+        scanned = scan_passages(inputs, config)
+        passages, clutter = scanned.frames.passages, scanned.clutter
+    elif clutter is None:
+        clutter = site_clutter(inputs)
     found = passages.select(*PASSAGE_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
     spark = inputs.documents.sparkSession
+    clutter_bc = spark.sparkContext.broadcast(clutter) if clutter else None
 
     # 1. occurrences -> pieces: a side joins the piece of the sides before it (in start order)
     # when it starts before their running end
@@ -236,7 +238,8 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
     ev_schema = T.StructType([T.StructField(k, T.StringType())
                               for k in (*meta, "atts", "date")])
     dayfirst = config.dayfirst
-    evidence = involved.mapInArrow(lambda it: _evidence_partition(it, dayfirst, ev_schema),
+    evidence = involved.mapInArrow(lambda it: _evidence_partition(it, dayfirst, clutter_bc,
+                                                                  ev_schema),
                                    ev_schema)
     group_docs = members.join(evidence, "id").select(F.col("comp").alias("group"),
                                                      *ev_schema.fieldNames())

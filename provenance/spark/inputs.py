@@ -31,7 +31,7 @@ from provenance.read.files import DEFAULT_MAX_BYTES, id_stem, parse_jsonl_line
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 
-__all__ = ["DOCUMENT_COLUMNS", "FORMATS", "Inputs", "documents", "read_input"]
+__all__ = ["DOCUMENT_COLUMNS", "FORMATS", "Inputs", "documents", "inputs_of", "read_input"]
 
 FORMATS = ("jsonl", "parquet")
 DOCUMENT_COLUMNS = ("id", "text", *METADATA_FIELDS, "path", "order")
@@ -249,3 +249,14 @@ def _split(parsed) -> Inputs:
         .alias("reason"), "order")
     docs = docs.where(~bad).select(*DOCUMENT_COLUMNS)
     return Inputs(docs, skipped.unionByName(clashes))
+
+
+def inputs_of(df, text_field: str | None = None):
+    """``df`` as ``Inputs``: already one, rows read already (``read_input``'s columns), or a
+    DataFrame of documents (``spark.inputs.documents``)."""
+    if isinstance(df, Inputs):
+        return df
+    if set(DOCUMENT_COLUMNS) <= set(df.columns):
+        return Inputs(df.select(*DOCUMENT_COLUMNS), df.sparkSession.createDataFrame(
+            [], "path string, reason string, order long"))
+    return documents(df, text_field=text_field)

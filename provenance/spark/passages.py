@@ -1,7 +1,8 @@
 """Document pairs and passages on Spark, equal to the local engine's.
 
 **pairs** (``scan``'s LSH road, ``similarity.pairs.Pair``): each partition segments its
-documents, takes the words outside boilerplate (``scan.document_units``) and signs them
+documents (the sites' clutter lines marked boilerplate, ``spark.clutter``, as ``scan`` marks
+them), takes the words outside boilerplate (``scan.document_units``) and signs them
 (``signatures.sign``); band keys (``scan``'s bands and rows) are exploded and grouped (shuffle
 1); each candidate is joined with both sides' shingle sets and signatures (shuffles 2-3) and
 verified exactly in partitions (Jaccard, estimate, containment both ways); pairs whose score
@@ -58,9 +59,11 @@ from provenance.passages.finder import (
 )
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
+from provenance.spark.clutter import document_sentences, site_clutter, with_site
+from provenance.spark.inputs import inputs_of
 from provenance.text.templates import Templates
 
-__all__ = ["PAIR_COLUMNS", "PASSAGE_COLUMNS", "PassageFrames", "inputs_of", "pairs", "passages"]
+__all__ = ["PAIR_COLUMNS", "PASSAGE_COLUMNS", "PassageFrames", "pairs", "passages"]
 
 PAIR_COLUMNS = ("a", "b", "jaccard", "jaccard_estimate", "containment_a_in_b",
                 "containment_b_in_a")
@@ -81,33 +84,22 @@ class PassageFrames:
     candidates: int = 0
 
 
-def inputs_of(df, text_field: str | None = None):
-    """``df`` as ``Inputs``: already one, rows read already (``read_input``'s columns), or a
-    DataFrame of documents (``spark.inputs.documents``)."""
-    from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
-
-    if isinstance(df, Inputs):
-        return df
-    if set(DOCUMENT_COLUMNS) <= set(df.columns):
-        return Inputs(df.select(*DOCUMENT_COLUMNS), df.sparkSession.createDataFrame(
-            [], "path string, reason string, order long"))
-    return documents(df, text_field=text_field)
-
-
 # --- pairs ---------------------------------------------------------------------------------
 
 
 def _sign_partition(batches: Iterator, config: ScanOptions, bands: int, rows: int,
-                    schema) -> Iterator:
+                    clutter_bc, schema) -> Iterator:
     from provenance.scan import document_units
     from provenance.signatures import EMPTY, sign
     from provenance.similarity.candidates import band_keys
-    from provenance.text.sentences import sentences
 
+    clutter = clutter_bc.value if clutter_bc is not None else None
     for batch in batches:
         c = columns(batch)
-        units = [document_units(text, sentences(text, doc), config.shingle_kind)
-                 for doc, text in zip(c["id"], c["text"], strict=True)]
+        units = [document_units(text, document_sentences(doc, text, outlet, url, clutter),
+                                config.shingle_kind)
+                 for doc, text, outlet, url in zip(c["id"], c["text"], c["outlet"], c["url"],
+                                                   strict=True)]
         signed = sign(units, config.shingle_size, config.num_perm, config.seed, config.engine)
         sets = [np.unique(signed.shingles(d)) for d in range(len(units))]
         keys = band_keys(signed.signatures, bands, rows).view(np.int64)
@@ -165,9 +157,12 @@ def _star_or_all_pairs(groups, column: str, star_above: int):
     return F.when(F.size(ms) > star_above, star).otherwise(_all_pairs(groups, column))
 
 
-def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = None):
+def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = None,
+          clutter: frozenset | None = None):
     """Verified document pairs (``Pair.to_dict()``'s columns, unrounded), ``a < b`` by id, as
-    ``analyze`` finds them above ``matrix_limit`` documents; and the skipped rows."""
+    ``analyze`` finds them above ``matrix_limit`` documents; and the skipped rows. The words
+    signed leave out the sites' clutter lines, as ``analyze``'s do: ``clutter`` (a set of
+    ``spark.clutter.site_clutter``'s) or, by default, found here (one more pass)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -178,13 +173,17 @@ def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = Non
     from provenance.scan import STAR_ABOVE  # here: scan's imports are not for the workers
 
     inputs = inputs_of(df, text_field)
+    if clutter is None:
+        clutter = site_clutter(inputs)
+    spark = inputs.documents.sparkSession
+    clutter_bc = spark.sparkContext.broadcast(clutter) if clutter else None
     bands, rows = lsh_params(config.threshold, config.num_perm)
     schema = T.StructType([T.StructField("id", T.StringType()),
                            T.StructField("sig", T.BinaryType()),
                            T.StructField("set", T.BinaryType()),
                            T.StructField("keys", T.ArrayType(T.LongType()))])
-    signed = inputs.documents.select("id", "text").mapInArrow(
-        lambda it: _sign_partition(it, config, bands, rows, schema), schema
+    signed = with_site(inputs.documents).mapInArrow(
+        lambda it: _sign_partition(it, config, bands, rows, clutter_bc, schema), schema
     ).persist(StorageLevel.MEMORY_AND_DISK)
     groups = (signed.select(F.explode("keys").alias("key"), "id").groupBy("key")
               .agg(F.array_sort(F.collect_set("id")).alias("ms")).where(F.size("ms") > 1))
@@ -206,13 +205,17 @@ def pairs(df, config: ScanOptions | None = None, *, text_field: str | None = Non
 # --- passages ------------------------------------------------------------------------------
 
 
-def _unit_partition(batches: Iterator, windows: bool, templates_bc, schema) -> Iterator:
+def _unit_partition(batches: Iterator, windows: bool, templates_bc, clutter_bc,
+                    schema) -> Iterator:
     templates = templates_bc.value if templates_bc is not None else None
+    clutter = clutter_bc.value if clutter_bc is not None else None
     for batch in batches:
         c = columns(batch)
         out: dict[str, list] = {k: [] for k in schema.fieldNames()}
-        for doc, text in zip(c["id"], c["text"], strict=True):
-            prepared = prepare_units(0, Document(id=doc, text=text), None, windows, templates)
+        for doc, text, outlet, url in zip(c["id"], c["text"], c["outlet"], c["url"],
+                                          strict=True):
+            sents = document_sentences(doc, text, outlet, url, clutter) if clutter else None
+            prepared = prepare_units(0, Document(id=doc, text=text), sents, windows, templates)
             for k, u in enumerate(prepared.units):
                 terms = sorted(u.terms)
                 for name, value in (("id", doc), ("uix", k), ("first", u.first),
@@ -296,12 +299,16 @@ def _passage_partition(batches: Iterator, options: PassageOptions, templates_bc,
 
 
 def passages(df, options: PassageOptions | None = None, *, text_field: str | None = None,
-             templates: Templates | None = None, whole_copies=None) -> PassageFrames:
+             templates: Templates | None = None, whole_copies=None,
+             clutter: frozenset | None = None) -> PassageFrames:
     """The passages any two documents of ``df`` share, as ``find_passages(documents, options,
     templates=templates, whole_copies=...)`` finds them. ``templates``: learned from the
     corpus (``spark.templates.learn_templates``), broadcast to the executors; ``whole_copies``:
     a DataFrame of document pairs ``(a, b)``, ``a < b`` by id, that are one story re-issued
-    (``scan``'s pairs at Jaccard >= 0.8)."""
+    (``scan``'s pairs at Jaccard >= 0.8); ``clutter``: the sites' clutter lines
+    (``spark.clutter.site_clutter``), marked boilerplate in each document's sentences as
+    ``scan`` marks them before it calls ``find_passages`` (none by default, as
+    ``find_passages`` alone)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -319,9 +326,10 @@ def passages(df, options: PassageOptions | None = None, *, text_field: str | Non
         T.StructField("terms", T.ArrayType(S)), T.StructField("shares", T.ArrayType(D)),
         T.StructField("numbers", T.ArrayType(S)), T.StructField("template", T.BooleanType())])
     templates_bc = spark.sparkContext.broadcast(templates) if templates is not None else None
-    units = docs.mapInArrow(
-        lambda it: _unit_partition(it, options.windows, templates_bc, unit_schema), unit_schema
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    clutter_bc = spark.sparkContext.broadcast(clutter) if clutter else None
+    units = with_site(inputs.documents).mapInArrow(
+        lambda it: _unit_partition(it, options.windows, templates_bc, clutter_bc, unit_schema),
+        unit_schema).persist(StorageLevel.MEMORY_AND_DISK)
 
     # 2. weights: document frequencies (sentences and windows hold the same terms)
     n_docs = inputs.documents.count()

@@ -6,7 +6,8 @@
 group so that a group counts once, added up (``TemplateCounts``) and turned into ``Templates``
 (``templates_from_rows``). The plan here:
 
-1. *features* (map only): each partition segments its documents (``sentences``) and takes
+1. *features* (map only): each partition segments its documents (``sentences``; with
+   ``clutter=``, the sites' clutter lines marked boilerplate as ``scan`` marks them) and takes
    ``features(sentences, options)`` -- the library's own function -- as rows (group, key,
    parent, example). A document's group is its near-duplicate cluster (:func:`scan_groups`:
    ``scan``'s pairs at its threshold, joined by ``spark.components`` as ``similarity.clusters``
@@ -20,8 +21,9 @@ group so that a group counts once, added up (``TemplateCounts``) and turned into
 4. *templates* (driver): ``templates_from_rows`` over those rows, sorted as
    ``TemplateCounts.rows`` sorts them.
 
-:func:`scan_passages` is ``scan``'s road to its passages: pairs, groups, templates, then
-``spark.passages`` with the templates and the whole copies (pairs at Jaccard >= 0.8).
+:func:`scan_passages` is ``scan``'s road to its passages: the sites' clutter lines
+(``spark.clutter``), pairs, groups, templates, then ``spark.passages`` with the templates and
+the whole copies (pairs at Jaccard >= 0.8), the clutter left out of each.
 """
 
 from __future__ import annotations
@@ -32,19 +34,22 @@ from dataclasses import dataclass
 from provenance.options import PassageOptions, ScanOptions, TemplateOptions
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
+from provenance.spark.clutter import SITE_COLUMNS, document_sentences, site_clutter, with_site
 from provenance.text.templates import Templates, features, templates_from_rows
 
 __all__ = ["ScanPassages", "learn_templates", "scan_groups", "scan_passages"]
 
 
-def _feature_partition(batches: Iterator, options: TemplateOptions, schema) -> Iterator:
-    from provenance.text.sentences import sentences
-
+def _feature_partition(batches: Iterator, options: TemplateOptions, clutter_bc,
+                       schema) -> Iterator:
+    clutter = clutter_bc.value if clutter_bc is not None else None
     for batch in batches:
         c = columns(batch)
         out: dict[str, list] = {k: [] for k in ("group", "key", "parent", "example")}
-        for doc, text, group in zip(c["id"], c["text"], c["group"], strict=True):
-            for key, (parent, example) in features(sentences(text, doc), options).items():
+        for doc, text, group, outlet, url in zip(c["id"], c["text"], c["group"], c["outlet"],
+                                                 c["url"], strict=True):
+            sents = document_sentences(doc, text, outlet, url, clutter)
+            for key, (parent, example) in features(sents, options).items():
                 out["group"].append(group)
                 out["key"].append(key)
                 out["parent"].append(parent)
@@ -66,18 +71,20 @@ def scan_groups(pairs_df, threshold: float):
 
 
 def learn_templates(df, options: TemplateOptions | None = None, groups=None, *,
-                    text_field: str | None = None) -> Templates:
+                    text_field: str | None = None, clutter: frozenset | None = None
+                    ) -> Templates:
     """``learn_templates(sentences of each document, options, groups)`` over the documents of
     ``df`` (``id``, ``text``; or an ``Inputs``), the features counted in Spark.
 
     ``groups``: None (each document its own group), the name of a column of ``df`` (documents
     with one value count once; null: the document alone), or a DataFrame ``(id, group)`` such as
-    :func:`scan_groups` gives (documents without a row: alone)."""
+    :func:`scan_groups` gives (documents without a row: alone). ``clutter``: the sites' clutter
+    lines (``spark.clutter.site_clutter``), marked boilerplate in the sentences first, as
+    ``scan`` marks them (none by default)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from provenance.spark.inputs import Inputs
-    from provenance.spark.passages import inputs_of
+    from provenance.spark.inputs import Inputs, inputs_of
 
     options = options or TemplateOptions()
     if isinstance(groups, str):
@@ -87,19 +94,22 @@ def learn_templates(df, options: TemplateOptions | None = None, groups=None, *,
 
             raise ConfigError(f"no column {groups!r} to group documents by; give one of "
                               f"{', '.join(source.columns)}")
-        docs = source.select("id", "text", F.when(F.col(groups).isNull(), None).otherwise(
+        docs = with_site(source, F.when(F.col(groups).isNull(), None).otherwise(
             F.concat(F.lit("g:"), F.col(groups).cast("string"))).alias("g"))
     else:
-        docs = inputs_of(df, text_field).documents.select("id", "text")
+        docs = with_site(inputs_of(df, text_field).documents)
         if groups is not None:
             docs = docs.join(groups.select("id", F.concat(F.lit("g:"), F.col("group")).alias("g")),
                              "id", "left")
         else:
             docs = docs.withColumn("g", F.lit(None).cast("string"))
-    docs = docs.select("id", "text", F.coalesce("g", F.concat(F.lit("d:"), "id")).alias("group"))
+    docs = docs.select("id", "text", F.coalesce("g", F.concat(F.lit("d:"), "id")).alias("group"),
+                       *SITE_COLUMNS)
     S = T.StringType()  # noqa: N806
     schema = T.StructType([T.StructField(k, S) for k in ("group", "key", "parent", "example")])
-    found = docs.mapInArrow(lambda it: _feature_partition(it, options, schema), schema)
+    clutter_bc = (docs.sparkSession.sparkContext.broadcast(clutter) if clutter else None)
+    found = docs.mapInArrow(lambda it: _feature_partition(it, options, clutter_bc, schema),
+                            schema)
     # 2. a key once per group (learn_templates merges a group's features, smallest example)
     held = found.groupBy("group", "key").agg(F.first("parent", ignorenulls=True).alias("parent"),
                                              F.min("example").alias("example"))
@@ -135,12 +145,13 @@ def _may_be_template(options: TemplateOptions):
 @dataclass(frozen=True)
 class ScanPassages:
     """What :func:`scan_passages` found: the passages (``spark.passages``' frames), the
-    document pairs (``pairs``' columns, persisted: unpersist them when done) and the learned
-    templates."""
+    document pairs (``pairs``' columns, persisted: unpersist them when done), the learned
+    templates and the sites' clutter lines (``spark.clutter.site_clutter``)."""
 
     frames: object
     pairs: object
     templates: Templates
+    clutter: frozenset = frozenset()
 
 
 def scan_passages(df, config: ScanOptions | None = None, *,
@@ -148,21 +159,25 @@ def scan_passages(df, config: ScanOptions | None = None, *,
     """The passages ``scan`` (``analyze``) finds: its document pairs, their near-duplicate
     clusters at ``config.threshold`` (each counting once), the templates learned from them,
     then ``spark.passages`` with those templates and the whole copies (pairs at Jaccard >=
-    ``NEAR_DUPLICATE``). Not here: ``scan``'s collapse of a near-duplicate cluster of more than
-    ``COLLAPSE_AT`` documents into one representative, and its site clutter
-    (``site_boilerplate``)."""
+    ``NEAR_DUPLICATE``). The sites' clutter lines (``spark.clutter.site_clutter``) are found
+    first and left out of every step, as ``scan`` leaves them out (``site_boilerplate``). Not
+    here: ``scan``'s collapse of a near-duplicate cluster of more than ``COLLAPSE_AT``
+    documents into one representative."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from provenance.spark.passages import inputs_of, pairs, passages
+    from provenance.spark.inputs import inputs_of
+    from provenance.spark.passages import pairs, passages
     from provenance.trace.graph import NEAR_DUPLICATE
 
     config = config or ScanOptions()
     inputs = inputs_of(df, text_field)
-    found, _ = pairs(inputs, config)
+    clutter = site_clutter(inputs)
+    found, _ = pairs(inputs, config, clutter=clutter)
     found = found.persist(StorageLevel.MEMORY_AND_DISK)
-    learned = learn_templates(inputs, groups=scan_groups(found, config.threshold))
+    learned = learn_templates(inputs, groups=scan_groups(found, config.threshold),
+                              clutter=clutter)
     whole = found.where(F.col("jaccard") >= NEAR_DUPLICATE).select("a", "b")
     frames = passages(inputs, config.passages or PassageOptions(), templates=learned,
-                      whole_copies=whole)
-    return ScanPassages(frames, found, learned)
+                      whole_copies=whole, clutter=clutter)
+    return ScanPassages(frames, found, learned, clutter)

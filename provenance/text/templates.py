@@ -41,12 +41,15 @@ __all__ = [
     "TemplateOptions",
     "Templates",
     "clutter_features",
+    "clutter_lines",
     "document_features",
     "features",
     "formula_keys",
     "learn_templates",
+    "mark_clutter",
     "shape",
     "site_boilerplate",
+    "site_clutter",
     "site_of",
     "templates_from_rows",
 ]
@@ -450,31 +453,54 @@ def site_boilerplate(
     words, seen verbatim -- case and spacing aside -- on at least ``site_min_pages`` pages of
     one site, is clutter of that site ("Share this article Facebook Twitter Email", "Sign up
     for our Europe newsletter"). ``sites[i]`` is document ``i``'s site (see :func:`site_of`);
-    documents without one are left as they are.
+    documents without one are left as they are. :func:`site_clutter` then
+    :func:`mark_clutter` on each document.
     """
+    clutter = site_clutter(sites, texts, sentences_by_doc, options)
+    return [mark_clutter(site, text, sents, clutter, options)
+            for site, text, sents in zip(sites, texts, sentences_by_doc, strict=True)]
+
+
+def clutter_lines(site: str | None, text: str, sents: Sequence[Sentence],
+                  options: TemplateOptions | None = None) -> list[str | None]:
+    """Each sentence's candidate clutter line (its words, lower-cased, one space apart) when it
+    is all of its line, has at most ``site_max_words`` words and is not boilerplate already;
+    None for the others, and for every sentence of a page without a site."""
+    options = options or TemplateOptions()
+    out: list[str | None] = []
+    for s in sents:
+        key = None
+        if site is not None and not s.boilerplate and _own_line(text, s):
+            words = s.text.lower().split()
+            if 0 < len(words) <= options.site_max_words:
+                key = " ".join(words)
+        out.append(key)
+    return out
+
+
+def site_clutter(sites: Sequence[str | None], texts: Sequence[str],
+                 sentences_by_doc: Sequence[Sequence[Sentence]],
+                 options: TemplateOptions | None = None) -> frozenset[tuple[str, str]]:
+    """``(site, line)`` of every clutter line (:func:`clutter_lines`) found on at least
+    ``site_min_pages`` pages of its site."""
     options = options or TemplateOptions()
     pages: dict[tuple[str, str], set[int]] = {}
-    keys: list[list[str | None]] = []
     for i, (site, text, sents) in enumerate(zip(sites, texts, sentences_by_doc, strict=True)):
-        row: list[str | None] = []
-        for s in sents:
-            key = None
-            if site is not None and not s.boilerplate and _own_line(text, s):
-                words = s.text.lower().split()
-                if 0 < len(words) <= options.site_max_words:
-                    key = " ".join(words)
-                    pages.setdefault((site, key), set()).add(i)
-            row.append(key)
-        keys.append(row)
-    clutter = {k for k, docs in pages.items() if len(docs) >= options.site_min_pages}
-    out = []
-    for site, sents, row in zip(sites, sentences_by_doc, keys, strict=True):
-        if site is None or not clutter:
-            out.append(tuple(sents))
-            continue
-        out.append(tuple(replace(s, boilerplate=True) if k is not None and (site, k) in clutter
-                         else s for s, k in zip(sents, row, strict=True)))
-    return out
+        for key in clutter_lines(site, text, sents, options):
+            if key is not None:
+                pages.setdefault((site, key), set()).add(i)
+    return frozenset(k for k, docs in pages.items() if len(docs) >= options.site_min_pages)
+
+
+def mark_clutter(site: str | None, text: str, sents: Sequence[Sentence],
+                 clutter: frozenset[tuple[str, str]] | set,
+                 options: TemplateOptions | None = None) -> tuple[Sentence, ...]:
+    """``sents`` with the site's clutter lines (``clutter``: :func:`site_clutter`'s) marked
+    boilerplate."""
+    if site is None or not clutter:
+        return tuple(sents)
+    return tuple(replace(s, boilerplate=True) if k is not None and (site, k) in clutter else s
+                 for s, k in zip(sents, clutter_lines(site, text, sents, options), strict=True))
 
 
 _SITE_END = "\x1f"
@@ -486,17 +512,8 @@ def clutter_features(site: str | None, text: str, sents: Sequence[Sentence],
     clutter as documents come and go (an index): its sentences that are all of their line and
     have at most ``site_max_words`` words, as :func:`site_boilerplate` reads them. None
     without a site."""
-    options = options or TemplateOptions()
-    if site is None:
-        return {}
-    out: dict[str, Feature] = {}
-    for s in sents:
-        if s.boilerplate or not _own_line(text, s):
-            continue
-        words = s.text.lower().split()
-        if 0 < len(words) <= options.site_max_words:
-            out[f"c|{site}{_SITE_END}{' '.join(words)}"] = (None, None)
-    return out
+    return {f"c|{site}{_SITE_END}{key}": (None, None)
+            for key in clutter_lines(site, text, sents, options) if key is not None}
 
 
 def _own_line(text: str, s: Sentence) -> bool:
