@@ -491,8 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     reuters = args.data / "reuters21578" / "reuters21578.jsonl.gz"
     report: dict = {"benchmark": "spark", "threshold": THRESHOLD, "datasets": {}}
     partial = args.passages_only or args.families_only
-    if partial and args.out.is_file():  # keep the dedup runs already measured
-        report["datasets"] = json.loads(args.out.read_text()).get("datasets", {})
+    # keep the dedup runs already measured that this run does not redo (a partial run, or
+    # --no-reuters / --synthetic 0): each data set's entry is replaced only by a new run of it
+    report["datasets"] = kept_sections(args.out, ["datasets"], []).get("datasets", {})
     # keep the sections this run does not redo
     redone = [s for s, skip in (("passages", args.no_passages or args.families_only),
                                 ("families", args.no_families or args.passages_only))
