@@ -456,9 +456,12 @@ def site_boilerplate(
     documents without one are left as they are. :func:`site_clutter` then
     :func:`mark_clutter` on each document.
     """
-    clutter = site_clutter(sites, texts, sentences_by_doc, options)
-    return [mark_clutter(site, text, sents, clutter, options)
-            for site, text, sents in zip(sites, texts, sentences_by_doc, strict=True)]
+    options = options or TemplateOptions()
+    lines = [clutter_lines(site, text, sents, options)
+             for site, text, sents in zip(sites, texts, sentences_by_doc, strict=True)]
+    clutter = _clutter_of(sites, lines, options)
+    return [_marked(site, sents, keys, clutter)
+            for site, sents, keys in zip(sites, sentences_by_doc, lines, strict=True)]
 
 
 def clutter_lines(site: str | None, text: str, sents: Sequence[Sentence],
@@ -466,11 +469,13 @@ def clutter_lines(site: str | None, text: str, sents: Sequence[Sentence],
     """Each sentence's candidate clutter line (its words, lower-cased, one space apart) when it
     is all of its line, has at most ``site_max_words`` words and is not boilerplate already;
     None for the others, and for every sentence of a page without a site."""
+    if site is None:
+        return [None] * len(sents)
     options = options or TemplateOptions()
     out: list[str | None] = []
     for s in sents:
         key = None
-        if site is not None and not s.boilerplate and _own_line(text, s):
+        if not s.boilerplate and _own_line(text, s):
             words = s.text.lower().split()
             if 0 < len(words) <= options.site_max_words:
                 key = " ".join(words)
@@ -484,12 +489,8 @@ def site_clutter(sites: Sequence[str | None], texts: Sequence[str],
     """``(site, line)`` of every clutter line (:func:`clutter_lines`) found on at least
     ``site_min_pages`` pages of its site."""
     options = options or TemplateOptions()
-    pages: dict[tuple[str, str], set[int]] = {}
-    for i, (site, text, sents) in enumerate(zip(sites, texts, sentences_by_doc, strict=True)):
-        for key in clutter_lines(site, text, sents, options):
-            if key is not None:
-                pages.setdefault((site, key), set()).add(i)
-    return frozenset(k for k, docs in pages.items() if len(docs) >= options.site_min_pages)
+    return _clutter_of(sites, [clutter_lines(site, text, sents, options) for site, text, sents
+                               in zip(sites, texts, sentences_by_doc, strict=True)], options)
 
 
 def mark_clutter(site: str | None, text: str, sents: Sequence[Sentence],
@@ -499,8 +500,23 @@ def mark_clutter(site: str | None, text: str, sents: Sequence[Sentence],
     boilerplate."""
     if site is None or not clutter:
         return tuple(sents)
+    return _marked(site, sents, clutter_lines(site, text, sents, options), clutter)
+
+
+def _clutter_of(sites, lines, options: TemplateOptions) -> frozenset[tuple[str, str]]:
+    pages: dict[tuple[str, str], set[int]] = {}
+    for i, (site, keys) in enumerate(zip(sites, lines, strict=True)):
+        for key in keys:
+            if key is not None:
+                pages.setdefault((site, key), set()).add(i)
+    return frozenset(k for k, docs in pages.items() if len(docs) >= options.site_min_pages)
+
+
+def _marked(site, sents, keys, clutter) -> tuple[Sentence, ...]:
+    if site is None or not clutter:
+        return tuple(sents)
     return tuple(replace(s, boilerplate=True) if k is not None and (site, k) in clutter else s
-                 for s, k in zip(sents, clutter_lines(site, text, sents, options), strict=True))
+                 for s, k in zip(sents, keys, strict=True))
 
 
 _SITE_END = "\x1f"
