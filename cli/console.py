@@ -53,7 +53,8 @@ class Console:
                      [f"{s.path}: {s.reason}" for s in skipped],
                      f"all are listed {where}")
         noted = [f"{d.id}: {'; '.join(d.notes)}" for d in documents if d.notes]
-        self._listed(f"note: the reader repaired or decided {len(noted)} documents on its own:",
+        self._listed(f"note: the reader repaired or decided {counted(len(noted), 'document')} on "
+                     "its own:",
                      noted, "'notes' in --format json")
         legacy = [f"{d.path}: {d.encoding}" for d in documents
                   if d.encoding not in (None, "utf-8", "utf-8-sig")]
