@@ -347,6 +347,25 @@ def test_many_near_duplicates_are_one_family_expanded_from_a_representative():
     assert _near_duplicate_copies(few.documents, few.pairs, few.dates) == {}
 
 
+def test_clusters_false_builds_the_passages_families_alone():
+    """``clusters=False`` leaves out each representative's own cluster family (the Spark
+    engine builds those apart) and expands the passages' families to the copies as before."""
+    story = " ".join(WIRE)
+    docs = [Document(f"copy{i}", f"Edition {i}. " + story,
+                     published=f"2024-04-08T10:0{i}:00+00:00") for i in range(3)]
+    docs.append(Document("other", "Own words first. " + WIRE[0], published="2024-04-09"))
+    start = docs[0].text.index(WIRE[0])
+    ps = [Passage("copy0", "other", start, start + len(WIRE[0]), 17, 17 + len(WIRE[0]),
+                  WIRE[0], WIRE[0], 1.0, "verbatim", False, None)]
+    copies = {"copy0": [("copy1", 0.9), ("copy2", 0.9)]}
+    every = build_families(docs, ps, [], {}, copies)
+    alone = build_families(docs, ps, [], {}, copies, clusters=False)
+    assert sorted(len(f.members) for f in every) == [3, 4]
+    assert [[m.doc for m in f.members] for f in alone] == [
+        [m.doc for m in f.members] for f in every if len(f.members) == 4]
+    assert {m.doc for m in alone[0].members} == {"copy0", "copy1", "copy2", "other"}
+
+
 def test_no_passages_means_no_families():
     analysis = analyze([Document("a", "Nothing shared here at all."),
                         Document("b", "Completely different words appear.")],

@@ -591,6 +591,40 @@ def cascade_corpus() -> list[dict]:
     return [{"id": i, "text": " ".join(s), "outlet": o, "published": p} for i, o, p, s in rows]
 
 
+def wire_run_corpus(copies: int = 36) -> list[dict]:
+    """One wire story run by ``copies`` outlets (a near-duplicate cluster of more than
+    COLLAPSE_AT documents, and more than STAR_ABOVE: LSH pairs its copies in stars), each copy
+    with one word of its own; the earliest copy is not the smallest id, two undated copies are
+    the longest; and two rewrites that take three of its sentences (passages with the
+    representative, which scan expands to its copies)."""
+    rng = random.Random(11)
+    cons, vows = "bdfgklmnprstvz", "aeiou"
+
+    def word() -> str:
+        return "".join(rng.choice(cons) + rng.choice(vows) for _ in range(rng.randint(2, 3)))
+
+    def prose() -> str:
+        return " ".join(word() for _ in range(rng.randint(12, 18))).capitalize() + "."
+
+    story = [prose() for _ in range(12)]
+    rows = []
+    for k in range(copies):
+        words = " ".join(story).split(" ")
+        words[rng.randrange(len(words))] = word()
+        published = None if k in (3, 20) else \
+            f"2024-05-{2 + k % 9:02d}T{6 + k % 12:02d}:00:00Z"
+        if k == 7:
+            published = "2024-05-01T05:00:00Z"  # the earliest: the representative
+        extra = " More to follow." if published is None else ""
+        rows.append({"id": f"run{k:02d}", "text": " ".join(words) + extra,
+                     "outlet": f"Paper {k}", "published": published})
+    for j in range(2):
+        own = [prose() for _ in range(5)]
+        rows.append({"id": f"rewrite{j}", "text": " ".join(own[:2] + story[2 + j:5 + j] + own[2:]),
+                     "outlet": f"Weekly {j}", "published": f"2024-05-0{3 + j}T09:00:00Z"})
+    return rows
+
+
 def _local_families(docs, found=None):
     """The local engine's families and outlet flows: ``build_families`` over
     ``find_passages``' passages, each document's attributions and date."""
@@ -611,22 +645,24 @@ def _local_families(docs, found=None):
 
 def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, tmp_path):
     """``run_trace`` (``trace --engine spark``) gives ``scan``'s passages, families and outlet
-    flows -- the templates it learns, its whole copies and the sites' clutter included -- on
-    the seeds, a wire cascade, the wire corpus, where the templates change the families, and
-    web pages, where the clutter changes the passages."""
+    flows -- the templates it learns, its whole copies, the sites' clutter and its collapsed
+    near-duplicate clusters included -- on the seeds, a wire cascade, the wire corpus, where
+    the templates change the families, web pages, where the clutter changes the passages, and
+    a wire story run by 36 outlets, which takes part through its earliest copy alone."""
     from provenance.documents import Document
     from provenance.spark.commands import run_trace
 
     path = tmp_path / "feed.jsonl"
     seeds = [{"id": d.id, "text": d.text} for d in read(ROOT / "seeds").documents]
     path.write_text("".join(json.dumps(r) + "\n"
-                            for r in seeds + cascade_corpus() + wire_corpus() + web_corpus()),
+                            for r in seeds + cascade_corpus() + wire_corpus() + web_corpus()
+                            + wire_run_corpus()),
                     encoding="utf-8")
     summary = run_trace(str(path), str(tmp_path / "out"), master="local[2]")
     lines = {part: [json.loads(line) for f in sorted((tmp_path / "out" / part).glob("*.json"))
                     for line in f.read_text(encoding="utf-8").splitlines()]
              for part in ("passages", "families", "outlet_flows")}
-    analysis = analyze(read(path))
+    analysis = analyze(read(path), ScanConfig(matrix_limit=0))  # pairs by LSH, as on Spark
     assert analysis.templates and summary["templates"] == len(analysis.templates)
     assert lines["passages"] == [p.to_dict() for p in analysis.passages]
     families = [f.to_dict() for f in analysis.families]
@@ -644,6 +680,15 @@ def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, 
                  for m in f["members"]}
     assert ("feed:star", "copied", "feed:post") in relations  # the copy of a copy
     assert ("feed:city", "credited", "feed:wire") in relations
+    # the wire run: its copies are in no passage, and come back in the families through
+    # run07, the earliest (not run00, the smallest id; not the longest, undated ones)
+    assert summary["copies"] == 35
+    assert not {r["a"] for r in lines["passages"]} & {f"feed:run{k:02d}" for k in range(36)
+                                                       if k != 7}
+    run = [f for f in families if any(m["doc"] == "feed:run00" for m in f["members"])]
+    assert sorted(f["size"] for f in run) == [36, 38]  # the cluster; it and the rewrites
+    assert all(any("a near-duplicate of feed:run07" in r for r in m["reasons"])
+               for f in run for m in f["members"] if m["doc"] == "feed:run00")
 
 
 def test_families_with_2000_members_and_pieces_that_are_not_one_family(spark):

@@ -1,7 +1,7 @@
 """The Spark engine (issue 16): the same answers as the local engine, over a cluster.
 
 An optional extra (``pip install 'news-provenance[spark]'``: pyspark 4, Java 17+). The library
-code runs inside Spark partitions (Arrow batches through ``mapInPandas``, the compiled kernels
+code runs inside Spark partitions (Arrow batches through ``mapInArrow``, the compiled kernels
 on the executors); candidates come from band keys and sentence keys grouped by Spark's own
 shuffles; nothing collects the corpus to the driver. No JVM package is fetched at run time.
 """

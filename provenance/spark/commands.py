@@ -45,6 +45,11 @@ def _rounded(column: str, digits: int):
     return rounder(F.col(column)).alias(column)
 
 
+def _count(frame) -> int:
+    """The rows of a DataFrame that may be None (none)."""
+    return 0 if frame is None else frame.count()
+
+
 def _start(master, inputs, input_format, text_field, max_bytes, output_format, app):
     from provenance.spark.inputs import read_input
     from provenance.spark.session import session
@@ -122,7 +127,8 @@ def run_passages(inputs: str | Sequence[str], output: str, *, master: str | None
            output_format)
     found.pairs.unpersist()
     return {"passages": n, "units": frames.units, "candidates": frames.candidates,
-            "templates": len(found.templates), "skipped": frames.skipped.count(),
+            "templates": len(found.templates), "copies": _count(found.copies),
+            "skipped": frames.skipped.count(),
             "seconds": time.perf_counter() - start, "output": output}
 
 
@@ -144,7 +150,8 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
     scanned = scan_passages(read, config)
     frames = scanned.frames
     n = _write_passages(frames, output, output_format, keep=True)
-    traced = families(read, config, passages=frames.passages, clutter=scanned.clutter)
+    traced = families(read, config, passages=frames.passages, clutter=scanned.clutter,
+                      copies=scanned.copies)
     _write(traced.families, f"{output}/families", output_format)
     _write(traced.outlet_flows, f"{output}/outlet_flows", output_format)
     found = scanned.pairs
@@ -153,7 +160,8 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
            f"{output}/pairs", output_format)
     _write(read.skipped.orderBy("order").select("path", "reason"), f"{output}/skipped",
            output_format)
-    summary = {"passages": n, "templates": len(scanned.templates), "pairs": found.count(),
+    summary = {"passages": n, "templates": len(scanned.templates),
+               "copies": _count(scanned.copies), "pairs": found.count(),
                "families": traced.families.count(),
                "outlet_flows": traced.outlet_flows.count(), "skipped": read.skipped.count(),
                "seconds": time.perf_counter() - start, "output": output}

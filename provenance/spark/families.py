@@ -15,33 +15,38 @@ carry). The plan:
 2. *groups* (components: a few shuffles of the edges): each passage is an edge between the
    pieces of its two sides; ``spark.components`` (large-star/small-star) labels each piece with
    its connected group. A group is a union of whole local families.
-3. *evidence* (map only, once per document that has a passage): sentences, attributions and
-   the publication date (``attributions``, ``date_info``), as the local engine takes them.
+3. *evidence* (map only, once per document that has a passage or is in a collapsed
+   near-duplicate cluster): sentences, attributions and the publication date
+   (``attributions``, ``date_info``), as the local engine takes them.
 4. *families* (shuffle: passages and documents cogrouped by group): ``build_families`` itself
    runs on each group -- its documents, passages (in ``find_passages``' order), attributions
-   and dates -- inside one task, so the merging, origins, trees and reasons are the local
-   code's. Nothing is collected to the driver.
+   and dates, and the copies of the representatives among its documents (``copies``, which
+   ``scan`` left out of its passages: ``spark.copies``) -- inside one task, so the merging,
+   expansion to copies, origins, trees and reasons are the local code's. Each collapsed
+   cluster is a family of its own, built from its documents alone (one more shuffle, by
+   representative). Nothing is collected to the driver.
 5. *ids* (one sort of the families): the local engine numbers families ``f1, f2, ...`` over the
    whole corpus by (size descending, first member in time order, smallest member id, smallest
    member start), ties in the order its occurrence groups were found (their smallest
-   document, then that document's start); the same key here, ranked by a distributed sort
-   (partition offsets from one count per partition).
+   document, then that document's start; the collapsed clusters' families last); the same key
+   here, ranked by a distributed sort (partition offsets from one count per partition).
 
 **Outlet flows** are sums over families: each family's own ``outlet_flows`` (the local
 function, in partitions) is added up by (source, target) -- counts summed, first and last
 dates by min and max -- and sorted as locally.
 
 What is equal to what: ``families(df, config)`` is ``build_families(documents, passages,
-attributions, dates)`` over ``scan``'s passages (``spark.templates.scan_passages``: the templates
-it learns, its whole copies) or the ``passages`` given, with each document's
-``attributions(doc, sentences)`` and ``date_info(doc.published, sentences, dayfirst=...)``, its
-sites' clutter lines marked in the sentences as ``scan`` marks them (``spark.clutter``):
-``analyze``'s families (``scan``/``trace``) when it collapses no near-duplicate cluster of more
-than 20 documents, which Spark does not do yet.
+attributions, dates, copies)`` over ``scan``'s passages (``spark.templates.scan_passages``: the
+templates it learns, its whole copies, its collapsed clusters) or the ``passages`` (and
+``copies``) given, with each document's ``attributions(doc, sentences)`` and
+``date_info(doc.published, sentences, dayfirst=...)``, its sites' clutter lines marked in the
+sentences as ``scan`` marks them (``spark.clutter``): ``analyze``'s families (``scan``/``trace``)
+on its LSH road.
 
-Cost: one task holds one group -- all its documents' texts and passages. A family of 100,000
-members is one task of 100,000 texts (about 500 MB of 600-word text) and ``build_families``'
-linear road for families above ``TREE_LIMIT`` members.
+Cost: one task holds one group -- all its documents' texts and passages (and its
+representatives' copies). A family of 100,000 members is one task of 100,000 texts (about 500
+MB of 600-word text) and ``build_families``' linear road for families above ``TREE_LIMIT``
+members.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ __all__ = ["FAMILY_COLUMNS", "FLOW_COLUMNS", "FamilyFrames", "families", "outlet
 FAMILY_COLUMNS = ("id", "size", "text", "origin", "first_published", "last_published",
                   "outlets", "members")
 FLOW_COLUMNS = ("source", "target", "passages", "credited", "first", "last")
-_KEYS = ("neg_size", "first_doc", "min_doc", "min_start", "min_doc_start")
+_KEYS = ("neg_size", "first_doc", "min_doc", "min_start", "cluster", "min_doc_start")
 
 
 def _family_fields() -> list:
@@ -87,6 +92,7 @@ def _built_schema():
     keys = [T.StructField("comp", T.LongType()), T.StructField("k", T.LongType()),
             T.StructField("neg_size", T.LongType()), T.StructField("first_doc", T.StringType()),
             T.StructField("min_doc", T.StringType()), T.StructField("min_start", T.LongType()),
+            T.StructField("cluster", T.BooleanType()),
             T.StructField("min_doc_start", T.LongType())]
     return T.StructType(keys + _family_fields())
 
@@ -128,36 +134,36 @@ def _evidence_partition(batches: Iterator, dayfirst, clutter_bc, schema) -> Iter
         yield from arrow_batches(out, schema)
 
 
-def _family_group(passages_table, docs_table, schema):
-    """``build_families`` on one group: its passages and its documents with their evidence."""
+def _group_input(docs_table):
+    """A group's documents, attributions, dates and the copies of its representatives
+    (``copy_of``, ``copy_jaccard``: set on a copy's row)."""
     from provenance.documents import Document
-    from provenance.passages.finder import Passage
     from provenance.trace.attribution import Attribution
     from provenance.trace.dates import DateInfo
-    from provenance.trace.families import build_families
 
-    p, d = columns(passages_table), columns(docs_table)
-    out: dict[str, list] = {f.name: [] for f in schema.fields}
-    if not p["a"] or not d["id"]:
-        return table(out, schema)
-    comp = p["group"][0]
-    fields = ("a", "b", "a_start", "a_end", "b_start", "b_end", "a_text", "b_text", "score",
-              "kind", "quoted", "quote")
-    found = sorted((Passage(*(p[k][i] for k in fields)) for i in range(len(p["a"]))),
-                   key=lambda x: (x.a, x.b, x.a_start, x.b_start))
-    docs, atts, dates = [], [], {}
+    d = columns(docs_table)
+    docs, atts, dates, copies = [], [], {}, {}
     for i, doc_id in enumerate(d["id"]):
         docs.append(Document(id=doc_id, text=d["text"][i],
                              **{k: d[k][i] for k in METADATA_FIELDS}))
         atts += [Attribution(**a) for a in json.loads(d["atts"][i])]
         dates[doc_id] = DateInfo(**json.loads(d["date"][i]))
+        if d["copy_of"][i] is not None:
+            copies.setdefault(d["copy_of"][i], []).append((doc_id, d["copy_jaccard"][i]))
     docs.sort(key=lambda x: x.id)
-    for k, f in enumerate(build_families(docs, found, atts, dates)):
+    return docs, atts, dates, {rep: sorted(dups) for rep, dups in copies.items()}
+
+
+def _rows(built, comp: int, cluster: bool, schema):
+    """``build_families``' families as rows, with the keys the ids are ranked by."""
+    out: dict[str, list] = {f.name: [] for f in schema.fields}
+    for k, f in enumerate(built):
         min_doc = min(m.doc for m in f.members)
         row = f.to_dict()
         for name, value in (("comp", comp), ("k", k), ("neg_size", -f.size),
                             ("first_doc", f.members[0].doc), ("min_doc", min_doc),
                             ("min_start", min(m.start for m in f.members)),
+                            ("cluster", cluster),
                             ("min_doc_start", next(m.start for m in f.members
                                                    if m.doc == min_doc))):
             row[name] = value
@@ -166,14 +172,45 @@ def _family_group(passages_table, docs_table, schema):
     return table(out, schema)
 
 
+def _family_group(passages_table, docs_table, schema):
+    """``build_families`` on one group: its passages and its documents with their evidence,
+    each representative's members expanded to its copies."""
+    from provenance.passages.finder import Passage
+    from provenance.trace.families import build_families
+
+    p = columns(passages_table)
+    if not p["a"] or not docs_table.num_rows:
+        return _rows([], 0, False, schema)
+    fields = ("a", "b", "a_start", "a_end", "b_start", "b_end", "a_text", "b_text", "score",
+              "kind", "quoted", "quote")
+    found = sorted((Passage(*(p[k][i] for k in fields)) for i in range(len(p["a"]))),
+                   key=lambda x: (x.a, x.b, x.a_start, x.b_start))
+    docs, atts, dates, copies = _group_input(docs_table)
+    return _rows(build_families(docs, found, atts, dates, copies, clusters=False),
+                 p["group"][0], False, schema)
+
+
+def _cluster_family(key, docs_table, schema):
+    """A collapsed near-duplicate cluster's own family: its representative and copies."""
+    from provenance.trace.families import build_families
+
+    docs, atts, dates, copies = _group_input(docs_table)
+    return _rows(build_families(docs, [], atts, dates, copies), 0, True, schema)
+
+
 def families(df, options: ScanOptions | None = None, *, passages=None,
-             text_field: str | None = None, clutter: frozenset | None = None) -> FamilyFrames:
+             text_field: str | None = None, clutter: frozenset | None = None,
+             copies=None) -> FamilyFrames:
     """The reuse families of ``df`` (documents: ``id``, ``text`` and the metadata columns, or
     an ``Inputs``), as ``build_families`` builds them from ``find_passages``' passages.
     ``passages``: a passages DataFrame already computed (``Passage.to_dict()``'s columns,
     ``spark.passages(df).passages``); by default they are found here. ``clutter``: the sites'
     clutter lines (``spark.clutter.site_clutter``, or ``scan_passages``' ``clutter``), left out
-    of the evidence; by default found here."""
+    of the evidence; by default found here. ``copies``: the near-duplicates left out of the
+    passages (``spark.copies.near_duplicate_copies``' ``rep``, ``id``, ``jaccard``, or
+    ``scan_passages``' ``copies``): each family holding a representative is expanded to its
+    copies, and each cluster is a family of its own, as ``build_families`` does with
+    ``copies``; with ``passages=None``, those ``scan_passages`` collapses."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -189,7 +226,7 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
     inputs = inputs_of(df, text_field)
     if passages is None:  # scan's: with the templates it learns and its whole copies
         scanned = scan_passages(inputs, config)
-        passages, clutter = scanned.frames.passages, scanned.clutter
+        passages, clutter, copies = scanned.frames.passages, scanned.clutter, scanned.copies
     elif clutter is None:
         clutter = site_clutter(inputs)
     found = passages.select(*PASSAGE_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
@@ -231,24 +268,45 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
                 .select(F.col("comp").alias("group"), *PASSAGE_COLUMNS))
     members = sides.join(comp, "piece").select(F.col("doc").alias("id"), "comp").distinct()
 
-    # 3. evidence, once per document that has a passage
+    # 3. evidence, once per document that has a passage or is in a collapsed cluster
     meta = ["id", "text", *METADATA_FIELDS]
-    involved = inputs.documents.select(*meta).join(members.select("id").distinct(), "id",
-                                                   "left_semi")
+    ids = members.select("id")
+    if copies is not None:
+        copies = copies.select("rep", "id", "jaccard")
+        ids = ids.unionByName(copies.select("id")).unionByName(
+            copies.select(F.col("rep").alias("id")))
+    involved = inputs.documents.select(*meta).join(ids.distinct(), "id", "left_semi")
     ev_schema = T.StructType([T.StructField(k, T.StringType())
                               for k in (*meta, "atts", "date")])
     dayfirst = config.dayfirst
     evidence = involved.mapInArrow(lambda it: _evidence_partition(it, dayfirst, clutter_bc,
                                                                   ev_schema),
                                    ev_schema)
-    group_docs = members.join(evidence, "id").select(F.col("comp").alias("group"),
-                                                     *ev_schema.fieldNames())
+    none = [F.lit(None).cast("string").alias("copy_of"),
+            F.lit(None).cast("double").alias("copy_jaccard")]
+    group_docs = members.select("id", "comp", *none)
+    if copies is not None:  # evidence used twice: by the groups and by the clusters
+        evidence = evidence.persist(StorageLevel.MEMORY_AND_DISK)
+        group_docs = group_docs.unionByName(
+            members.join(copies.withColumnRenamed("id", "copy"), F.col("id") == F.col("rep"))
+            .select(F.col("copy").alias("id"), "comp", F.col("rep").alias("copy_of"),
+                    F.col("jaccard").alias("copy_jaccard")).distinct())
+    group_docs = group_docs.join(evidence, "id").select(
+        F.col("comp").alias("group"), *ev_schema.fieldNames(), "copy_of", "copy_jaccard")
 
-    # 4. build_families per group
+    # 4. build_families per group; a collapsed cluster is a family of its own
     out_schema = _built_schema()
     built = (in_group.groupBy("group").cogroup(group_docs.groupBy("group"))
              .applyInArrow(lambda left, right: _family_group(left, right, out_schema),
                            out_schema))
+    if copies is not None:
+        cluster_docs = (copies.select("rep", "id", F.col("rep").alias("copy_of"),
+                                      F.col("jaccard").alias("copy_jaccard"))
+                        .unionByName(copies.select("rep", F.col("rep").alias("id"), *none)
+                                     .distinct())
+                        .join(evidence, "id"))
+        built = built.unionByName(cluster_docs.groupBy("rep").applyInArrow(
+            lambda key, docs: _cluster_family(key, docs, out_schema), out_schema))
 
     # 5. ids: the local order, ranked by a distributed sort
     keyed = (built.orderBy(*_KEYS, "comp", "k").withColumn("pid", F.spark_partition_id())

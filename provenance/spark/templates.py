@@ -23,7 +23,9 @@ group so that a group counts once, added up (``TemplateCounts``) and turned into
 
 :func:`scan_passages` is ``scan``'s road to its passages: the sites' clutter lines
 (``spark.clutter``), pairs, groups, templates, then ``spark.passages`` with the templates and
-the whole copies (pairs at Jaccard >= 0.8), the clutter left out of each.
+the whole copies (pairs at Jaccard >= 0.8), the clutter left out of each; a near-duplicate
+cluster of more than 20 documents takes part through its representative alone (``spark.copies``),
+as in ``scan``.
 """
 
 from __future__ import annotations
@@ -146,12 +148,15 @@ def _may_be_template(options: TemplateOptions):
 class ScanPassages:
     """What :func:`scan_passages` found: the passages (``spark.passages``' frames), the
     document pairs (``pairs``' columns, persisted: unpersist them when done), the learned
-    templates and the sites' clutter lines (``spark.clutter.site_clutter``)."""
+    templates, the sites' clutter lines (``spark.clutter.site_clutter``) and the copies left
+    out (``spark.copies.near_duplicate_copies``: ``rep``, ``id``, ``jaccard``; None when no
+    cluster was collapsed)."""
 
     frames: object
     pairs: object
     templates: Templates
     clutter: frozenset = frozenset()
+    copies: object = None
 
 
 def scan_passages(df, config: ScanOptions | None = None, *,
@@ -160,13 +165,15 @@ def scan_passages(df, config: ScanOptions | None = None, *,
     clusters at ``config.threshold`` (each counting once), the templates learned from them,
     then ``spark.passages`` with those templates and the whole copies (pairs at Jaccard >=
     ``NEAR_DUPLICATE``). The sites' clutter lines (``spark.clutter.site_clutter``) are found
-    first and left out of every step, as ``scan`` leaves them out (``site_boilerplate``). Not
-    here: ``scan``'s collapse of a near-duplicate cluster of more than ``COLLAPSE_AT``
-    documents into one representative."""
+    first and left out of every step, as ``scan`` leaves them out (``site_boilerplate``). A
+    near-duplicate cluster of more than ``COLLAPSE_AT`` documents takes part through its
+    representative alone (``spark.copies``): its copies are left out of the templates, the
+    passages and the whole copies, as ``scan`` leaves them out."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from provenance.spark.inputs import inputs_of
+    from provenance.spark.copies import near_duplicate_copies
+    from provenance.spark.inputs import Inputs, inputs_of
     from provenance.spark.passages import pairs, passages
     from provenance.trace.graph import NEAR_DUPLICATE
 
@@ -175,9 +182,16 @@ def scan_passages(df, config: ScanOptions | None = None, *,
     clutter = site_clutter(inputs)
     found, _ = pairs(inputs, config, clutter=clutter)
     found = found.persist(StorageLevel.MEMORY_AND_DISK)
-    learned = learn_templates(inputs, groups=scan_groups(found, config.threshold),
-                              clutter=clutter)
+    copies = near_duplicate_copies(inputs, found, dayfirst=config.dayfirst, clutter=clutter)
     whole = found.where(F.col("jaccard") >= NEAR_DUPLICATE).select("a", "b")
-    frames = passages(inputs, config.passages or PassageOptions(), templates=learned,
+    kept = inputs
+    if copies is not None:
+        copied = copies.select("id")
+        kept = Inputs(inputs.documents.join(copied, "id", "left_anti"), inputs.skipped)
+        whole = (whole.join(copied.withColumnRenamed("id", "a"), "a", "left_anti")
+                 .join(copied.withColumnRenamed("id", "b"), "b", "left_anti"))
+    learned = learn_templates(kept, groups=scan_groups(found, config.threshold),
+                              clutter=clutter)
+    frames = passages(kept, config.passages or PassageOptions(), templates=learned,
                       whole_copies=whole, clutter=clutter)
-    return ScanPassages(frames, found, learned, clutter)
+    return ScanPassages(frames, found, learned, clutter, copies)

@@ -663,12 +663,15 @@ def build_families(
     attributions: Iterable[Attribution],
     dates: Mapping[str, DateInfo],
     copies: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    *,
+    clusters: bool = True,
 ) -> list[Family]:
     """Families from ``passages`` (over ``documents``), with origins and trees.
 
     ``copies``: representative doc id -> its near-duplicates ``(doc id, Jaccard)`` left out of
     passage finding; each representative's members are expanded to them (spans mapped from the
-    representative's text), and each cluster becomes a family of its own."""
+    representative's text), and each cluster becomes a family of its own (``clusters=False``:
+    not here -- the Spark engine builds the clusters' families apart from the passages')."""
     docs = {d.id: d for d in documents}
     copies = copies or {}
     by_doc: dict[str, list[Attribution]] = {}
@@ -676,7 +679,7 @@ def build_families(
         by_doc.setdefault(att.doc, []).append(att)
     groups = _components(passages, {d: docs[d].text for d in docs})
     for rep, dups in sorted(copies.items()):
-        if dups:
+        if dups and clusters:
             whole = {rep: (0, len(docs[rep].text))}
             groups.append((whole, []))
     raw = []
