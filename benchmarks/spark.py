@@ -499,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
                                 ("families", args.no_families or args.passages_only))
               if not skip]
     report.update(kept_sections(args.out, ["passages", "families"], redone))
+    if args.work is not None:  # made when it is not there yet
+        args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-spark-", dir=args.work))
     try:
         if reuters.is_file() and not args.no_reuters:

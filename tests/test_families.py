@@ -366,6 +366,29 @@ def test_clusters_false_builds_the_passages_families_alone():
     assert {m.doc for m in alone[0].members} == {"copy0", "copy1", "copy2", "other"}
 
 
+def test_spark_rank_key_picks_the_representative_scan_picks():
+    """``spark.copies.rank_key`` (then the id) orders a cluster's members as
+    ``scan._near_duplicate_copies`` picks its representative: undated last, the earliest instant
+    whatever its offset, then the longest text -- on clusters drawn with ties of date and
+    length."""
+    from provenance.scan import _near_duplicate_copies
+    from provenance.similarity.pairs import Pair
+    from provenance.spark.copies import rank_key
+    from provenance.trace.dates import date_info
+
+    rng = random.Random(5)
+    stamps = [None, "2024-04-08T10:00:00+00:00", "2024-04-08T12:00:00+02:00",
+              "2024-04-08T09:59:00-00:30", "2024-04-07", "not a date"]
+    for _ in range(40):
+        docs = [Document(f"d{i:02d}", "x " * rng.randint(3, 6), published=rng.choice(stamps))
+                for i in range(COLLAPSE_AT + 1)]
+        pairs = [Pair("d00", d.id, 0.9, 0.9, 0.9, 0.9) for d in docs[1:]]
+        dates = {d.id: date_info(d.published, []) for d in docs}
+        [rep] = _near_duplicate_copies(docs, pairs, dates)
+        assert rep == min(docs, key=lambda d: (*rank_key(dates[d.id].published, d.text),
+                                               d.id)).id
+
+
 def test_no_passages_means_no_families():
     analysis = analyze([Document("a", "Nothing shared here at all."),
                         Document("b", "Completely different words appear.")],
