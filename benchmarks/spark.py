@@ -378,8 +378,8 @@ def local_scan(source: str):
     """``scan`` (``analyze``) on the documents of ``source``, with ``_scan_config()``: the
     passages it finds with the templates it learns (and its whole copies), its families and
     outlet flows -- what the Spark road (``spark.templates.scan_passages``, then
-    ``spark.families``) equals when ``scan`` collapses no near-duplicate cluster (more than 20
-    copies) and marks no site clutter. Reading excluded from its timings."""
+    ``spark.families``) equals, site clutter and collapsed near-duplicate clusters included.
+    Reading excluded from its timings."""
     from provenance.documents import Document
     from provenance.read.files import iter_read
     from provenance.scan import analyze
