@@ -644,11 +644,12 @@ def _local_families(docs, found=None):
 
 
 def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, tmp_path):
-    """``run_trace`` (``trace --engine spark``) gives ``scan``'s passages, families and outlet
-    flows -- the templates it learns, its whole copies, the sites' clutter and its collapsed
-    near-duplicate clusters included -- on the seeds, a wire cascade, the wire corpus, where
-    the templates change the families, web pages, where the clutter changes the passages, and
-    a wire story run by 36 outlets, which takes part through its earliest copy alone."""
+    """``run_trace`` (``trace --engine spark``) gives ``scan``'s passages, families, outlet
+    flows and churnalism shares -- the templates it learns, its whole copies, the sites'
+    clutter and its collapsed near-duplicate clusters included -- on the seeds, a wire
+    cascade, the wire corpus, where the templates change the families, web pages, where the
+    clutter changes the passages, and a wire story run by 36 outlets, which takes part through
+    its earliest copy alone."""
     from provenance.documents import Document
     from provenance.spark.commands import run_trace
 
@@ -661,7 +662,7 @@ def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, 
     summary = run_trace(str(path), str(tmp_path / "out"), master="local[2]")
     lines = {part: [json.loads(line) for f in sorted((tmp_path / "out" / part).glob("*.json"))
                     for line in f.read_text(encoding="utf-8").splitlines()]
-             for part in ("passages", "families", "outlet_flows")}
+             for part in ("passages", "families", "outlet_flows", "churnalism")}
     analysis = analyze(read(path), ScanConfig(matrix_limit=0))  # pairs by LSH, as on Spark
     assert analysis.templates and summary["templates"] == len(analysis.templates)
     assert lines["passages"] == [p.to_dict() for p in analysis.passages]
@@ -670,6 +671,10 @@ def test_trace_writes_families_equal_to_local_on_the_seeds_and_a_cascade(spark, 
     assert lines["families"] == families  # value for value, in id order f1, f2, ...
     assert lines["outlet_flows"] == flows
     assert summary["families"] == len(families) and summary["outlet_flows"] == len(flows)
+    churn = [{**c.to_dict(), "sources": [{"source": src, "share": v} for src, v in
+                                         c.to_dict()["sources"]]} for c in analysis.churnalism]
+    assert lines["churnalism"] == churn  # every document, by id
+    assert sum(c["share"] > 0.9 for c in churn) >= 35  # the wire run's copies, at least
     assert families != _local_families(read(path).documents)[0]  # the templates count
     siteless = analyze([Document(id=d.id, text=d.text, published=d.published)
                         for d in read(path).documents])

@@ -9,8 +9,9 @@ Spark writes them) or Parquet under ``output``:
   and ``skipped/``;
 - ``trace``: ``passages/``, ``pairs/`` (``Pair.to_dict()``), ``families/``
   (``Family.to_dict()``, by id: ``f1, f2, ...`` as the local engine numbers them),
-  ``outlet_flows/`` (``OutletFlow.to_dict()``, as ``outlet_flows`` sorts them) and
-  ``skipped/``.
+  ``outlet_flows/`` (``OutletFlow.to_dict()``, as ``outlet_flows`` sorts them),
+  ``churnalism/`` (``Churn.to_dict()``, one row per document, by id; a source is a
+  ``{source, share}`` object) and ``skipped/``.
 
 and returns a small summary (counts, seconds) computed by Spark. Floats are rounded as the
 local JSON rounds them (Python's ``round``).
@@ -138,7 +139,7 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
               max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
     """``trace`` on Spark: the passages, document pairs, reuse families and outlet flows of
     ``inputs`` into ``output``/passages, ``output``/pairs, ``output``/families,
-    ``output``/outlet_flows and ``output``/skipped."""
+    ``output``/outlet_flows, ``output``/churnalism and ``output``/skipped."""
     from provenance.spark.families import families
     from provenance.spark.passages import PAIR_COLUMNS
     from provenance.spark.templates import scan_passages
@@ -154,6 +155,7 @@ def run_trace(inputs: str | Sequence[str], output: str, *, master: str | None = 
                       copies=scanned.copies)
     _write(traced.families, f"{output}/families", output_format)
     _write(traced.outlet_flows, f"{output}/outlet_flows", output_format)
+    _write(traced.churnalism, f"{output}/churnalism", output_format)
     found = scanned.pairs
     _write(found.orderBy("a", "b").select(*[_rounded(c, 6) if c not in ("a", "b") else c
                                             for c in PAIR_COLUMNS]),

@@ -60,11 +60,13 @@ from provenance.options import ScanOptions
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns, table
 
-__all__ = ["FAMILY_COLUMNS", "FLOW_COLUMNS", "FamilyFrames", "families", "outlet_flows"]
+__all__ = ["CHURN_COLUMNS", "FAMILY_COLUMNS", "FLOW_COLUMNS", "FamilyFrames", "churnalism",
+           "families", "outlet_flows"]
 
 FAMILY_COLUMNS = ("id", "size", "text", "origin", "first_published", "last_published",
                   "outlets", "members")
 FLOW_COLUMNS = ("source", "target", "passages", "credited", "first", "last")
+CHURN_COLUMNS = ("doc", "share", "sources")
 _KEYS = ("neg_size", "first_doc", "min_doc", "min_start", "cluster", "min_doc_start")
 
 
@@ -101,12 +103,14 @@ def _built_schema():
 class FamilyFrames:
     """``families``: one row per family, ``Family.to_dict()``'s fields (``FAMILY_COLUMNS``),
     ids as the local engine numbers them; ``outlet_flows``: ``OutletFlow.to_dict()``'s fields;
-    ``passages``: the passages they were built from; ``skipped``: the rows not read."""
+    ``passages``: the passages they were built from; ``skipped``: the rows not read;
+    ``churnalism``: :func:`churnalism`'s rows, one per document."""
 
     families: object
     outlet_flows: object
     passages: object
     skipped: object
+    churnalism: object = None
 
 
 def _evidence_partition(batches: Iterator, dayfirst, clutter_bc, schema) -> Iterator:
@@ -323,21 +327,27 @@ def families(df, options: ScanOptions | None = None, *, passages=None,
                 .withColumn("id", F.concat(F.lit("f"), F.col("n").cast("string"))))
     fams = numbered.select("n", *FAMILY_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
     return FamilyFrames(fams.orderBy("n").drop("n"), outlet_flows(fams), found,
-                        inputs.skipped)
+                        inputs.skipped, churnalism(fams, inputs.documents))
+
+
+def _family_rows(batch):
+    """The ``Family`` of each row of a batch of ``FAMILY_COLUMNS``."""
+    from provenance.trace.families import Family, Member, Origin
+
+    c = columns(batch)
+    for i in range(len(c["id"])):
+        members = tuple(Member(**{**m, "reasons": tuple(m["reasons"])})
+                        for m in c["members"][i])
+        yield Family(c["id"][i], members, c["text"][i], Origin(**c["origin"][i]),
+                     c["first_published"][i], c["last_published"][i])
 
 
 def _flow_partition(batches: Iterator, schema) -> Iterator:
-    from provenance.trace.families import Family, Member, Origin
     from provenance.trace.families import outlet_flows as local_flows
 
     for batch in batches:
-        c = columns(batch)
         out: dict[str, list] = {k: [] for k in FLOW_COLUMNS}
-        for i in range(len(c["id"])):
-            members = tuple(Member(**{**m, "reasons": tuple(m["reasons"])})
-                            for m in c["members"][i])
-            family = Family(c["id"][i], members, c["text"][i], Origin(**c["origin"][i]),
-                            c["first_published"][i], c["last_published"][i])
+        for family in _family_rows(batch):
             for flow in local_flows([family]):
                 for k, v in flow.to_dict().items():
                     out[k].append(v)
@@ -363,3 +373,67 @@ def outlet_flows(families_df):
                  F.min("first").alias("first"), F.max("last").alias("last"))
             .orderBy(F.col("passages").desc(), "source", "target")
             .select(*FLOW_COLUMNS))
+
+
+def _taken_partition(batches: Iterator, schema) -> Iterator:
+    """Each family's ``taken_spans``: (doc, source, start, end) rows."""
+    from provenance.trace.families import taken_spans
+
+    for batch in batches:
+        out: dict[str, list] = {k: [] for k in ("doc", "source", "start", "end")}
+        for family in _family_rows(batch):
+            for doc, by_source in taken_spans([family]).items():
+                for source, spans in by_source.items():
+                    for start, end in spans:
+                        for k, v in (("doc", doc), ("source", source), ("start", start),
+                                     ("end", end)):
+                            out[k].append(v)
+        yield from arrow_batches(out, schema)
+
+
+def _churn_partition(batches: Iterator, schema) -> Iterator:
+    """``document_churn`` of each document with its taken spans."""
+    from provenance.trace.families import document_churn
+
+    for batch in batches:
+        c = columns(batch)
+        out: dict[str, list] = {k: [] for k in CHURN_COLUMNS}
+        for doc, text, spans in zip(c["doc"], c["text"], c["spans"], strict=True):
+            by_source: dict[str, list[tuple[int, int]]] = {}
+            for span in spans:
+                by_source.setdefault(span["source"], []).append((span["start"], span["end"]))
+            churn = document_churn(doc, text, by_source).to_dict()  # shares to 4 places
+            out["doc"].append(doc)
+            out["share"].append(churn["share"])
+            out["sources"].append([{"source": src, "share": v} for src, v in churn["sources"]])
+        yield from arrow_batches(out, schema)
+
+
+def churnalism(families_df, documents):
+    """Per document of ``documents`` (``id``, ``text``), in id order, the share of its text
+    found earlier elsewhere and from whom, as ``trace.families.churnalism`` gives them over the
+    families of ``families_df`` (``families(...).families``): ``Churn.to_dict()``'s ``doc``,
+    ``share`` and ``sources`` (as ``source``, ``share`` pairs, largest first; shares to 4
+    places). Spans are taken per family in
+    partitions (``taken_spans``), grouped by document and measured against its text
+    (``document_churn``); a document in no family has share 0 and no source, without Python."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    S, L, D = T.StringType(), T.LongType(), T.DoubleType()  # noqa: N806
+    taken_schema = T.StructType([T.StructField("doc", S), T.StructField("source", S),
+                                 T.StructField("start", L), T.StructField("end", L)])
+    sources = T.ArrayType(T.StructType([T.StructField("source", S), T.StructField("share", D)]))
+    churn_schema = T.StructType([T.StructField("doc", S), T.StructField("share", D),
+                                 T.StructField("sources", sources)])
+    taken = (families_df.select(*FAMILY_COLUMNS)
+             .mapInArrow(lambda it: _taken_partition(it, taken_schema), taken_schema)
+             .groupBy("doc").agg(F.collect_list(F.struct("source", "start", "end"))
+                                 .alias("spans")))
+    texts = documents.select(F.col("id").alias("doc"), "text")
+    measured = taken.join(texts, "doc").select("doc", "text", "spans").mapInArrow(
+        lambda it: _churn_partition(it, churn_schema), churn_schema)
+    return (texts.select("doc").join(measured, "doc", "left")
+            .select("doc", F.coalesce("share", F.lit(0.0)).alias("share"),
+                    F.coalesce("sources", F.array().cast(sources)).alias("sources"))
+            .orderBy("doc"))

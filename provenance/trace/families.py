@@ -830,6 +830,13 @@ def churnalism(documents: Sequence[Document], families: Sequence[Family]) -> lis
     """Per document, the share of its text (non-space characters) found earlier elsewhere --
     in the family members it took from another member (its parent) or, without naming it,
     from an outside source another member credits -- and from whom."""
+    taken = taken_spans(families)
+    return [document_churn(d.id, d.text, taken.get(d.id, {})) for d in documents]
+
+
+def taken_spans(families: Iterable[Family]) -> dict[str, dict[str, list[tuple[int, int]]]]:
+    """doc id -> source -> the spans of the document taken from that source (a member's
+    parent, by outlet or doc id, or the outside source a ``source`` origin names)."""
     taken: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for f in families:
         members = {m.doc: m for m in f.members}
@@ -841,14 +848,16 @@ def churnalism(documents: Sequence[Document], families: Sequence[Family]) -> lis
             else:
                 continue
             taken.setdefault(m.doc, {}).setdefault(source, []).append((m.start, m.end))
-    out = []
-    for d in documents:
-        chars = max(1, _content_chars(d.text, 0, len(d.text)))
-        by_source = taken.get(d.id, {})
-        spans = [s for v in by_source.values() for s in v]
-        share = sum(_content_chars(d.text, s, e) for s, e in _merge_spans(spans)) / chars
-        sources = sorted(((src, sum(_content_chars(d.text, s, e) for s, e in _merge_spans(v))
-                           / chars) for src, v in by_source.items()),
-                         key=lambda x: (-x[1], x[0]))
-        out.append(Churn(d.id, min(1.0, share), tuple(sources)))
-    return out
+    return taken
+
+
+def document_churn(doc: str, text: str,
+                   by_source: Mapping[str, Sequence[tuple[int, int]]]) -> Churn:
+    """One document's :class:`Churn` from the spans each source gave it (``taken_spans``)."""
+    chars = max(1, _content_chars(text, 0, len(text)))
+    spans = [s for v in by_source.values() for s in v]
+    share = sum(_content_chars(text, s, e) for s, e in _merge_spans(spans)) / chars
+    sources = sorted(((src, sum(_content_chars(text, s, e) for s, e in _merge_spans(list(v)))
+                       / chars) for src, v in by_source.items()),
+                     key=lambda x: (-x[1], x[0]))
+    return Churn(doc, min(1.0, share), tuple(sources))
