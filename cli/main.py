@@ -306,8 +306,8 @@ def passages(inputs, passage_threshold, engine, master, spark_format, fmt, outpu
 @click.option("--dot", type=click.Path(dir_okay=False), help="Also write the graph as Graphviz "
               "DOT.")
 @output_options(("table", "json"), help="table: families (largest first), outlet flows, then "
-                                        "edges with reasons; json: the same with attributions "
-                                        "and dates.")
+                                        "edges with reasons; json: the same with each "
+                                        "document's churnalism share, attributions and dates.")
 def trace(inputs, fmt, graphml, dot, master, spark_format, output, quiet, **settings) -> None:
     """Infer who likely repeated whom among the articles in PATHS, with the evidence.
 

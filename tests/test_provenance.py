@@ -258,8 +258,12 @@ def test_trace_cli(seeds_dir, tmp_path):
     assert "Politico" in result.stdout and "without naming it" in result.stdout
     assert graph.read_text().startswith("<?xml") and dot.read_text().startswith("digraph")
     data = json.loads(CliRunner().invoke(cli, ["trace", str(seeds_dir), "-f", "json"]).stdout)
-    assert {"families", "outlet_flows", "edges", "attributions", "documents"} == set(data)
+    assert {"families", "outlet_flows", "churnalism", "edges", "attributions",
+            "documents"} == set(data)
     assert data["families"][0]["id"] == "f1"
+    churn = {c["doc"]: c for c in data["churnalism"]}  # every document, its share and sources
+    assert set(churn) == {d["id"] for d in data["documents"]}
+    assert any(c["share"] > 0 and c["sources"][0][0] == "Politico" for c in churn.values())
 
 
 def test_every_whole_reissue_keeps_a_copy_edge_even_as_siblings_or_quoting_one_speaker():

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations only: 'provenance dedup' needs neither
 __all__ = ["decisions_jsonl", "dumps", "line", "matrix_json", "passages_json", "to_json",
            "trace_json"]
 
-TRACE_KEYS = ("families", "outlet_flows", "edges", "attributions", "documents")
+TRACE_KEYS = ("families", "outlet_flows", "churnalism", "edges", "attributions", "documents")
 """What ``provenance trace --format json`` writes of the analysis."""
 
 
