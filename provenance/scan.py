@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -44,7 +44,8 @@ from provenance.trace.families import (
 )
 from provenance.trace.graph import NEAR_DUPLICATE, Edge, family_edges
 
-__all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units"]
+__all__ = ["COLLAPSE_AT", "Analysis", "Progress", "analyze", "document_units",
+           "representative_rank"]
 
 COLLAPSE_AT = 20
 """Near-duplicate clusters larger than this are aligned through one representative, and list
@@ -236,9 +237,8 @@ def _near_duplicate_copies(docs, pairs, dates) -> dict[str, list[tuple[str, floa
 
     def rank(doc_id: str):
         info = dates.get(doc_id)
-        stamp = datetime.fromisoformat(info.published) if info and info.published else None
-        return (stamp is None, stamp or datetime.min.replace(tzinfo=UTC),
-                -len(by_id[doc_id].text), doc_id)
+        return (*representative_rank(info.published if info else None, by_id[doc_id].text),
+                doc_id)
 
     out = {}
     for group in clusters(ids, close, NEAR_DUPLICATE):
@@ -248,6 +248,19 @@ def _near_duplicate_copies(docs, pairs, dates) -> dict[str, list[tuple[str, floa
         out[rep] = [(d, jaccard.get((rep, d), jaccard.get((d, rep), NEAR_DUPLICATE)))
                     for d in group if d != rep]
     return out
+
+
+def representative_rank(published: str | None, text: str) -> tuple[bool, int, int]:
+    """A near-duplicate's place in the choice of its cluster's representative, before its id:
+    undated last, then the earliest ``published`` (``date_info``'s UTC ISO time, as
+    microseconds since 1970), then the longest text."""
+    if not published:
+        return True, 0, -len(text)
+    stamp = datetime.fromisoformat(published)
+    return False, (stamp - _EPOCH) // timedelta(microseconds=1), -len(text)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _date_fields(info: DateInfo | None) -> dict:

@@ -366,14 +366,15 @@ def test_clusters_false_builds_the_passages_families_alone():
     assert {m.doc for m in alone[0].members} == {"copy0", "copy1", "copy2", "other"}
 
 
-def test_spark_rank_key_picks_the_representative_scan_picks():
-    """``spark.copies.rank_key`` (then the id) orders a cluster's members as
-    ``scan._near_duplicate_copies`` picks its representative: undated last, the earliest instant
-    whatever its offset, then the longest text -- on clusters drawn with ties of date and
-    length."""
-    from provenance.scan import _near_duplicate_copies
+def test_representative_rank_picks_the_representative_scan_picks():
+    """``scan.representative_rank`` (then the id; Spark ranks by it too) orders a cluster's
+    members as ``scan._near_duplicate_copies`` picks its representative, and as the plain rule
+    says with datetimes: undated last, the earliest instant whatever its offset, then the
+    longest text -- on clusters drawn with ties of date and length."""
+    from datetime import datetime
+
+    from provenance.scan import _near_duplicate_copies, representative_rank
     from provenance.similarity.pairs import Pair
-    from provenance.spark.copies import rank_key
     from provenance.trace.dates import date_info
 
     rng = random.Random(5)
@@ -385,8 +386,16 @@ def test_spark_rank_key_picks_the_representative_scan_picks():
         pairs = [Pair("d00", d.id, 0.9, 0.9, 0.9, 0.9) for d in docs[1:]]
         dates = {d.id: date_info(d.published, []) for d in docs}
         [rep] = _near_duplicate_copies(docs, pairs, dates)
-        assert rep == min(docs, key=lambda d: (*rank_key(dates[d.id].published, d.text),
+        assert rep == min(docs, key=lambda d: (*representative_rank(dates[d.id].published,
+                                                                     d.text),
                                                d.id)).id
+        stamps_of = {d.id: dates[d.id].published and datetime.fromisoformat(
+            dates[d.id].published) for d in docs}
+        dated = [d for d in docs if stamps_of[d.id]] or docs
+        first = min(stamps_of[d.id] for d in dated) if stamps_of[dated[0].id] else None
+        plain = min((d for d in dated if stamps_of[d.id] == first),
+                    key=lambda d: (-len(d.text), d.id))
+        assert rep == plain.id
 
 
 def test_no_passages_means_no_families():

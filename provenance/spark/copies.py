@@ -18,28 +18,17 @@ representative from the close pairs, or ``NEAR_DUPLICATE`` when they are linked 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 from provenance.spark.arrow import batches as arrow_batches
 from provenance.spark.arrow import columns
 
-__all__ = ["COPY_COLUMNS", "near_duplicate_copies", "rank_key"]
+__all__ = ["COPY_COLUMNS", "near_duplicate_copies"]
 
 COPY_COLUMNS = ("rep", "id", "jaccard")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def rank_key(published: str | None, text: str) -> tuple[bool, int, int]:
-    """A document's place in the choice of its cluster's representative, before its id:
-    undated last, then the earliest ``published`` (``date_info``'s UTC ISO time, as
-    microseconds), then the longest text -- ``scan``'s order."""
-    if not published:
-        return True, 0, -len(text)
-    stamp = datetime.fromisoformat(published)
-    return False, (stamp - _EPOCH) // timedelta(microseconds=1), -len(text)
 
 
 def _rank_partition(batches: Iterator, dayfirst, clutter_bc, schema) -> Iterator:
+    from provenance.scan import representative_rank
     from provenance.spark.clutter import document_sentences
     from provenance.trace.dates import date_info
 
@@ -52,7 +41,7 @@ def _rank_partition(batches: Iterator, dayfirst, clutter_bc, schema) -> Iterator
                 strict=True):
             sents = document_sentences(doc, text, outlet, url, clutter)
             info = date_info(published, list(sents), dayfirst=dayfirst)
-            undated, stamp, neg_length = rank_key(info.published, text)
+            undated, stamp, neg_length = representative_rank(info.published, text)
             for k, v in (("id", doc), ("cluster", cluster), ("undated", undated),
                          ("stamp", stamp), ("neg_length", neg_length)):
                 out[k].append(v)

@@ -297,7 +297,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from provenance.spark.inputs import DOCUMENT_COLUMNS, Inputs, documents
+    from provenance.spark.inputs import inputs_of
 
     options = options or DedupOptions()
     if verify is None:
@@ -307,14 +307,7 @@ def dedup(df, options: DedupOptions | None = None, *, verify: str | None = None,
     if verify not in VERIFY:
         raise ConfigError(f"verify must be one of {', '.join(VERIFY)}, got {verify!r}")
     exact = verify == "exact"
-    inputs = df if isinstance(df, Inputs) else None
-    if inputs is None:
-        if set(DOCUMENT_COLUMNS) <= set(df.columns):
-            inputs = Inputs(df.select(*DOCUMENT_COLUMNS),
-                            df.sparkSession.createDataFrame(
-                                [], "path string, reason string, order long"))
-        else:
-            inputs = documents(df, text_field=text_field)
+    inputs = inputs_of(df, text_field)
     docs = inputs.documents
     bands, rows = lsh_bands(options.threshold, options.num_perm, exact)
 
